@@ -1,0 +1,76 @@
+// Activation functions and their derivatives, side by side, for every kernel
+// that applies them (the elementwise kernel and the matmul epilogue).
+// Derivative functions take the forward input `x` or output `y`, whichever is
+// cheaper to have, plus the upstream gradient `dy`, and return dx.
+
+fn wg_sigmoid(x: f32) -> f32 {
+  // Two branches so exp never overflows into inf/inf.
+  if (x >= 0.0) {
+    return 1.0 / (1.0 + exp(-x));
+  }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+
+fn wg_tanh(x: f32) -> f32 {
+  // Some drivers compute tanh through exp(2x) and return NaN for large |x|;
+  // tanh(15) is 1 in float32 anyway.
+  return tanh(clamp(x, -15.0, 15.0));
+}
+
+fn wg_relu(x: f32) -> f32 { return max(x, 0.0); }
+fn wg_leaky_relu(x: f32, alpha: f32) -> f32 { return select(alpha * x, x, x >= 0.0); }
+fn wg_swish(x: f32) -> f32 { return x * wg_sigmoid(x); }
+fn wg_elu(x: f32, alpha: f32) -> f32 { return select(alpha * (exp(x) - 1.0), x, x >= 0.0); }
+
+// erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): WGSL has no erf.
+fn wg_erf(x: f32) -> f32 {
+  let s = sign(x);
+  let a = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let p = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return s * (1.0 - p * exp(-a * a));
+}
+
+// Exact (erf-based) GELU, as Keras and TensorFlow.js compute it by default.
+fn wg_gelu(x: f32) -> f32 { return 0.5 * x * (1.0 + wg_erf(x * 0.7071067811865476)); }
+
+fn wg_sigmoid_grad(y: f32, dy: f32) -> f32 { return dy * y * (1.0 - y); }
+fn wg_tanh_grad(y: f32, dy: f32) -> f32 { return dy * (1.0 - y * y); }
+fn wg_relu_grad(x: f32, dy: f32) -> f32 { return select(0.0, dy, x > 0.0); }
+fn wg_leaky_relu_grad(x: f32, dy: f32, alpha: f32) -> f32 { return select(alpha * dy, dy, x > 0.0); }
+fn wg_swish_grad(x: f32, dy: f32) -> f32 {
+  let s = wg_sigmoid(x);
+  return dy * (s + x * s * (1.0 - s));
+}
+fn wg_elu_grad(x: f32, dy: f32, alpha: f32) -> f32 { return select(dy * alpha * exp(x), dy, x > 0.0); }
+fn wg_gelu_grad(x: f32, dy: f32) -> f32 {
+  let cdf = 0.5 * (1.0 + wg_erf(x * 0.7071067811865476));
+  let pdf = 0.3989422804014327 * exp(-0.5 * x * x);
+  return dy * (cdf + x * pdf);
+}
+
+// Activation codes used by kernels that apply an activation chosen at
+// pipeline creation (an `override` constant), e.g. the matmul epilogue.
+// Keep in sync with ACTIVATION_CODES in src/kernels/activation_codes.ts.
+const ACT_LINEAR: u32 = 0u;
+const ACT_RELU: u32 = 1u;
+const ACT_SIGMOID: u32 = 2u;
+const ACT_TANH: u32 = 3u;
+const ACT_LEAKY_RELU: u32 = 4u;
+const ACT_SWISH: u32 = 5u;
+const ACT_ELU: u32 = 6u;
+const ACT_GELU: u32 = 7u;
+
+fn wg_activate(x: f32, act: u32, alpha: f32) -> f32 {
+  switch act {
+    case 1u: { return wg_relu(x); }
+    case 2u: { return wg_sigmoid(x); }
+    case 3u: { return wg_tanh(x); }
+    case 4u: { return wg_leaky_relu(x, alpha); }
+    case 5u: { return wg_swish(x); }
+    case 6u: { return wg_elu(x, alpha); }
+    case 7u: { return wg_gelu(x); }
+    default: { return x; }
+  }
+}

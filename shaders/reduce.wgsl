@@ -1,0 +1,86 @@
+// Reductions of the middle axis of a tensor viewed as [outer, size, inner].
+// Results are stored as raw 32-bit words so one binding serves float results
+// (sum, max) and integer ones (argmax indices).
+
+struct ReduceDims { outer: u32, size: u32, inner: u32, pad: u32 }
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<u32>;
+@group(0) @binding(2) var<uniform> dims: ReduceDims;
+
+// 0 = sum, 1 = max, 2 = argmax
+override REDUCER: u32 = 0u;
+const WG: u32 = 64u;
+
+var<workgroup> partVal: array<f32, 64>;
+var<workgroup> partIdx: array<u32, 64>;
+
+// -infinity built at run time (WGSL rejects it in constant expressions).
+fn neg_inf() -> f32 { var bits = 0xff800000u; return bitcast<f32>(bits); }
+
+fn better(v: f32, i: u32, bestV: f32, bestI: u32) -> bool {
+  // NaN wins (propagates), then larger values, then the smaller index.
+  if (v != v) { return !(bestV != bestV) || i < bestI; }
+  if (bestV != bestV) { return false; }
+  return v > bestV || (v == bestV && i < bestI);
+}
+
+fn store(o: u32, v: f32, idx: u32) {
+  if (REDUCER == 2u) { out[o] = idx; } else { out[o] = bitcast<u32>(v); }
+}
+
+// inner == 1: one workgroup per output, threads stride over the row and
+// combine in workgroup memory, so long rows (a loss over a big batch) are fast.
+@compute @workgroup_size(64)
+fn reduce_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = wid.x + wid.y * nwg.x;
+  let valid = o < dims.outer;
+  var acc: f32 = select(-3.4028234e38, 0.0, REDUCER == 0u);
+  var accIdx: u32 = 0xffffffffu;
+  if (valid) {
+    let base = o * dims.size;
+    for (var r = lid; r < dims.size; r += WG) {
+      let v = x[base + r];
+      if (REDUCER == 0u) { acc += v; } else if (accIdx == 0xffffffffu || better(v, r, acc, accIdx)) { acc = v; accIdx = r; }
+    }
+  }
+  partVal[lid] = acc;
+  partIdx[lid] = accIdx;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      let v = partVal[lid + s];
+      let vi = partIdx[lid + s];
+      if (REDUCER == 0u) {
+        partVal[lid] += v;
+      } else if (vi != 0xffffffffu && (partIdx[lid] == 0xffffffffu || better(v, vi, partVal[lid], partIdx[lid]))) {
+        partVal[lid] = v;
+        partIdx[lid] = vi;
+      }
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u && valid) {
+    var v = partVal[0];
+    if (REDUCER != 0u && partIdx[0] == 0xffffffffu) { v = neg_inf(); }
+    store(o, v, select(partIdx[0], 0u, partIdx[0] == 0xffffffffu));
+  }
+}
+
+// inner > 1: one thread per output; neighbouring threads read neighbouring
+// addresses (coalesced), e.g. the bias gradient summed over a batch.
+@compute @workgroup_size(64)
+fn reduce_cols(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = gid.x + gid.y * nwg.x * WG;
+  if (o >= dims.outer * dims.inner) { return; }
+  let outerIdx = o / dims.inner;
+  let innerIdx = o % dims.inner;
+  let base = outerIdx * dims.size * dims.inner + innerIdx;
+  var acc: f32 = select(neg_inf(), 0.0, REDUCER == 0u);
+  var accIdx: u32 = 0u;
+  for (var r = 0u; r < dims.size; r++) {
+    let v = x[base + r * dims.inner];
+    if (REDUCER == 0u) { acc += v; } else if (r == 0u || better(v, r, acc, accIdx)) { acc = v; accIdx = r; }
+  }
+  store(o, acc, accIdx);
+}

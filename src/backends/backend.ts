@@ -1,0 +1,42 @@
+// The backend interface: the only place GPU objects live below this line.
+// A backend owns buffers and runs plans; it knows nothing about tensors.
+import type { DType, TypedArray } from '../core/dtype.js';
+import type { Plan } from '../graph/plan.js';
+
+/** An opaque handle to memory on a backend. */
+export interface BackendBuffer {
+  readonly id: number;
+  readonly bytes: number;
+}
+
+/** A plan whose kernels are compiled for one backend (pipelines, bind layouts). */
+export interface PreparedPlan {
+  readonly plan: Plan;
+  /** Releases per-plan resources (uniform buffers, cached bind groups). */
+  dispose(): void;
+}
+
+export interface BackendStats {
+  dispatches: number;
+  submits: number;
+  pipelines: number;
+  /** Buffers and bytes allocated right now (pooled free buffers included). */
+  buffers: number;
+  bytes: number;
+}
+
+export interface Backend {
+  readonly name: 'webgpu' | 'cpu';
+  alloc(bytes: number): BackendBuffer;
+  free(buffer: BackendBuffer): void;
+  write(buffer: BackendBuffer, data: TypedArray): void;
+  read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray>;
+  /** Compiles every kernel of a plan (in parallel where the backend can). */
+  prepare(plan: Plan): Promise<PreparedPlan>;
+  /** Enqueues one run of a plan; `buffers[slot]` is the buffer bound to each slot. */
+  run(prepared: PreparedPlan, buffers: readonly BackendBuffer[]): void;
+  /** Resolves when all enqueued work has finished. */
+  sync(): Promise<void>;
+  stats(): BackendStats;
+  destroy(): void;
+}

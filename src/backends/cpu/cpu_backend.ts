@@ -1,0 +1,82 @@
+// The CPU backend: buffers are typed arrays, plans run kernel by kernel in
+// TypeScript. Same plans as WebGPU, so it is both the fallback and the
+// reference.
+import type { DType, TypedArray } from '../../core/dtype.js';
+import type { Plan } from '../../graph/plan.js';
+import type { Backend, BackendBuffer, BackendStats, PreparedPlan } from '../backend.js';
+import * as k from './cpu_kernels.js';
+
+let nextId = 0;
+
+class CpuBuffer implements BackendBuffer {
+  readonly id = nextId++;
+  readonly f32: Float32Array;
+  readonly i32: Int32Array;
+  constructor(readonly bytes: number) {
+    const raw = new ArrayBuffer(bytes);
+    this.f32 = new Float32Array(raw);
+    this.i32 = new Int32Array(raw);
+  }
+}
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+  private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0 };
+
+  alloc(bytes: number): BackendBuffer {
+    this.counters.buffers++;
+    this.counters.bytes += bytes;
+    return new CpuBuffer(bytes);
+  }
+
+  free(buffer: BackendBuffer): void {
+    this.counters.buffers--;
+    this.counters.bytes -= buffer.bytes;
+  }
+
+  write(buffer: BackendBuffer, data: TypedArray): void {
+    const b = buffer as CpuBuffer;
+    (data instanceof Int32Array ? b.i32 : b.f32).set(data);
+  }
+
+  async read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray> {
+    const b = buffer as CpuBuffer;
+    return (dtype === 'int32' ? b.i32 : b.f32).slice(0, size);
+  }
+
+  async prepare(plan: Plan): Promise<PreparedPlan> {
+    return { plan, dispose: () => undefined };
+  }
+
+  run(prepared: PreparedPlan, buffers: readonly BackendBuffer[]): void {
+    const { plan } = prepared;
+    this.counters.submits++;
+    const view = (slot: number): TypedArray => {
+      const b = buffers[slot] as CpuBuffer;
+      return plan.slots[slot].dtype === 'int32' ? b.i32 : b.f32;
+    };
+    for (const call of plan.calls) {
+      this.counters.dispatches++;
+      const ins = call.args.map(view);
+      const out = view(call.out);
+      const s = call.spec;
+      switch (s.type) {
+        case 'elementwise': k.runElementwise(s, ins, out); break;
+        case 'matmul': k.runMatmul(s, ins[0], ins[1], s.hasBias ? ins[2] : null, out); break;
+        case 'reduce': k.runReduce(s, ins[0], out); break;
+        case 'softmax': k.runSoftmax(s, ins[0], out); break;
+        case 'softmaxGrad': k.runSoftmaxGrad(s, ins[0], ins[1], out); break;
+        case 'oneHot': k.runOneHot(s, ins[0], out); break;
+        case 'softmaxXent': k.runSoftmaxXent(s, ins[0], ins[1], out); break;
+      }
+    }
+  }
+
+  async sync(): Promise<void> {}
+
+  stats(): BackendStats {
+    return { ...this.counters, pipelines: 0 };
+  }
+
+  destroy(): void {}
+}

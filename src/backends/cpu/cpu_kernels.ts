@@ -1,0 +1,159 @@
+// CPU kernels: plain TypeScript loops over typed arrays, one per kernel
+// family of kernel_spec.ts. They are the numerical reference the WebGPU
+// kernels are tested against, so they favour clarity, with cheap fast paths
+// where they matter (contiguous elementwise, cache-friendly matmul).
+import type { TypedArray } from '../../core/dtype.js';
+import { stridesOf } from '../../core/shape.js';
+import { ELEMENTWISE } from '../../kernels/elementwise_table.js';
+import type {
+  ElementwiseSpec, MatmulSpec, OneHotSpec, ReduceSpec, SoftmaxGradSpec, SoftmaxSpec, SoftmaxXentSpec,
+} from '../../kernels/kernel_spec.js';
+
+export function runElementwise(spec: ElementwiseSpec, ins: TypedArray[], out: TypedArray): void {
+  const n = spec.outShape.reduce((a, b) => a * b, 1);
+  const rank = spec.outShape.length;
+  const outStrides = stridesOf(spec.outShape);
+  // Per input: gather to a contiguous Float32Array of n values (broadcast/transposed reads resolved once).
+  const values: Float64Array[] = spec.inputs.map((inp, j) => {
+    const src = ins[j];
+    const v = new Float64Array(n);
+    const contiguous = inp.strides.every((s, d) => s === outStrides[d]);
+    if (contiguous) {
+      for (let i = 0; i < n; i++) v[i] = src[i];
+    } else if (inp.strides.every((s) => s === 0)) {
+      v.fill(src[0]);
+    } else {
+      for (let i = 0; i < n; i++) {
+        let r = i;
+        let idx = 0;
+        for (let d = 0; d < rank; d++) {
+          const c = Math.floor(r / outStrides[d]);
+          r -= c * outStrides[d];
+          idx += c * inp.strides[d];
+        }
+        v[i] = src[idx];
+      }
+    }
+    return v;
+  });
+  // Run the instruction list over whole arrays (each instruction a pass).
+  const regs: Float64Array[] = [...values];
+  for (const ins of spec.instrs) {
+    const def = ELEMENTWISE[ins.fn];
+    const a = regs[ins.args[0]];
+    const b = def.arity === 2 ? regs[ins.args[1]] : a;
+    const r = new Float64Array(n);
+    const f = def.cpu;
+    const attrs = ins.attrs;
+    // Round every intermediate to float32, as the GPU computes in float32.
+    for (let i = 0; i < n; i++) r[i] = Math.fround(f(a[i], b[i], attrs));
+    regs.push(r);
+  }
+  const res = regs[regs.length - 1];
+  if (out instanceof Int32Array) for (let i = 0; i < n; i++) out[i] = Math.trunc(res[i]);
+  else for (let i = 0; i < n; i++) out[i] = res[i];
+}
+
+export function runMatmul(spec: MatmulSpec, a: TypedArray, b: TypedArray, bias: TypedArray | null, out: TypedArray): void {
+  const { m, n, k, transA, transB } = spec;
+  // Loop order i-p-j over a row-major B keeps the inner loop contiguous; transposed
+  // operands are first copied into that layout.
+  const A = transA ? transpose(a, k, m) : a;
+  const B = transB ? transpose(b, n, k) : b;
+  const row = new Float32Array(n);
+  for (let i = 0; i < m; i++) {
+    row.fill(0);
+    const aOff = i * k;
+    for (let p = 0; p < k; p++) {
+      const av = A[aOff + p];
+      if (av === 0) continue;
+      const bOff = p * n;
+      for (let j = 0; j < n; j++) row[j] += av * B[bOff + j];
+    }
+    const def = ELEMENTWISE[spec.act];
+    const attrs = [spec.alpha];
+    for (let j = 0; j < n; j++) {
+      let v = row[j];
+      if (bias) v += bias[j];
+      out[i * n + j] = spec.act === 'linear' ? v : def.cpu(v, 0, attrs);
+    }
+  }
+}
+
+function transpose(x: TypedArray, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c];
+  return t;
+}
+
+export function runReduce(spec: ReduceSpec, x: TypedArray, out: TypedArray): void {
+  const { outer, size, inner, reducer } = spec;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * size * inner + i;
+      let acc = reducer === 'sum' ? 0 : -Infinity;
+      let arg = 0;
+      for (let r = 0; r < size; r++) {
+        const v = x[base + r * inner];
+        if (reducer === 'sum') acc += v;
+        else if (v > acc || Number.isNaN(v)) {
+          if (Number.isNaN(acc)) continue;
+          acc = v;
+          arg = r;
+        }
+      }
+      out[o * inner + i] = reducer === 'argmax' ? arg : acc;
+    }
+  }
+}
+
+export function runSoftmax(spec: SoftmaxSpec, x: TypedArray, out: TypedArray): void {
+  const { rows, cols, log } = spec;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let mx = -Infinity;
+    for (let c = 0; c < cols; c++) mx = Math.max(mx, x[o + c]);
+    let sum = 0;
+    for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c] - mx);
+    const lse = Math.log(sum);
+    for (let c = 0; c < cols; c++) out[o + c] = log ? x[o + c] - mx - lse : Math.exp(x[o + c] - mx) / sum;
+  }
+}
+
+export function runSoftmaxGrad(spec: SoftmaxGradSpec, y: TypedArray, dy: TypedArray, out: TypedArray): void {
+  const { rows, cols, log } = spec;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let dot = 0;
+    // softmax: dx = y * (dy - sum(dy * y)); log-softmax: dx = dy - exp(y) * sum(dy).
+    for (let c = 0; c < cols; c++) dot += log ? dy[o + c] : dy[o + c] * y[o + c];
+    for (let c = 0; c < cols; c++) out[o + c] = log ? dy[o + c] - Math.exp(y[o + c]) * dot : y[o + c] * (dy[o + c] - dot);
+  }
+}
+
+export function runOneHot(spec: OneHotSpec, labels: TypedArray, out: TypedArray): void {
+  out.fill(0);
+  for (let i = 0; i < spec.n; i++) {
+    const l = labels[i];
+    if (l >= 0 && l < spec.depth) out[i * spec.depth + l] = 1;
+  }
+}
+
+export function runSoftmaxXent(spec: SoftmaxXentSpec, logits: TypedArray, labels: TypedArray, out: TypedArray): void {
+  const { rows, cols, grad, scale } = spec;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let mx = -Infinity;
+    for (let c = 0; c < cols; c++) mx = Math.max(mx, logits[o + c]);
+    let sum = 0;
+    for (let c = 0; c < cols; c++) sum += Math.exp(logits[o + c] - mx);
+    const lse = mx + Math.log(sum);
+    if (grad) {
+      for (let c = 0; c < cols; c++) out[o + c] = (Math.exp(logits[o + c] - lse) - labels[o + c]) * scale;
+    } else {
+      let loss = 0;
+      for (let c = 0; c < cols; c++) loss -= labels[o + c] * (logits[o + c] - lse);
+      out[r] = loss;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+// Choosing the backend: `ready()` tries WebGPU (navigator.gpu in a browser,
+// or a GPU object passed in, e.g. from the npm package `webgpu` in Node) and
+// falls back to the CPU, remembering why.
+import { argError, WebgradError } from '../core/errors.js';
+import { engine, type BackendHost } from '../core/engine.js';
+import type { Backend } from './backend.js';
+import { CpuBackend } from './cpu/cpu_backend.js';
+import { createWebGPUBackend, type WebGPUBackend } from './webgpu/webgpu_backend.js';
+
+export type BackendName = 'webgpu' | 'cpu';
+
+export interface ReadyOptions {
+  /** 'auto' (default): WebGPU when an adapter and device can be had, else CPU. */
+  backend?: 'auto' | BackendName;
+  /** A WebGPU entry point (like navigator.gpu); required in Node for WebGPU. */
+  gpu?: GPU;
+  /** Adapter power preference passed to requestAdapter. */
+  powerPreference?: GPUPowerPreference;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  /** For the CPU backend: why WebGPU is not in use. */
+  reason?: string;
+  /** For WebGPU: what the adapter says about itself. */
+  adapter?: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter: boolean };
+}
+
+let active: Backend | null = null;
+let info: BackendInfo | null = null;
+let initializing: Promise<BackendInfo> | null = null;
+const lossListeners = new Set<(reason: string) => void>();
+
+function isGpu(x: unknown): x is GPU {
+  return typeof x === 'object' && x !== null && typeof (x as GPU).requestAdapter === 'function';
+}
+
+async function tryWebGPU(opts: ReadyOptions): Promise<{ backend: WebGPUBackend; info: BackendInfo } | { reason: string }> {
+  const gpu = opts.gpu ?? (typeof navigator !== 'undefined' ? (navigator as Navigator & { gpu?: GPU }).gpu : undefined);
+  if (!gpu) return { reason: 'no WebGPU entry point: navigator.gpu is missing and no `gpu` option was given' };
+  try {
+    const backend = await createWebGPUBackend(gpu, opts.powerPreference, (reason) => onDeviceLost(backend, reason));
+    return { backend, info: { name: 'webgpu', adapter: backend.adapterInfo } };
+  } catch (e) {
+    return { reason: (e as Error).message };
+  }
+}
+
+function onDeviceLost(lost: Backend, reason: string): void {
+  if (active !== lost) return;
+  for (const l of lossListeners) l(reason);
+}
+
+/** Listens for the loss of the active WebGPU device (used by compiled steps to fail over). */
+export function onBackendLost(listener: (reason: string) => void): () => void {
+  lossListeners.add(listener);
+  return () => lossListeners.delete(listener);
+}
+
+/**
+ * Initialises (or switches) the backend. Safe to call more than once; tensors
+ * created before a switch keep working (their data moves when next used).
+ */
+export async function ready(options: ReadyOptions = {}): Promise<BackendInfo> {
+  if (typeof options !== 'object' || options === null) throw argError('ready', 'options', 'an object', options);
+  const want = options.backend ?? 'auto';
+  if (!['auto', 'webgpu', 'cpu'].includes(want)) throw argError('ready', 'options.backend', "'auto', 'webgpu' or 'cpu'", want);
+  if (options.gpu !== undefined && !isGpu(options.gpu)) {
+    throw argError('ready', 'options.gpu', 'a GPU object with requestAdapter() (navigator.gpu, or create() from the npm package `webgpu`)', options.gpu);
+  }
+  initializing = engine.serialize(() => init(options));
+  try {
+    return await initializing;
+  } finally {
+    initializing = null;
+  }
+}
+
+async function init(options: ReadyOptions): Promise<BackendInfo> {
+  const want = options.backend ?? 'auto';
+  {
+    let next: Backend;
+    let nextInfo: BackendInfo;
+    if (want === 'cpu') {
+      next = new CpuBackend();
+      nextInfo = { name: 'cpu', reason: 'requested with { backend: "cpu" }' };
+    } else {
+      const r = await tryWebGPU(options);
+      if ('backend' in r) {
+        next = r.backend;
+        nextInfo = r.info;
+      } else if (want === 'webgpu') {
+        throw new WebgradError(`ready: WebGPU was requested but is not available: ${r.reason}.`);
+      } else {
+        next = new CpuBackend();
+        nextInfo = { name: 'cpu', reason: r.reason };
+      }
+    }
+    await switchTo(next, nextInfo);
+    return nextInfo;
+  }
+}
+
+/** Makes `next` active, moving every live tensor's data off the old backend first. */
+export async function switchTo(next: Backend, nextInfo: BackendInfo): Promise<void> {
+  const prev = active;
+  if (prev && prev !== next) await engine.migrate(prev, next);
+  active = next;
+  info = nextInfo;
+  if (prev && prev !== next) prev.destroy();
+}
+
+/** The active backend's name and, for the CPU, why WebGPU is not used. */
+export function getBackend(): BackendInfo | null {
+  return info;
+}
+
+export const backendHost: BackendHost = {
+  async getBackend(): Promise<Backend> {
+    // Called from inside a serialized realization: initialise directly.
+    if (!active) await init({});
+    return active!;
+  },
+  current: () => active,
+};
+engine.host = backendHost;

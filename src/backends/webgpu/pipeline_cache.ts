@@ -1,0 +1,63 @@
+// Compute pipelines cached by (source, entry point, constants). Compiles run
+// with createComputePipelineAsync, and a compile already in flight is shared,
+// so a plan's kernels compile in parallel and never twice.
+import { WebgradError } from '../../core/errors.js';
+import type { GpuProgram } from './programs.js';
+
+const DEBUG = typeof process !== 'undefined' && Number(process.env?.WEBGRAD_DEBUG ?? 0) >= 2;
+
+export class PipelineCache {
+  private cache = new Map<string, Promise<GPUComputePipeline>>();
+  private modules = new Map<string, GPUShaderModule>();
+  constructor(private device: GPUDevice) {}
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  private layouts = new Map<string, GPUPipelineLayout>();
+
+  /**
+   * Explicit layouts (inputs read-only, then the output, then the uniform) so
+   * that a binding a specialised shader does not touch is still part of it.
+   */
+  private layoutFor(program: GpuProgram): GPUPipelineLayout {
+    const key = `${program.inputBindings}:${program.uniform ? 1 : 0}`;
+    let layout = this.layouts.get(key);
+    if (!layout) {
+      const entries: GPUBindGroupLayoutEntry[] = [];
+      const compute = 4; // GPUShaderStage.COMPUTE
+      for (let i = 0; i < program.inputBindings; i++) entries.push({ binding: i, visibility: compute, buffer: { type: 'read-only-storage' } });
+      entries.push({ binding: program.inputBindings, visibility: compute, buffer: { type: 'storage' } });
+      if (program.uniform) entries.push({ binding: program.inputBindings + 1, visibility: compute, buffer: { type: 'uniform' } });
+      const bgl = this.device.createBindGroupLayout({ entries });
+      layout = this.device.createPipelineLayout({ bindGroupLayouts: [bgl] });
+      this.layouts.set(key, layout);
+    }
+    return layout;
+  }
+
+  get(program: GpuProgram, label: string): Promise<GPUComputePipeline> {
+    const key = `${program.key}|${program.entryPoint}|${JSON.stringify(program.constants)}`;
+    let p = this.cache.get(key);
+    if (!p) {
+      if (DEBUG) console.log(`[webgrad] WGSL for ${label} (${program.entryPoint}):\n${program.code}`);
+      let cached = this.modules.get(program.code);
+      if (!cached) {
+        cached = this.device.createShaderModule({ code: program.code, label });
+        this.modules.set(program.code, cached);
+      }
+      const module = cached;
+      p = this.device
+        .createComputePipelineAsync({ layout: this.layoutFor(program), compute: { module, entryPoint: program.entryPoint, constants: program.constants }, label })
+        .catch(async (e: Error) => {
+          this.cache.delete(key);
+          const info = await module.getCompilationInfo().catch(() => null);
+          const msgs = info?.messages.map((m) => `  line ${m.lineNum}: ${m.message}`).join('\n') ?? '';
+          throw new WebgradError(`webgpu: compiling the kernel for ${label} failed: ${e.message}${msgs ? `\n${msgs}` : ''}`);
+        });
+      this.cache.set(key, p);
+    }
+    return p;
+  }
+}

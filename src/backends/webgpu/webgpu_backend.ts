@@ -1,0 +1,231 @@
+// The WebGPU backend: a device, a buffer pool, a pipeline cache, and plan
+// execution with every dispatch of a run in one command encoder and one
+// queue.submit. Bind groups are cached per (call, buffers) so a replayed plan
+// creates no GPU objects.
+import type { DType, TypedArray } from '../../core/dtype.js';
+import { WebgradError } from '../../core/errors.js';
+import type { Plan } from '../../graph/plan.js';
+import type { Backend, BackendBuffer, BackendStats, PreparedPlan } from '../backend.js';
+import { PipelineCache } from './pipeline_cache.js';
+import { programFor, type GpuProgram } from './programs.js';
+
+let nextId = 0;
+
+class GpuBuffer implements BackendBuffer {
+  readonly id = nextId++;
+  constructor(readonly buffer: GPUBuffer, readonly bytes: number) {}
+}
+
+interface PreparedCall {
+  pipeline: GPUComputePipeline;
+  program: GpuProgram;
+  uniform: GPUBuffer | null;
+  label: string;
+  bindGroups: Map<string, GPUBindGroup>;
+}
+
+class WebGPUPreparedPlan implements PreparedPlan {
+  /** Whether this plan has run once (its first run is checked for GPU errors). */
+  ran = false;
+  constructor(readonly plan: Plan, readonly calls: PreparedCall[]) {}
+  dispose(): void {
+    for (const c of this.calls) c.uniform?.destroy();
+    this.calls.length = 0;
+  }
+}
+
+const STORAGE_USAGE = GPUBufferUsageFlags();
+
+function GPUBufferUsageFlags(): number {
+  // GPUBufferUsage is a global in browsers and after Object.assign(globalThis, globals) in Node.
+  const u = (globalThis as { GPUBufferUsage?: typeof GPUBufferUsage }).GPUBufferUsage;
+  return u ? u.STORAGE | u.COPY_SRC | u.COPY_DST : 0x80 | 0x04 | 0x08;
+}
+
+export class WebGPUBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  private pool = new Map<number, GPUBuffer[]>();
+  private pipelines: PipelineCache;
+  private dummy: GPUBuffer;
+  private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0 };
+  lost = false;
+  /** Errors found asynchronously on a plan's first run, reported on the next call. */
+  private pendingError: Error | null = null;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapterInfo: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter: boolean },
+  ) {
+    this.pipelines = new PipelineCache(device);
+    this.dummy = device.createBuffer({ size: 16, usage: STORAGE_USAGE });
+  }
+
+  alloc(bytes: number): BackendBuffer {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const max = this.device.limits.maxStorageBufferBindingSize;
+    if (size > max) {
+      throw new WebgradError(`webgpu: a tensor of ${size} bytes exceeds this device's maxStorageBufferBindingSize of ${max} bytes; use smaller batches or the CPU backend.`);
+    }
+    const free = this.pool.get(size);
+    const reused = free?.pop();
+    if (reused) return new GpuBuffer(reused, size);
+    this.counters.buffers++;
+    this.counters.bytes += size;
+    return new GpuBuffer(this.device.createBuffer({ size, usage: STORAGE_USAGE }), size);
+  }
+
+  free(buffer: BackendBuffer): void {
+    const b = buffer as GpuBuffer;
+    if (!this.pool.has(b.bytes)) this.pool.set(b.bytes, []);
+    this.pool.get(b.bytes)!.push(b.buffer);
+  }
+
+  write(buffer: BackendBuffer, data: TypedArray): void {
+    const bytes = data.byteLength - (data.byteLength % 4);
+    if (bytes > 0) this.device.queue.writeBuffer((buffer as GpuBuffer).buffer, 0, data.buffer, data.byteOffset, bytes);
+  }
+
+  async read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray> {
+    this.throwPending();
+    const bytes = Math.max(16, Math.ceil((size * 4) / 16) * 16);
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer((buffer as GpuBuffer).buffer, 0, staging, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+    this.counters.submits++;
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      throw new WebgradError(`webgpu: reading a tensor back failed${this.lost ? ' (the GPU device was lost)' : ''}: ${(e as Error).message}`);
+    }
+    this.throwPending();
+    const raw = staging.getMappedRange().slice(0, size * 4);
+    staging.unmap();
+    staging.destroy();
+    return dtype === 'int32' ? new Int32Array(raw) : new Float32Array(raw);
+  }
+
+  async prepare(plan: Plan): Promise<PreparedPlan> {
+    this.throwPending();
+    const calls = await Promise.all(
+      plan.calls.map(async (call): Promise<PreparedCall> => {
+        const program = programFor(call.spec);
+        const pipeline = await this.pipelines.get(program, call.label);
+        let uniform: GPUBuffer | null = null;
+        if (program.uniform) {
+          uniform = this.device.createBuffer({ size: Math.max(16, program.uniform.byteLength), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+          this.device.queue.writeBuffer(uniform, 0, program.uniform);
+        }
+        return { pipeline, program, uniform, label: call.label, bindGroups: new Map() };
+      }),
+    );
+    return new WebGPUPreparedPlan(plan, calls);
+  }
+
+  run(prepared: PreparedPlan, buffers: readonly BackendBuffer[]): void {
+    this.throwPending();
+    if (this.lost) throw new WebgradError('webgpu: the GPU device was lost; call webgrad.ready() again or continue on the CPU backend.');
+    const p = prepared as WebGPUPreparedPlan;
+    const first = !p.ran;
+    if (first) {
+      this.device.pushErrorScope('out-of-memory');
+      this.device.pushErrorScope('validation');
+    }
+    const enc = this.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    p.plan.calls.forEach((call, i) => {
+      const pc = p.calls[i];
+      pass.setPipeline(pc.pipeline);
+      pass.setBindGroup(0, this.bindGroup(pc, call.args.map((s) => buffers[s] as GpuBuffer), buffers[call.out] as GpuBuffer));
+      const [x, y, z] = pc.program.workgroups;
+      pass.dispatchWorkgroups(x, y, z);
+      this.counters.dispatches++;
+    });
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+    this.counters.submits++;
+    if (first) {
+      p.ran = true;
+      const labels = p.plan.calls.map((c) => c.label).join(', ');
+      const report = (kind: string) => (err: GPUError | null) => {
+        if (err && !this.pendingError) this.pendingError = new WebgradError(`webgpu: ${kind} error while running [${labels}]: ${err.message}`);
+      };
+      void this.device.popErrorScope().then(report('validation'));
+      void this.device.popErrorScope().then(report('out-of-memory'));
+    }
+  }
+
+  private bindGroup(pc: PreparedCall, inputs: GpuBuffer[], output: GpuBuffer): GPUBindGroup {
+    const key = inputs.map((b) => b.id).join(',') + '>' + output.id;
+    let bg = pc.bindGroups.get(key);
+    if (!bg) {
+      const entries: GPUBindGroupEntry[] = [];
+      const n = pc.program.inputBindings;
+      for (let j = 0; j < n; j++) entries.push({ binding: j, resource: { buffer: inputs[j]?.buffer ?? this.dummy } });
+      entries.push({ binding: n, resource: { buffer: output.buffer } });
+      if (pc.uniform) entries.push({ binding: n + 1, resource: { buffer: pc.uniform } });
+      bg = this.device.createBindGroup({ layout: pc.pipeline.getBindGroupLayout(0), entries, label: pc.label });
+      // A pooled buffer can come back with a new id; keep the cache bounded.
+      if (pc.bindGroups.size > 64) pc.bindGroups.clear();
+      pc.bindGroups.set(key, bg);
+    }
+    return bg;
+  }
+
+  private throwPending(): void {
+    if (this.pendingError) {
+      const e = this.pendingError;
+      this.pendingError = null;
+      throw e;
+    }
+  }
+
+  async sync(): Promise<void> {
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwPending();
+  }
+
+  stats(): BackendStats {
+    return { ...this.counters, pipelines: this.pipelines.size };
+  }
+
+  destroy(): void {
+    for (const list of this.pool.values()) for (const b of list) b.destroy();
+    this.pool.clear();
+    this.device.destroy();
+  }
+}
+
+/** Requests an adapter and device, with a clear message for each way it can fail. */
+export async function createWebGPUBackend(gpu: GPU, powerPreference: GPUPowerPreference | undefined, onLost: (reason: string) => void): Promise<WebGPUBackend> {
+  const adapter = await gpu.requestAdapter(powerPreference ? { powerPreference } : undefined);
+  if (!adapter) throw new WebgradError('no WebGPU adapter is available (requestAdapter returned null)');
+  const limits = adapter.limits;
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({
+      requiredLimits: {
+        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+        maxBufferSize: limits.maxBufferSize,
+        maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+        maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
+      },
+    });
+  } catch (e) {
+    throw new WebgradError(`requestDevice failed: ${(e as Error).message}`);
+  }
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  const backend = new WebGPUBackend(device, {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+    isFallbackAdapter: Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter),
+  });
+  void device.lost.then((l) => {
+    backend.lost = true;
+    onLost(`${l.reason}: ${l.message}`);
+  });
+  return backend;
+}

@@ -1,0 +1,217 @@
+// The engine: the active backend, tensor bookkeeping (refcounts, tidy
+// scopes) and realization (turning the pending graph behind some tensors
+// into a plan and running it). Realizations are serialized so concurrent
+// `await t.data()` calls never race over the same nodes.
+import type { Backend, BackendBuffer } from '../backends/backend.js';
+import { buildPlan } from '../graph/build_plan.js';
+import type { Op } from '../graph/op.js';
+import type { DType, TypedArray } from './dtype.js';
+import { WebgradError } from './errors.js';
+import { Storage } from './storage.js';
+import { installTensorRuntime, Tensor } from './tensor.js';
+
+export interface BackendHost {
+  /** Returns the active backend, initialising the default one on first use. */
+  getBackend(): Promise<Backend>;
+  current(): Backend | null;
+}
+
+class Engine {
+  host: BackendHost | null = null;
+  private scopes: Tensor[][] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Whether realizations fuse kernels (the scheduler's job; off = op by op). */
+  fuse = true;
+  /** Every storage that holds a backend buffer, so a backend switch can move them. */
+  private live = new Set<Storage>();
+
+  /** Creates a pending tensor computed by `op` from `inputs`. */
+  make(op: Op, inputs: Tensor[], shape: readonly number[], dtype: DType): Tensor {
+    const t = new Tensor(shape, dtype, op, inputs);
+    for (const x of inputs) x.refs++;
+    this.track(t);
+    return t;
+  }
+
+  /** Creates a tensor holding host data (uploaded when first needed). */
+  fromHost(values: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+    const t = new Tensor(shape, dtype, null, []);
+    t.storage = new Storage(dtype, t.size, values, null);
+    this.track(t);
+    return t;
+  }
+
+  /** A tensor that shares `storage` (a view of already computed data). */
+  fromStorage(storage: Storage, shape: readonly number[], dtype: DType): Tensor {
+    const t = new Tensor(shape, dtype, null, []);
+    storage.refs++;
+    t.storage = storage;
+    this.track(t);
+    return t;
+  }
+
+  private track(t: Tensor): void {
+    const scope = this.scopes[this.scopes.length - 1];
+    if (scope) scope.push(t);
+  }
+
+  /** Drops one holder of `t`; frees its memory and its inputs' holds at zero. */
+  release(t: Tensor): void {
+    const stack = [t];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (--x.refs > 0) continue;
+      if (x.storage) this.releaseStorage(x.storage);
+      x.storage = null;
+      for (const i of x.inputs) stack.push(i);
+      x.inputs = [];
+      x.op = null;
+    }
+  }
+
+  releaseStorage(s: Storage): void {
+    if (--s.refs > 0) return;
+    if (s.buffer) this.host?.current()?.free(s.buffer);
+    this.live.delete(s);
+    s.buffer = null;
+    s.host = null;
+  }
+
+  /**
+   * Moves every live tensor's data from `from` to host memory, so it can be
+   * uploaded to the next backend. Data that cannot be read (a lost device)
+   * and has no host copy is marked lost.
+   */
+  async migrate(from: Backend, _to: Backend): Promise<void> {
+    for (const s of [...this.live]) {
+      if (!s.buffer) continue;
+      if (!s.host) {
+        try {
+          s.host = await from.read(s.buffer, s.dtype, s.size);
+        } catch {
+          s.lost = true;
+        }
+      }
+      s.buffer = null;
+      this.live.delete(s);
+    }
+  }
+
+  // ---- scopes ----
+  startScope(): void {
+    this.scopes.push([]);
+  }
+
+  endScope(keep: ReadonlySet<Tensor>): void {
+    const scope = this.scopes.pop();
+    if (!scope) throw new WebgradError('internal: endScope without startScope');
+    const parent = this.scopes[this.scopes.length - 1];
+    for (const t of scope) {
+      if (keep.has(t) || t.kept) {
+        // Returned tensors belong to the enclosing scope now.
+        if (parent && !t.kept) parent.push(t);
+      } else {
+        t.dispose();
+      }
+    }
+  }
+
+  // ---- realization ----
+  /** Runs, in order, after every realization queued before it. */
+  serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Computes the given tensors (and only them) on the backend. */
+  realize(targets: readonly Tensor[]): Promise<void> {
+    return this.serialize(() => this.realizeNow(targets));
+  }
+
+  private async realizeNow(targets: readonly Tensor[]): Promise<void> {
+    const backend = await this.host!.getBackend();
+    const pending = targets.filter((t) => t.op !== null);
+    // Sources first: every stored input must be on this backend.
+    for (const t of targets) if (!t.op && t.storage) this.upload(backend, t.storage);
+    if (pending.length === 0) return;
+    const { plan, sources, outputSlotOf } = buildPlan(pending, { fuse: this.fuse });
+    const buffers: BackendBuffer[] = new Array(plan.slots.length);
+    sources.forEach((s, i) => {
+      if (!s.storage) throw new WebgradError(`internal: source tensor ${s.id} has no data (placeholder used outside a compiled step?)`);
+      buffers[plan.inputSlots[i]] = this.upload(backend, s.storage);
+    });
+    const temps = plan.tempBytes.map((b) => backend.alloc(b));
+    plan.slots.forEach((slot, i) => {
+      if (slot.kind === 'output') buffers[i] = backend.alloc(slot.bytes);
+      else if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
+    });
+    const prepared = await backend.prepare(plan);
+    try {
+      backend.run(prepared, buffers);
+    } catch (e) {
+      for (const s of plan.outputSlots) backend.free(buffers[s]);
+      throw e;
+    } finally {
+      for (const b of temps) backend.free(b);
+      prepared.dispose();
+    }
+    // Bind results; outputs that alias an input (pure reshapes) share its storage.
+    const storageOfSlot = new Map<number, Storage>();
+    sources.forEach((s, i) => storageOfSlot.set(plan.inputSlots[i], s.storage!));
+    pending.forEach((t, i) => {
+      const slot = outputSlotOf[i];
+      let storage = storageOfSlot.get(slot);
+      if (storage) storage.refs++;
+      else {
+        storage = new Storage(t.dtype, plan.slots[slot].size, null, buffers[slot]);
+        this.live.add(storage);
+        storageOfSlot.set(slot, storage);
+      }
+      this.settle(t, storage);
+    });
+  }
+
+  /** Turns a pending tensor into a computed one holding `storage`. */
+  private settle(t: Tensor, storage: Storage): void {
+    t.storage = storage;
+    const inputs = t.inputs;
+    t.inputs = [];
+    t.op = null;
+    for (const x of inputs) this.release(x);
+  }
+
+  upload(backend: Backend, s: Storage): BackendBuffer {
+    if (!s.buffer) {
+      if (!s.host) {
+        throw new WebgradError(s.lost ? 'a tensor\'s data was lost with the GPU device (it was never read back); recompute it' : 'internal: storage has neither host data nor a buffer');
+      }
+      s.buffer = backend.alloc(Math.max(16, Math.ceil((s.size * 4) / 16) * 16));
+      backend.write(s.buffer, s.host);
+      this.live.add(s);
+    }
+    return s.buffer;
+  }
+
+  /** Adopts a buffer computed outside realize() (compiled steps) as a tensor's data. */
+  adopt(dtype: DType, size: number, buffer: BackendBuffer): Storage {
+    const s = new Storage(dtype, size, null, buffer);
+    this.live.add(s);
+    return s;
+  }
+
+  async read(t: Tensor): Promise<TypedArray> {
+    await this.realize([t]);
+    return this.serialize(async () => {
+      const s = t.storage;
+      if (!s) throw new WebgradError(`data(): tensor ${t.id} was disposed while being computed`);
+      if (!s.buffer && s.host) return s.host.slice(0, t.size) as TypedArray;
+      const backend = await this.host!.getBackend();
+      const out = await backend.read(s.buffer!, t.dtype, t.size);
+      return out;
+    });
+  }
+}
+
+export const engine = new Engine();
+installTensorRuntime({ read: (t) => engine.read(t), release: (t) => engine.release(t) });

@@ -1,0 +1,33 @@
+// Error helpers for the API edge: every message names the op, the argument,
+// what was expected and what came.
+
+export class WebgradError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebgradError';
+  }
+}
+
+/** Short, readable description of any value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return value.length > 8 ? `an array of length ${value.length}` : `[${value.map(describe).join(', ')}]`;
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length: number }).length})`;
+  if (typeof value === 'object') {
+    const shape = (value as { shape?: unknown }).shape;
+    if (Array.isArray(shape)) return `a tensor of shape [${shape.join(', ')}]`;
+    const name = (value as object).constructor?.name;
+    return name && name !== 'Object' ? `a ${name}` : 'an object';
+  }
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
+
+export function argError(op: string, arg: string, expected: string, actual: unknown): WebgradError {
+  return new WebgradError(`${op}: argument '${arg}' must be ${expected}, but got ${describe(actual)}.`);
+}
+
+export function shapeString(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}

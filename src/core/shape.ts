@@ -1,0 +1,74 @@
+// Shape arithmetic: sizes, strides, broadcasting and axis normalisation.
+import { argError, shapeString, WebgradError } from './errors.js';
+
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** NumPy broadcasting of two shapes; throws naming the op when they do not broadcast. */
+export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new WebgradError(`${op}: shapes ${shapeString(a)} and ${shapeString(b)} cannot be broadcast together (dimension ${i}: ${da} vs ${db}).`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * Strides with which an input of shape `inShape` is read when broadcast to
+ * `outShape`: one entry per output dimension, 0 where the input is repeated.
+ */
+export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
+  const inStrides = stridesOf(inShape);
+  const offset = outShape.length - inShape.length;
+  return outShape.map((_, i) => {
+    const j = i - offset;
+    if (j < 0 || inShape[j] === 1) return 0;
+    return inStrides[j];
+  });
+}
+
+/** Normalise `axis` (number, array or undefined = all) to sorted unique non-negative axes. */
+export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
+  if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axis === 'number' ? [axis] : [...axis];
+  const out = new Set<number>();
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < -rank || a >= Math.max(rank, 1)) {
+      throw argError(op, 'axis', `an integer in [${-rank}, ${rank - 1}]`, a);
+    }
+    out.add(a < 0 ? a + rank : a);
+  }
+  return [...out].sort((x, y) => x - y);
+}
+
+export function checkShape(op: string, arg: string, shape: unknown): number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw argError(op, arg, 'an array of non-negative integers', shape);
+  }
+  return [...shape] as number[];
+}

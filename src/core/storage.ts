@@ -1,0 +1,19 @@
+// Storage: the memory behind a computed tensor, shared (refcounted) between a
+// tensor and its reshaped views. Values live on the active backend; a CPU copy
+// is kept for leaves created from JavaScript data until they are uploaded.
+import type { BackendBuffer } from '../backends/backend.js';
+import type { DType, TypedArray } from './dtype.js';
+
+export class Storage {
+  refs = 1;
+  /** Set when the buffer's device was lost before the data was copied out. */
+  lost = false;
+  constructor(
+    public readonly dtype: DType,
+    public readonly size: number,
+    /** Host copy (for data not yet uploaded, or kept after device loss). */
+    public host: TypedArray | null,
+    /** Buffer on the backend, once uploaded or computed there. */
+    public buffer: BackendBuffer | null,
+  ) {}
+}

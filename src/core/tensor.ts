@@ -1,0 +1,103 @@
+// Tensor: a node of the lazy graph. A tensor either holds data (a leaf, or a
+// node that has been computed) or an op with inputs that will compute it when
+// a value is needed. See README "Memory model".
+import type { Op } from '../graph/op.js';
+import type { DType, TypedArray } from './dtype.js';
+import { WebgradError, shapeString } from './errors.js';
+import type { Storage } from './storage.js';
+import { sizeOf } from './shape.js';
+
+let nextId = 0;
+
+/** Hooks the engine installs so this file does not import it (no cycle). */
+export interface TensorRuntime {
+  read(t: Tensor): Promise<TypedArray>;
+  release(t: Tensor): void;
+}
+let runtime: TensorRuntime | null = null;
+export function installTensorRuntime(r: TensorRuntime): void {
+  runtime = r;
+}
+
+export type NestedArray = number | NestedArray[];
+
+export class Tensor {
+  readonly id = nextId++;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly size: number;
+  /** The op that computes this tensor, or null once it holds data. */
+  op: Op | null;
+  inputs: Tensor[];
+  /** Where the values live once computed. */
+  storage: Storage | null = null;
+  /** Holders: 1 for the user's handle until dispose(), plus one per pending dependent. */
+  refs = 1;
+  /** True once the user disposed it (it may live on while dependents need it). */
+  disposedByUser = false;
+  /** Set on tensors that must survive the enclosing tidy(). */
+  kept = false;
+
+  constructor(shape: readonly number[], dtype: DType, op: Op | null, inputs: Tensor[]) {
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.size = sizeOf(shape);
+    this.op = op;
+    this.inputs = inputs;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposedByUser;
+  }
+
+  /** Computes the tensor if needed and returns a copy of its values. */
+  async data(): Promise<TypedArray> {
+    this.assertAlive('data');
+    if (!runtime) throw new WebgradError('webgrad engine not initialised');
+    return runtime.read(this);
+  }
+
+  /** The values as nested JavaScript arrays of this tensor's shape. */
+  async array(): Promise<NestedArray> {
+    const flat = await this.data();
+    return nest(flat, this.shape);
+  }
+
+  /** Frees the tensor's memory once nothing pending needs it. Safe to call twice. */
+  dispose(): void {
+    if (this.disposedByUser) return;
+    this.disposedByUser = true;
+    runtime?.release(this);
+  }
+
+  assertAlive(op: string, arg = 'tensor'): void {
+    if (this.disposedByUser) {
+      throw new WebgradError(`${op}: argument '${arg}' is a disposed tensor (shape ${shapeString(this.shape)}, id ${this.id}); it cannot be used after dispose() or outside the tidy() that created it.`);
+    }
+  }
+
+  toString(): string {
+    return `Tensor(shape=${shapeString(this.shape)}, dtype=${this.dtype}${this.op ? `, pending ${this.op.kind}` : ''})`;
+  }
+}
+
+function nest(flat: TypedArray, shape: readonly number[]): NestedArray {
+  if (shape.length === 0) return flat[0];
+  const build = (offset: number, dim: number): NestedArray[] => {
+    const n = shape[dim];
+    const out: NestedArray[] = [];
+    if (dim === shape.length - 1) {
+      for (let i = 0; i < n; i++) out.push(flat[offset + i]);
+      return out;
+    }
+    let stride = 1;
+    for (let d = dim + 1; d < shape.length; d++) stride *= shape[d];
+    for (let i = 0; i < n; i++) out.push(build(offset + i * stride, dim + 1));
+    return out;
+  };
+  return build(0, 0);
+}

@@ -1,0 +1,21 @@
+// The primitive ops a graph node can hold. Everything the library offers
+// (activations, losses, optimizers) is composed from these.
+import type { ElementwiseFn } from '../kernels/elementwise_table.js';
+import type { Reducer } from '../kernels/kernel_spec.js';
+
+export type Op =
+  /** Elementwise function of 1-2 inputs broadcast to the node's shape (also broadcastTo and cast). */
+  | { kind: 'elementwise'; fn: ElementwiseFn; attrs: number[] }
+  | { kind: 'transpose'; perm: number[] }
+  /** Same data, new shape: never copies. */
+  | { kind: 'reshape' }
+  | { kind: 'matmul'; transA: boolean; transB: boolean }
+  /** Reduces a contiguous run of axes [first, last] of the input. */
+  | { kind: 'reduce'; reducer: Reducer; first: number; last: number }
+  | { kind: 'softmax'; log: boolean }
+  | { kind: 'softmaxGrad'; log: boolean }
+  | { kind: 'oneHot'; depth: number }
+  /** An input of a compiled step, bound to new data on every run. */
+  | { kind: 'placeholder'; index: number };
+
+export type OpKind = Op['kind'];

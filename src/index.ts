@@ -1,0 +1,22 @@
+// webgrad's public API. Ops record a graph; values are computed when read.
+export { Tensor, type NestedArray } from './core/tensor.js';
+export type { DType, TypedArray } from './core/dtype.js';
+export { WebgradError } from './core/errors.js';
+export { tidy, keep, dispose, type TensorContainer } from './core/scope.js';
+export { stats, getWebGPUDevice } from './core/introspect.js';
+export { ready, getBackend, type ReadyOptions, type BackendInfo, type BackendName } from './backends/select.js';
+
+export { tensor, type TensorLike } from './ops/convert.js';
+export { fill, zeros, ones, scalar, randomUniform, randomNormal, truncatedNormal } from './ops/creation.js';
+export {
+  add, sub, mul, div, maximum, minimum, equal, greater, greaterEqual, less, lessEqual,
+  neg, exp, log, sqrt, square, abs, sign, reciprocal, clip, clipByValue,
+  linear, sigmoid, tanh, relu, leakyRelu, swish, elu, gelu,
+} from './ops/elementwise.js';
+export { matMul } from './ops/matmul.js';
+export { sum, mean, max, argMax } from './ops/reduce.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { reshape, transpose, broadcastTo, cast, expandDims, oneHot } from './ops/shape_ops.js';
+export { meanSquaredError, meanAbsoluteError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy } from './ops/losses.js';
+export * as losses from './ops/losses.js';
+export { grad, grads, valueAndGrad, valueAndGrads } from './autodiff/grad.js';

@@ -1,0 +1,99 @@
+// What a backend is asked to run: a closed set of kernel families, each fully
+// described by plain data (shapes, flags), so the WebGPU and CPU backends can
+// implement the same plan and a plan can be cached and compared.
+import type { DType } from '../core/dtype.js';
+import type { ElementwiseFn } from './elementwise_table.js';
+
+/** One instruction of a fused elementwise program (SSA: values 0..inputs-1 are the inputs). */
+export interface ElementwiseInstr {
+  fn: ElementwiseFn;
+  args: number[];
+  attrs: number[];
+}
+
+export interface ElementwiseInput {
+  dtype: DType;
+  /** Element stride per output dimension (0 = broadcast), so broadcasting and transposes are free. */
+  strides: number[];
+}
+
+export interface ElementwiseSpec {
+  type: 'elementwise';
+  outShape: number[];
+  outDtype: DType;
+  inputs: ElementwiseInput[];
+  instrs: ElementwiseInstr[];
+}
+
+export interface MatmulSpec {
+  type: 'matmul';
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  /** Third input = bias of length n, added to every row before the activation. */
+  hasBias: boolean;
+  act: ActivationName;
+  alpha: number;
+}
+
+export type Reducer = 'sum' | 'max' | 'argmax';
+
+/** Reduce the middle axis of a tensor viewed as [outer, size, inner]. */
+export interface ReduceSpec {
+  type: 'reduce';
+  reducer: Reducer;
+  outer: number;
+  size: number;
+  inner: number;
+}
+
+/** Softmax / log-softmax over the last axis of a [rows, cols] view. */
+export interface SoftmaxSpec {
+  type: 'softmax';
+  rows: number;
+  cols: number;
+  log: boolean;
+}
+
+/** Backward of softmax (inputs y, dy) or log-softmax (inputs y = log p, dy). */
+export interface SoftmaxGradSpec {
+  type: 'softmaxGrad';
+  rows: number;
+  cols: number;
+  log: boolean;
+}
+
+export interface OneHotSpec {
+  type: 'oneHot';
+  n: number;
+  depth: number;
+}
+
+/**
+ * Fused softmax + categorical cross-entropy over [rows, cols] logits and
+ * one-hot labels: writes per-row losses (forward) or (softmax - labels) * scale
+ * (backward), the gradient that needs no Jacobian.
+ */
+export interface SoftmaxXentSpec {
+  type: 'softmaxXent';
+  rows: number;
+  cols: number;
+  grad: boolean;
+  scale: number;
+}
+
+export type KernelSpec = ElementwiseSpec | MatmulSpec | ReduceSpec | SoftmaxSpec | SoftmaxGradSpec | OneHotSpec | SoftmaxXentSpec;
+
+export const ACTIVATION_CODES = {
+  linear: 0,
+  relu: 1,
+  sigmoid: 2,
+  tanh: 3,
+  leakyRelu: 4,
+  swish: 5,
+  elu: 6,
+  gelu: 7,
+} as const;
+export type ActivationName = keyof typeof ACTIVATION_CODES;
