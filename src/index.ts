@@ -20,3 +20,5 @@ export { reshape, transpose, broadcastTo, cast, expandDims, oneHot } from './ops
 export { meanSquaredError, meanAbsoluteError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy } from './ops/losses.js';
 export * as losses from './ops/losses.js';
 export { grad, grads, valueAndGrad, valueAndGrads } from './autodiff/grad.js';
+export { Variable, variable } from './core/variable.js';
+export { compileStep, type CompiledStep, type StepDefinition, type StepInputSpec } from './graph/compiled_step.js';

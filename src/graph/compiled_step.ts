@@ -1,0 +1,216 @@
+// Compiled steps: a function of some inputs and variables (e.g. forward +
+// loss + backward + optimizer update) is traced ONCE into a graph, planned
+// and prepared once, and then replayed: each run writes the new input data,
+// binds the variables' current buffers, and enqueues every kernel in one
+// submission. Nothing is read back unless the caller reads an output.
+import type { Backend, BackendBuffer, PreparedPlan } from '../backends/backend.js';
+import type { DType, TypedArray } from '../core/dtype.js';
+import { engine } from '../core/engine.js';
+import { argError, shapeString, WebgradError } from '../core/errors.js';
+import { shapesEqual, sizeOf } from '../core/shape.js';
+import { Storage } from '../core/storage.js';
+import { Tensor } from '../core/tensor.js';
+import type { Variable } from '../core/variable.js';
+import { buildPlan } from './build_plan.js';
+import { slotBytes, type Plan } from './plan.js';
+
+export interface StepInputSpec {
+  shape: readonly number[];
+  dtype: DType;
+}
+
+export interface StepDefinition {
+  /** Per-run inputs (e.g. a batch of x and y); placeholders while building. */
+  inputs: StepInputSpec[];
+  /** State read and replaced by every run (parameters, optimizer slots, counters). */
+  variables: Variable[];
+  /**
+   * Records the step. `inputs` and `values` are placeholders for the run's
+   * inputs and the variables' values. Returns the tensors to hand back from
+   * each run, and for each variable its new value (null = unchanged).
+   */
+  build(inputs: Tensor[], values: Tensor[]): { outputs: Tensor[]; updates: (Tensor | null)[] };
+  /** Fuse kernels (default true); false runs op by op, for comparison. */
+  fuse?: boolean;
+  /** Name used in error messages. */
+  name?: string;
+}
+
+export interface CompiledStep {
+  /**
+   * Enqueues one run. `inputs` are typed arrays (or computed tensors) of the
+   * declared shapes. Returns the outputs as computed tensors (read them with
+   * `await t.data()`, dispose them when done). Variables hold their new values
+   * as soon as this returns; the GPU runs the work in submission order.
+   */
+  run(inputs: readonly (TypedArray | Tensor)[]): Tensor[];
+  /** Computes any variable whose value is still pending (e.g. after assign()); run() requires it. */
+  prepareVariables(): Promise<void>;
+  /** Kernel launches per run (after fusion). */
+  readonly dispatchesPerRun: number;
+  /** The plan (for tests and DEBUG). */
+  readonly plan: Plan;
+  /** The backend this step was compiled for. */
+  readonly backend: Backend;
+  dispose(): void;
+}
+
+export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
+  const name = def.name ?? 'step';
+  const backend = await engine.host!.getBackend();
+  const nIn = def.inputs.length;
+  engine.startScope();
+  let traced: { outputs: Tensor[]; updates: (Tensor | null)[] };
+  let placeholders: Tensor[];
+  try {
+    placeholders = [
+      ...def.inputs.map((s, i) => engine.make({ kind: 'placeholder', index: i }, [], s.shape, s.dtype)),
+      ...def.variables.map((v, j) => engine.make({ kind: 'placeholder', index: nIn + j }, [], v.shape, v.dtype)),
+    ];
+    traced = def.build(placeholders.slice(0, nIn), placeholders.slice(nIn));
+  } catch (e) {
+    engine.endScope(new Set());
+    throw e;
+  }
+  const { outputs, updates } = traced;
+  if (updates.length !== def.variables.length) {
+    engine.endScope(new Set());
+    throw new WebgradError(`${name}: build() returned ${updates.length} updates for ${def.variables.length} variables.`);
+  }
+  updates.forEach((u, j) => {
+    const v = def.variables[j];
+    if (u && (!shapesEqual(u.shape, v.shape) || u.dtype !== v.dtype)) {
+      engine.endScope(new Set());
+      throw new WebgradError(`${name}: the update of variable '${v.name}' has shape ${shapeString(u.shape)} (${u.dtype}), expected ${shapeString(v.shape)} (${v.dtype}).`);
+    }
+  });
+  const targets = [...outputs, ...updates.filter((u): u is Tensor => u !== null)];
+  // Keep the traced graph (and its constants) alive for the step's lifetime.
+  for (const t of targets) t.kept = true;
+  engine.endScope(new Set(targets));
+  const built = buildPlan(targets, { fuse: def.fuse ?? engine.fuse });
+  const { plan } = built;
+
+  // Where each source comes from on every run.
+  const placeholderSlot = new Map<number, number>();
+  const constants: { slot: number; tensor: Tensor }[] = [];
+  built.sources.forEach((t, i) => {
+    const slot = plan.inputSlots[i];
+    if (t.op?.kind === 'placeholder') placeholderSlot.set(t.op.index, slot);
+    else constants.push({ slot, tensor: t });
+  });
+  const outSlots = built.outputSlotOf;
+  for (const s of outSlots) {
+    if (plan.slots[s].kind === 'input') {
+      throw new WebgradError(`${name}: an output or update is just a reshape of an input or variable; return null for an unchanged variable.`);
+    }
+  }
+
+  const prepared: PreparedPlan = await backend.prepare(plan);
+  const temps = plan.tempBytes.map((b) => backend.alloc(b));
+  const inputBuffers = def.inputs.map((s) => backend.alloc(slotBytes(sizeOf(s.shape))));
+  const buffers: BackendBuffer[] = new Array(plan.slots.length);
+  plan.slots.forEach((slot, i) => {
+    if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
+  });
+  let disposed = false;
+
+  const checkVariables = (): string | null => {
+    for (const v of def.variables) {
+      const t = v.value;
+      if (t.op !== null || !t.storage?.buffer) return v.name;
+    }
+    return null;
+  };
+
+  return {
+    plan,
+    backend,
+    dispatchesPerRun: plan.calls.length,
+    async prepareVariables(): Promise<void> {
+      await engine.realize(def.variables.map((v) => v.value));
+      // Values computed on the host (fresh leaves) must be uploaded too.
+      for (const v of def.variables) if (v.value.storage) engine.upload(backend, v.value.storage);
+      for (const c of constants) engine.upload(backend, c.tensor.storage!);
+    },
+    run(inputs): Tensor[] {
+      if (disposed) throw new WebgradError(`${name}: this compiled step was disposed.`);
+      if (engine.host!.current() !== backend) {
+        throw new WebgradError(`${name}: the backend changed since this step was compiled (now ${engine.host!.current()?.name}); compile it again.`);
+      }
+      if (!Array.isArray(inputs) || inputs.length !== nIn) throw argError(name, 'inputs', `an array of ${nIn} inputs`, inputs);
+      const pending = checkVariables();
+      if (pending) throw new WebgradError(`${name}: variable '${pending}' has a pending value; await step.prepareVariables() before run().`);
+      inputs.forEach((x, i) => {
+        const spec = def.inputs[i];
+        const slot = placeholderSlot.get(i);
+        if (x instanceof Tensor) {
+          x.assertAlive(name, `inputs[${i}]`);
+          if (!shapesEqual(x.shape, spec.shape) || x.dtype !== spec.dtype) throw argError(name, `inputs[${i}]`, `a ${spec.dtype} tensor of shape ${shapeString(spec.shape)}`, x);
+          if (x.op !== null || !x.storage) throw argError(name, `inputs[${i}]`, 'a computed tensor (await its data() first) or a typed array', x);
+          if (slot !== undefined) buffers[slot] = engine.upload(backend, x.storage);
+        } else {
+          const want = sizeOf(spec.shape);
+          const okType = spec.dtype === 'int32' ? x instanceof Int32Array : x instanceof Float32Array;
+          if (!okType || x.length !== want) {
+            throw argError(name, `inputs[${i}]`, `a ${spec.dtype === 'int32' ? 'Int32Array' : 'Float32Array'} of ${want} values (shape ${shapeString(spec.shape)})`, x);
+          }
+          if (slot !== undefined) {
+            backend.write(inputBuffers[i], x);
+            buffers[slot] = inputBuffers[i];
+          }
+        }
+      });
+      def.variables.forEach((v, j) => {
+        const slot = placeholderSlot.get(nIn + j);
+        if (slot !== undefined) buffers[slot] = v.value.storage!.buffer!;
+      });
+      for (const c of constants) buffers[c.slot] = engine.upload(backend, c.tensor.storage!);
+      const fresh: BackendBuffer[] = [];
+      for (const s of plan.outputSlots) {
+        buffers[s] = backend.alloc(plan.slots[s].bytes);
+        fresh.push(buffers[s]);
+      }
+      try {
+        backend.run(prepared, buffers);
+      } catch (e) {
+        for (const b of fresh) backend.free(b);
+        throw e;
+      }
+      // One storage per output slot, shared when two results are the same value.
+      const storages = new Map<number, Storage>();
+      const storageFor = (slot: number, dtype: DType): Storage => {
+        let s = storages.get(slot);
+        if (s) s.refs++;
+        else {
+          s = engine.adopt(dtype, plan.slots[slot].size, buffers[slot]);
+          storages.set(slot, s);
+        }
+        return s;
+      };
+      const results = outputs.map((t, i) => {
+        const s = storageFor(outSlots[i], t.dtype);
+        const r = engine.fromStorage(s, t.shape, t.dtype);
+        engine.releaseStorage(s);
+        return r;
+      });
+      let k = outputs.length;
+      updates.forEach((u, j) => {
+        if (!u) return;
+        def.variables[j].setStorage(storageFor(outSlots[k++], u.dtype));
+      });
+      return results;
+    },
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      prepared.dispose();
+      for (const b of temps) backend.free(b);
+      for (const b of inputBuffers) backend.free(b);
+      for (const t of targets) {
+        t.kept = false;
+        t.dispose();
+      }
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { expect, test } from 'vitest';
+import * as wg from '../src/index.js';
+import { useBackend } from './helpers/backends.js';
+for (const b of ['cpu', 'webgpu'] as const) {
+  test(`compiled sgd on a linear model [${b}]`, async () => {
+    await useBackend(b);
+    const w = wg.variable(wg.zeros([4, 1]));
+    const bias = wg.variable(wg.zeros([1]));
+    const step = await wg.compileStep({
+      inputs: [{ shape: [8, 4], dtype: 'float32' }, { shape: [8, 1], dtype: 'float32' }],
+      variables: [w, bias],
+      build: ([x, y], [wv, bv]) => {
+        const f = (ww: wg.Tensor, bb: wg.Tensor) => wg.meanSquaredError(y, wg.add(wg.matMul(x, ww), bb));
+        const loss = f(wv, bv);
+        const { grads } = wg.valueAndGrads(f)([wv, bv]);
+        return { outputs: [loss], updates: [wg.sub(wv, wg.mul(grads[0], 0.1)), wg.sub(bv, wg.mul(grads[1], 0.1))] };
+      },
+    });
+    await step.prepareVariables();
+    const rng = () => Math.random() * 2 - 1;
+    const trueW = [1, -1, 1, -1];
+    let last = Infinity;
+    const s0 = wg.stats();
+    for (let i = 0; i < 300; i++) {
+      const x = Float32Array.from({ length: 32 }, rng);
+      const y = new Float32Array(8);
+      for (let r = 0; r < 8; r++) for (let c = 0; c < 4; c++) y[r] += x[r * 4 + c] * trueW[c];
+      const [loss] = step.run([x, y]);
+      if (i % 100 === 99) last = (await loss.data())[0];
+      loss.dispose();
+    }
+    const s1 = wg.stats();
+    console.log(b, 'loss', last, 'dispatches/run', step.dispatchesPerRun, 'submits', s1.submits - s0.submits, 'buffers', s0.buffers, s1.buffers);
+    expect(last).toBeLessThan(1e-3);
+    const wv = await w.data();
+    for (let c = 0; c < 4; c++) expect(wv[c]).toBeCloseTo(trueW[c], 2);
+  });
+}
