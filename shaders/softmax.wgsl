@@ -3,24 +3,27 @@
 // cross-entropy used by training steps. One thread per row; the row maximum is
 // subtracted before exp so large logits never overflow.
 
-struct SoftmaxDims { rows: u32, cols: u32, scale: f32, pad: u32 }
+struct SoftmaxDims { rows: u32, cols: u32, pad0: u32, pad1: u32 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<uniform> dims: SoftmaxDims;
+@group(0) @binding(2) var<storage, read> c: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<uniform> dims: SoftmaxDims;
 
 override LOG: bool = false;
-// softmax_xent only: write the gradient instead of the loss.
+// softmax_xent only: write the gradient instead of the loss, and whether the
+// loss clips probabilities to [1e-7, 1 - 1e-7] as Keras does.
 override GRAD: bool = false;
+override CLIP: bool = false;
 
 fn row_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * 64u; }
 
 fn row_log_sum_exp(base: u32) -> f32 {
   var mx = -3.4028234e38;
-  for (var c = 0u; c < dims.cols; c++) { mx = max(mx, a[base + c]); }
+  for (var col = 0u; col < dims.cols; col++) { mx = max(mx, a[base + col]); }
   var s = 0.0;
-  for (var c = 0u; c < dims.cols; c++) { s += exp(a[base + c] - mx); }
+  for (var col = 0u; col < dims.cols; col++) { s += exp(a[base + col] - mx); }
   return mx + log(s);
 }
 
@@ -31,9 +34,9 @@ fn softmax_fwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   if (r >= dims.rows) { return; }
   let base = r * dims.cols;
   let lse = row_log_sum_exp(base);
-  for (var c = 0u; c < dims.cols; c++) {
-    let l = a[base + c] - lse;
-    out[base + c] = select(exp(l), l, LOG);
+  for (var col = 0u; col < dims.cols; col++) {
+    let l = a[base + col] - lse;
+    out[base + col] = select(exp(l), l, LOG);
   }
 }
 
@@ -44,18 +47,18 @@ fn softmax_bwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   if (r >= dims.rows) { return; }
   let base = r * dims.cols;
   var dot = 0.0;
-  for (var c = 0u; c < dims.cols; c++) {
-    dot += select(b[base + c] * a[base + c], b[base + c], LOG);
+  for (var col = 0u; col < dims.cols; col++) {
+    dot += select(b[base + col] * a[base + col], b[base + col], LOG);
   }
-  for (var c = 0u; c < dims.cols; c++) {
-    let y = a[base + c];
-    let dy = b[base + c];
-    out[base + c] = select(y * (dy - dot), dy - exp(y) * dot, LOG);
+  for (var col = 0u; col < dims.cols; col++) {
+    let y = a[base + col];
+    let dy = b[base + col];
+    out[base + col] = select(y * (dy - dot), dy - exp(y) * dot, LOG);
   }
 }
 
-// a = logits, b = one-hot labels. Forward (GRAD = false): out[r] = row loss.
-// Backward (GRAD = true): out = (softmax(a) - b) * scale.
+// a = logits, b = one-hot labels, c = upstream gradient per row.
+// Forward (GRAD = false): out[r] = row loss. Backward: out = (softmax(a) - b) * c[r].
 @compute @workgroup_size(64)
 fn softmax_xent(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = row_index(gid, nwg);
@@ -63,12 +66,16 @@ fn softmax_xent(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let base = r * dims.cols;
   let lse = row_log_sum_exp(base);
   if (GRAD) {
-    for (var c = 0u; c < dims.cols; c++) {
-      out[base + c] = (exp(a[base + c] - lse) - b[base + c]) * dims.scale;
+    for (var col = 0u; col < dims.cols; col++) {
+      out[base + col] = (exp(a[base + col] - lse) - b[base + col]) * c[r];
     }
   } else {
     var loss = 0.0;
-    for (var c = 0u; c < dims.cols; c++) { loss -= b[base + c] * (a[base + c] - lse); }
+    for (var col = 0u; col < dims.cols; col++) {
+      var logp = a[base + col] - lse;
+      if (CLIP) { logp = log(clamp(exp(logp), 1e-7, 1.0 - 1e-7)); }
+      loss -= b[base + col] * logp;
+    }
     out[r] = loss;
   }
 }

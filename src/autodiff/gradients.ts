@@ -50,8 +50,11 @@ const ELEMENTWISE_GRADS: { [F in ElementwiseFn]: EwRule } = {
   clip: ([x], _y, dy, attrs) => [engine.make({ kind: 'elementwise', fn: 'clipGrad', attrs }, [x, dy], x.shape, 'float32')],
   sigmoid: act('sigmoidGrad', true),
   tanh: act('tanhGrad', true),
-  relu: act('reluGrad', false),
-  leakyRelu: act('leakyReluGrad', false),
+  // relu and leaky relu (alpha >= 0) read their output: y > 0 exactly when
+  // x > 0, and then the pre-activation is not kept alive for the backward
+  // pass, so it can be fused into the matmul that produces it.
+  relu: act('reluGrad', true),
+  leakyRelu: (inputs, y, dy, attrs) => act('leakyReluGrad', attrs[0] >= 0)(inputs, y, dy, attrs),
   swish: act('swishGrad', false),
   elu: act('eluGrad', false),
   gelu: act('geluGrad', false),
@@ -108,6 +111,10 @@ const OP_GRADS: { [K in Op['kind']]: OpRule<K> } = {
     throw new WebgradError('grad: softmaxGrad has no gradient (second-order gradients are not supported).');
   },
   oneHot: () => [null],
+  softmaxXent: (_op, [logits, labels], _y, dy) => [engine.make({ kind: 'softmaxXentGrad' }, [logits, labels, dy], logits.shape, 'float32'), null],
+  softmaxXentGrad: () => {
+    throw new WebgradError('grad: softmaxXentGrad has no gradient (second-order gradients are not supported).');
+  },
   placeholder: () => [],
 };
 

@@ -11,7 +11,7 @@ import { shapesEqual, sizeOf } from '../core/shape.js';
 import { Storage } from '../core/storage.js';
 import { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
-import { buildPlan } from './build_plan.js';
+import { buildPlan, topoOrder } from './build_plan.js';
 import { slotBytes, type Plan } from './plan.js';
 
 export interface StepInputSpec {
@@ -88,6 +88,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   // Keep the traced graph (and its constants) alive for the step's lifetime.
   for (const t of targets) t.kept = true;
   engine.endScope(new Set(targets));
+  await foldConstants(targets);
   const built = buildPlan(targets, { fuse: def.fuse ?? engine.fuse });
   const { plan } = built;
 
@@ -213,4 +214,22 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       }
     },
   };
+}
+
+/**
+ * Computes once, at compile time, every pending node that depends on no
+ * placeholder (e.g. 1/n of a mean, 1 - epsilon), so runs do not redo it.
+ */
+async function foldConstants(targets: Tensor[]): Promise<void> {
+  const order = topoOrder(targets);
+  const dynamic = new Set<number>();
+  for (const t of order) {
+    if (t.op?.kind === 'placeholder' || (t.op && t.inputs.some((x) => dynamic.has(x.id)))) dynamic.add(t.id);
+  }
+  const frontier = new Set<Tensor>();
+  for (const t of order) {
+    if (!dynamic.has(t.id)) continue;
+    for (const x of t.inputs) if (!dynamic.has(x.id) && x.op !== null) frontier.add(x);
+  }
+  if (frontier.size) await engine.realize([...frontier]);
 }

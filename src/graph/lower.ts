@@ -48,6 +48,13 @@ export function lowerNode(t: Tensor): KernelSpec {
       const cols = shape[shape.length - 1] ?? 1;
       return { type: op.kind, rows: cols === 0 ? 0 : t.size / cols, cols, log: op.log };
     }
+    case 'softmaxXent':
+    case 'softmaxXentGrad': {
+      const logits = t.inputs[0];
+      const cols = logits.shape[logits.rank - 1];
+      const grad = op.kind === 'softmaxXentGrad';
+      return { type: 'softmaxXent', rows: logits.size / cols, cols, grad, clip: op.kind === 'softmaxXent' && op.clip };
+    }
     case 'oneHot':
       return { type: 'oneHot', n: t.inputs[0].size, depth: op.depth };
     case 'reshape':

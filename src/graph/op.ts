@@ -15,6 +15,10 @@ export type Op =
   | { kind: 'softmax'; log: boolean }
   | { kind: 'softmaxGrad'; log: boolean }
   | { kind: 'oneHot'; depth: number }
+  /** Per-row cross-entropy of softmax(logits) against labels (inputs: logits, labels). */
+  | { kind: 'softmaxXent'; clip: boolean }
+  /** Its gradient wrt the logits: (softmax(logits) - labels) * dy[row] (inputs: logits, labels, dy). */
+  | { kind: 'softmaxXentGrad' }
   /** An input of a compiled step, bound to new data on every run. */
   | { kind: 'placeholder'; index: number };
 

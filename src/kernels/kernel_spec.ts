@@ -73,15 +73,16 @@ export interface OneHotSpec {
 
 /**
  * Fused softmax + categorical cross-entropy over [rows, cols] logits and
- * one-hot labels: writes per-row losses (forward) or (softmax - labels) * scale
- * (backward), the gradient that needs no Jacobian.
+ * one-hot labels: writes per-row losses (forward; probabilities clipped to
+ * [1e-7, 1 - 1e-7] first when `clip`, as Keras does) or, backward, the
+ * gradient (softmax - labels) * dy[row], which needs no Jacobian.
  */
 export interface SoftmaxXentSpec {
   type: 'softmaxXent';
   rows: number;
   cols: number;
   grad: boolean;
-  scale: number;
+  clip: boolean;
 }
 
 export type KernelSpec = ElementwiseSpec | MatmulSpec | ReduceSpec | SoftmaxSpec | SoftmaxGradSpec | OneHotSpec | SoftmaxXentSpec;

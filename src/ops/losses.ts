@@ -4,6 +4,7 @@
 import { argError, shapeString, WebgradError } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
+import { engine } from '../core/engine.js';
 import { asFloat, asTensor } from './convert.js';
 import * as ew from './elementwise.js';
 import { mean, sum } from './reduce.js';
@@ -68,6 +69,13 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: C
   const p = asFloat('categoricalCrossentropy', 'yPred', yPred);
   sameShape('categoricalCrossentropy', t, p);
   if (p.rank === 0) throw argError('categoricalCrossentropy', 'yPred', 'a tensor of rank >= 1 (classes on the last axis)', p);
+  // softmax followed by cross-entropy (or logits given) runs as one fused
+  // kernel whose gradient is simply softmax - labels.
+  const fusedLogits = options.fromLogits ? p : p.op?.kind === 'softmax' && !p.op.log ? p.inputs[0] : null;
+  if (fusedLogits) {
+    const rows = engine.make({ kind: 'softmaxXent', clip: !options.fromLogits }, [fusedLogits, t], p.shape.slice(0, -1), 'float32');
+    return mean(rows);
+  }
   const logp = options.fromLogits
     ? logSoftmax(p)
     : ew.log(ew.clip(ew.div(p, sum(p, -1, true)), EPSILON, 1 - EPSILON));

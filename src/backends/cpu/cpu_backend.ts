@@ -67,7 +67,7 @@ export class CpuBackend implements Backend {
         case 'softmax': k.runSoftmax(s, ins[0], out); break;
         case 'softmaxGrad': k.runSoftmaxGrad(s, ins[0], ins[1], out); break;
         case 'oneHot': k.runOneHot(s, ins[0], out); break;
-        case 'softmaxXent': k.runSoftmaxXent(s, ins[0], ins[1], out); break;
+        case 'softmaxXent': k.runSoftmaxXent(s, ins[0], ins[1], s.grad ? ins[2] : null, out); break;
       }
     }
   }

@@ -139,8 +139,10 @@ export function runOneHot(spec: OneHotSpec, labels: TypedArray, out: TypedArray)
   }
 }
 
-export function runSoftmaxXent(spec: SoftmaxXentSpec, logits: TypedArray, labels: TypedArray, out: TypedArray): void {
-  const { rows, cols, grad, scale } = spec;
+const EPS = 1e-7;
+
+export function runSoftmaxXent(spec: SoftmaxXentSpec, logits: TypedArray, labels: TypedArray, dy: TypedArray | null, out: TypedArray): void {
+  const { rows, cols, grad, clip } = spec;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     let mx = -Infinity;
@@ -149,10 +151,13 @@ export function runSoftmaxXent(spec: SoftmaxXentSpec, logits: TypedArray, labels
     for (let c = 0; c < cols; c++) sum += Math.exp(logits[o + c] - mx);
     const lse = mx + Math.log(sum);
     if (grad) {
-      for (let c = 0; c < cols; c++) out[o + c] = (Math.exp(logits[o + c] - lse) - labels[o + c]) * scale;
+      for (let c = 0; c < cols; c++) out[o + c] = (Math.exp(logits[o + c] - lse) - labels[o + c]) * dy![r];
     } else {
       let loss = 0;
-      for (let c = 0; c < cols; c++) loss -= labels[o + c] * (logits[o + c] - lse);
+      for (let c = 0; c < cols; c++) {
+        const logp = logits[o + c] - lse;
+        loss -= labels[o + c] * (clip ? Math.log(Math.min(Math.max(Math.exp(logp), EPS), 1 - EPS)) : logp);
+      }
       out[r] = loss;
     }
   }

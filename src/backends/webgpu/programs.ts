@@ -67,17 +67,16 @@ export function programFor(spec: KernelSpec): GpuProgram {
     case 'softmaxGrad':
     case 'softmaxXent': {
       const entryPoint = spec.type === 'softmax' ? 'softmax_fwd' : spec.type === 'softmaxGrad' ? 'softmax_bwd' : 'softmax_xent';
-      const constants: Record<string, number> = spec.type === 'softmaxXent' ? { GRAD: spec.grad ? 1 : 0 } : { LOG: spec.log ? 1 : 0 };
-      const uniform = new ArrayBuffer(16);
-      new Uint32Array(uniform, 0, 2).set([spec.rows, spec.cols]);
-      new Float32Array(uniform, 8, 1)[0] = spec.type === 'softmaxXent' ? spec.scale : 0;
+      const constants: Record<string, number> =
+        spec.type === 'softmaxXent' ? { GRAD: spec.grad ? 1 : 0, CLIP: spec.clip ? 1 : 0 } : { LOG: spec.log ? 1 : 0 };
+      const uniform = u32s(spec.rows, spec.cols, 0, 0);
       return {
         key: `softmax:${entryPoint}:${JSON.stringify(constants)}`,
         code: activationsWgsl + softmaxWgsl,
         entryPoint,
         constants,
         workgroups: spread(Math.ceil(spec.rows / 64)),
-        inputBindings: 2,
+        inputBindings: 3,
         uniform,
       };
     }

@@ -44,7 +44,8 @@ function GPUBufferUsageFlags(): number {
 
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu' as const;
-  private pool = new Map<number, GPUBuffer[]>();
+  /** Free buffers by size; the wrapper (and its id) is reused so cached bind groups stay valid. */
+  private pool = new Map<number, GpuBuffer[]>();
   private pipelines: PipelineCache;
   private dummy: GPUBuffer;
   private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0 };
@@ -68,7 +69,7 @@ export class WebGPUBackend implements Backend {
     }
     const free = this.pool.get(size);
     const reused = free?.pop();
-    if (reused) return new GpuBuffer(reused, size);
+    if (reused) return reused;
     this.counters.buffers++;
     this.counters.bytes += size;
     return new GpuBuffer(this.device.createBuffer({ size, usage: STORAGE_USAGE }), size);
@@ -77,7 +78,7 @@ export class WebGPUBackend implements Backend {
   free(buffer: BackendBuffer): void {
     const b = buffer as GpuBuffer;
     if (!this.pool.has(b.bytes)) this.pool.set(b.bytes, []);
-    this.pool.get(b.bytes)!.push(b.buffer);
+    this.pool.get(b.bytes)!.push(b);
   }
 
   write(buffer: BackendBuffer, data: TypedArray): void {
@@ -190,7 +191,7 @@ export class WebGPUBackend implements Backend {
   }
 
   destroy(): void {
-    for (const list of this.pool.values()) for (const b of list) b.destroy();
+    for (const list of this.pool.values()) for (const b of list) b.buffer.destroy();
     this.pool.clear();
     this.device.destroy();
   }
