@@ -31,6 +31,8 @@ export interface Backend {
   free(buffer: BackendBuffer): void;
   write(buffer: BackendBuffer, data: TypedArray): void;
   read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray>;
+  /** Reads several buffers with one copy submission (snapshots of training state). */
+  readMany(items: readonly { buffer: BackendBuffer; dtype: DType; size: number }[]): Promise<TypedArray[]>;
   /** Compiles every kernel of a plan (in parallel where the backend can). */
   prepare(plan: Plan): Promise<PreparedPlan>;
   /** Enqueues one run of a plan; `buffers[slot]` is the buffer bound to each slot. */

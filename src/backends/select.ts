@@ -46,10 +46,30 @@ async function tryWebGPU(opts: ReadyOptions): Promise<{ backend: WebGPUBackend; 
   }
 }
 
+let warnedLoss = false;
+
+/**
+ * The GPU device went away (driver reset, device.destroy(), tab in the
+ * background too long): continue on the CPU so the program keeps working.
+ * Tensors whose data had not been read back are marked lost; training steps
+ * compiled with keepHostCopy resume from their last snapshot.
+ */
 function onDeviceLost(lost: Backend, reason: string): void {
   if (active !== lost) return;
-  for (const l of lossListeners) l(reason);
+  if (!warnedLoss) {
+    warnedLoss = true;
+    console.warn(`webgrad: the WebGPU device was lost (${reason}); continuing on the CPU backend.`);
+  }
+  const cpu = new CpuBackend();
+  const failover = switchTo(cpu, { name: 'cpu', reason: `the WebGPU device was lost (${reason})` });
+  pendingFailover = failover;
+  void failover.finally(() => {
+    if (pendingFailover === failover) pendingFailover = null;
+    for (const l of lossListeners) l(reason);
+  });
 }
+
+let pendingFailover: Promise<void> | null = null;
 
 /** Listens for the loss of the active WebGPU device (used by compiled steps to fail over). */
 export function onBackendLost(listener: (reason: string) => void): () => void {
@@ -117,6 +137,7 @@ export function getBackend(): BackendInfo | null {
 
 export const backendHost: BackendHost = {
   async getBackend(): Promise<Backend> {
+    if (pendingFailover) await pendingFailover;
     // Called from inside a serialized realization: initialise directly.
     if (!active) await init({});
     return active!;

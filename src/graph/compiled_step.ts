@@ -34,6 +34,18 @@ export interface StepDefinition {
   fuse?: boolean;
   /** Name used in error messages. */
   name?: string;
+  /**
+   * Copy the variables back to host memory after every run (one extra copy
+   * submission, never awaited by run()), so training can resume on the CPU
+   * from the last completed run if the GPU device is lost.
+   */
+  keepHostCopy?: boolean;
+}
+
+/** Variable values after a completed run, in `variables` order. */
+export interface StepSnapshot {
+  run: number;
+  values: TypedArray[];
 }
 
 export interface CompiledStep {
@@ -52,6 +64,12 @@ export interface CompiledStep {
   readonly plan: Plan;
   /** The backend this step was compiled for. */
   readonly backend: Backend;
+  /** Runs enqueued so far. */
+  readonly runs: number;
+  /** The newest completed run's variable values (with keepHostCopy), or null. */
+  lastSnapshot(): StepSnapshot | null;
+  /** Resolves once every snapshot requested so far has arrived (or failed). */
+  snapshotsSettled(): Promise<void>;
   dispose(): void;
 }
 
@@ -115,6 +133,9 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
     if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
   });
   let disposed = false;
+  let runs = 0;
+  let snapshot: StepSnapshot | null = null;
+  let inFlight: Promise<unknown> = Promise.resolve();
 
   const checkVariables = (): string | null => {
     for (const v of def.variables) {
@@ -128,6 +149,11 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
     plan,
     backend,
     dispatchesPerRun: plan.calls.length,
+    get runs() {
+      return runs;
+    },
+    lastSnapshot: () => snapshot,
+    snapshotsSettled: () => inFlight.then(() => undefined),
     async prepareVariables(): Promise<void> {
       await engine.realize(def.variables.map((v) => v.value));
       // Values computed on the host (fresh leaves) must be uploaded too.
@@ -200,6 +226,17 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
         if (!u) return;
         def.variables[j].setStorage(storageFor(outSlots[k++], u.dtype));
       });
+      const run = ++runs;
+      if (def.keepHostCopy) {
+        const items = def.variables.map((v) => ({ buffer: v.value.storage!.buffer!, dtype: v.dtype, size: v.value.size }));
+        const p = backend.readMany(items).then(
+          (values) => {
+            if (!snapshot || run > snapshot.run) snapshot = { run, values };
+          },
+          () => undefined, // a lost device: the previous snapshot stands
+        );
+        inFlight = Promise.all([inFlight, p]);
+      }
       return results;
     },
     dispose(): void {

@@ -44,6 +44,10 @@ export class CpuBackend implements Backend {
     return (dtype === 'int32' ? b.i32 : b.f32).slice(0, size);
   }
 
+  async readMany(items: readonly { buffer: BackendBuffer; dtype: DType; size: number }[]): Promise<TypedArray[]> {
+    return Promise.all(items.map((i) => this.read(i.buffer, i.dtype, i.size)));
+  }
+
   async prepare(plan: Plan): Promise<PreparedPlan> {
     return { plan, dispose: () => undefined };
   }

@@ -86,24 +86,49 @@ export class WebGPUBackend implements Backend {
     if (bytes > 0) this.device.queue.writeBuffer((buffer as GpuBuffer).buffer, 0, data.buffer, data.byteOffset, bytes);
   }
 
+  /** Reads one buffer back through a pooled staging buffer (no stall of other work). */
   async read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray> {
-    this.throwPending();
-    const bytes = Math.max(16, Math.ceil((size * 4) / 16) * 16);
-    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer((buffer as GpuBuffer).buffer, 0, staging, 0, bytes);
-    this.device.queue.submit([enc.finish()]);
-    this.counters.submits++;
     try {
-      await staging.mapAsync(GPUMapMode.READ);
+      const [out] = await this.readMany([{ buffer, dtype, size }]);
+      this.throwPending();
+      return out;
     } catch (e) {
+      if (e instanceof WebgradError) throw e;
       throw new WebgradError(`webgpu: reading a tensor back failed${this.lost ? ' (the GPU device was lost)' : ''}: ${(e as Error).message}`);
     }
+  }
+
+  /** Staging buffers for readMany, by size, reused once their map is done. */
+  private staging = new Map<number, GPUBuffer[]>();
+
+  async readMany(items: readonly { buffer: BackendBuffer; dtype: DType; size: number }[]): Promise<TypedArray[]> {
     this.throwPending();
-    const raw = staging.getMappedRange().slice(0, size * 4);
+    const offsets: number[] = [];
+    let total = 0;
+    for (const it of items) {
+      offsets.push(total);
+      total += Math.ceil((it.size * 4) / 16) * 16;
+    }
+    total = Math.max(16, total);
+    const free = this.staging.get(total) ?? [];
+    this.staging.set(total, free);
+    const staging = free.pop() ?? this.device.createBuffer({ size: total, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = this.device.createCommandEncoder();
+    items.forEach((it, i) => {
+      const bytes = Math.ceil((it.size * 4) / 16) * 16;
+      if (bytes > 0) enc.copyBufferToBuffer((it.buffer as GpuBuffer).buffer, 0, staging, offsets[i], bytes);
+    });
+    this.device.queue.submit([enc.finish()]);
+    this.counters.submits++;
+    await staging.mapAsync(GPUMapMode.READ);
+    const raw = staging.getMappedRange();
+    const out = items.map((it, i) => {
+      const slice = raw.slice(offsets[i], offsets[i] + it.size * 4);
+      return it.dtype === 'int32' ? new Int32Array(slice) : new Float32Array(slice);
+    });
     staging.unmap();
-    staging.destroy();
-    return dtype === 'int32' ? new Int32Array(raw) : new Float32Array(raw);
+    free.push(staging);
+    return out;
   }
 
   async prepare(plan: Plan): Promise<PreparedPlan> {
