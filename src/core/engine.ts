@@ -71,7 +71,8 @@ class Engine {
 
   releaseStorage(s: Storage): void {
     if (--s.refs > 0) return;
-    if (s.buffer) this.host?.current()?.free(s.buffer);
+    if (s.buffer && s.recycle) s.recycle(s.buffer);
+    else if (s.buffer) this.host?.current()?.free(s.buffer);
     this.live.delete(s);
     s.buffer = null;
     s.host = null;

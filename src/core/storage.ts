@@ -8,6 +8,12 @@ export class Storage {
   refs = 1;
   /** Set when the buffer's device was lost before the data was copied out. */
   lost = false;
+  /**
+   * Called instead of freeing the buffer to the backend's pool when the last
+   * reference goes: compiled steps take their buffers back this way, so a
+   * replayed step binds the same few buffers every time.
+   */
+  recycle: ((buffer: BackendBuffer) => void) | null = null;
   constructor(
     public readonly dtype: DType,
     public readonly size: number,

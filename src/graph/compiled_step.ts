@@ -134,6 +134,13 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   });
   let disposed = false;
   let runs = 0;
+  // Output buffers come back here when their tensors are released, so each
+  // output slot cycles through the same two or three buffers (stable bind groups).
+  const spares = new Map<number, BackendBuffer[]>(plan.outputSlots.map((s) => [s, []]));
+  const recycler = (slot: number) => (buffer: BackendBuffer) => {
+    if (disposed || engine.host!.current() !== backend) backend.free(buffer);
+    else spares.get(slot)!.push(buffer);
+  };
   let snapshot: StepSnapshot | null = null;
   let inFlight: Promise<unknown> = Promise.resolve();
 
@@ -193,15 +200,11 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
         if (slot !== undefined) buffers[slot] = v.value.storage!.buffer!;
       });
       for (const c of constants) buffers[c.slot] = engine.upload(backend, c.tensor.storage!);
-      const fresh: BackendBuffer[] = [];
-      for (const s of plan.outputSlots) {
-        buffers[s] = backend.alloc(plan.slots[s].bytes);
-        fresh.push(buffers[s]);
-      }
+      for (const s of plan.outputSlots) buffers[s] = spares.get(s)!.pop() ?? backend.alloc(plan.slots[s].bytes);
       try {
         backend.run(prepared, buffers);
       } catch (e) {
-        for (const b of fresh) backend.free(b);
+        for (const s of plan.outputSlots) spares.get(s)!.push(buffers[s]);
         throw e;
       }
       // One storage per output slot, shared when two results are the same value.
@@ -211,6 +214,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
         if (s) s.refs++;
         else {
           s = engine.adopt(dtype, plan.slots[slot].size, buffers[slot]);
+          s.recycle = recycler(slot);
           storages.set(slot, s);
         }
         return s;
@@ -245,6 +249,8 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       prepared.dispose();
       for (const b of temps) backend.free(b);
       for (const b of inputBuffers) backend.free(b);
+      for (const list of spares.values()) for (const b of list) backend.free(b);
+      spares.clear();
       for (const t of targets) {
         t.kept = false;
         t.dispose();

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
-import * as wg from '../src/index.js';
-import { restoreFromSnapshot, stepBackendGone } from '../src/graph/failover.js';
-import { useBackend } from './helpers/backends.js';
+import * as wg from '../../src/index.js';
+import { restoreFromSnapshot, stepBackendGone } from '../../src/graph/failover.js';
+import { useBackend } from '../helpers/backends.js';
 
 async function train(loseAt: number | null): Promise<{ losses: number[]; backend: string }> {
   await useBackend('webgpu');

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
-import * as wg from '../src/index.js';
-import { useBackend } from './helpers/backends.js';
+import * as wg from '../../src/index.js';
+import { useBackend } from '../helpers/backends.js';
 for (const b of ['cpu', 'webgpu'] as const) {
   test(`mlp step fused vs unfused [${b}]`, async () => {
     await useBackend(b);

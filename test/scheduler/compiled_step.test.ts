@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
-import * as wg from '../src/index.js';
-import { useBackend } from './helpers/backends.js';
+import * as wg from '../../src/index.js';
+import { useBackend } from '../helpers/backends.js';
 for (const b of ['cpu', 'webgpu'] as const) {
   test(`compiled sgd on a linear model [${b}]`, async () => {
     await useBackend(b);

@@ -1,0 +1,130 @@
+// Turning fit/evaluate/predict arguments (tensors, nested arrays, typed
+// arrays, { data, shape }) into host arrays of a known shape, with the API
+// edge checks: rank and width, finite values, integer class labels in range.
+import { WebgradError, argError, describe, shapeString } from '../core/errors.js';
+import type { TypedArray } from '../core/dtype.js';
+import { sizeOf } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+import { toTypedArray } from '../ops/convert.js';
+
+/** Anything fit/evaluate/predict take as x or y. */
+export type DataLike = Tensor | TypedArray | readonly unknown[] | { data: TypedArray | readonly number[]; shape: readonly number[] };
+
+export interface HostData {
+  data: Float32Array | Int32Array;
+  shape: number[];
+}
+
+function isShaped(v: unknown): v is { data: TypedArray | readonly number[]; shape: readonly number[] } {
+  return typeof v === 'object' && v !== null && !(v instanceof Tensor) && !ArrayBuffer.isView(v) && !Array.isArray(v)
+    && 'data' in v && 'shape' in v;
+}
+
+/**
+ * Reads `value` into a host array. A flat typed array (or flat number array)
+ * is taken as rows of `width` values. `asInt` keeps int32 data as is.
+ */
+export async function toHost(op: string, arg: string, value: unknown, width: number | null): Promise<HostData> {
+  if (value instanceof Tensor) {
+    value.assertAlive(op, arg);
+    const data = await value.data();
+    return { data: data as Float32Array | Int32Array, shape: [...value.shape] };
+  }
+  return toHostSync(op, arg, value, width);
+}
+
+export function toHostSync(op: string, arg: string, value: unknown, width: number | null): HostData {
+  if (value === undefined || value === null) throw argError(op, arg, 'a Tensor, a nested array, a typed array or { data, shape }', value);
+  if (isShaped(value)) {
+    const shape = [...value.shape];
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw argError(op, `${arg}.shape`, 'an array of non-negative integers', value.shape);
+    const src = value.data;
+    if (!ArrayBuffer.isView(src) && !Array.isArray(src)) throw argError(op, `${arg}.data`, 'a typed array or an array of numbers', src);
+    if (src.length !== sizeOf(shape)) throw new WebgradError(`${op}: argument '${arg}' has ${src.length} values but shape ${shapeString(shape)} needs ${sizeOf(shape)}.`);
+    const data = src instanceof Int32Array ? Int32Array.from(src) : Float32Array.from(src as ArrayLike<number>);
+    return { data, shape };
+  }
+  if (ArrayBuffer.isView(value) || (Array.isArray(value) && (value.length === 0 || typeof value[0] === 'number'))) {
+    // Flat data: rows of `width` values (or one value per sample).
+    const flat = ArrayBuffer.isView(value) ? (value as unknown as ArrayLike<number>) : (value as number[]);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        if (typeof value[i] !== 'number') throw argError(op, `${arg}[${i}]`, 'a number (the array is flat)', value[i]);
+      }
+    }
+    const data = value instanceof Int32Array ? Int32Array.from(value) : Float32Array.from(flat);
+    if (width === null || width === 1) return { data, shape: [data.length] };
+    if (data.length % width !== 0) {
+      throw new WebgradError(`${op}: argument '${arg}' is a flat array of ${data.length} values, not a whole number of rows of ${width}; pass a 2-D array or { data, shape }.`);
+    }
+    return { data, shape: [data.length / width, width] };
+  }
+  if (Array.isArray(value)) {
+    const { data, shape } = toTypedArray(op, arg, value, 'float32');
+    return { data: data as Float32Array, shape };
+  }
+  throw argError(op, arg, 'a Tensor, a nested array, a typed array or { data, shape }', value);
+}
+
+/** Throws naming the argument and the first sample/column holding NaN or Infinity. */
+export function checkFinite(op: string, arg: string, h: HostData): void {
+  if (h.data instanceof Int32Array) return;
+  const d = h.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      const row = h.shape.length >= 1 ? sizeOf(h.shape.slice(1)) : 1;
+      const sample = Math.floor(i / Math.max(1, row));
+      const where = h.shape.length >= 2 ? `sample ${sample}, column ${i % row} (flat index ${i})` : `sample ${sample}`;
+      throw new WebgradError(`${op}: argument '${arg}' contains ${Number.isNaN(d[i]) ? 'NaN' : d[i] > 0 ? 'Infinity' : '-Infinity'} at ${where}; every value must be finite.`);
+    }
+  }
+}
+
+/** x as [n, inputDim]: a 1-D x is one feature per sample when inputDim is 1 (or unknown). */
+export function shapeX(op: string, arg: string, h: HostData, inputDim: number | null): HostData {
+  let shape = h.shape;
+  if (shape.length === 1 && (inputDim === null || inputDim === 1)) shape = [shape[0], 1];
+  if (shape.length !== 2) {
+    throw new WebgradError(`${op}: argument '${arg}' must be 2-D [samples, features], got shape ${shapeString(h.shape)}.`);
+  }
+  if (inputDim !== null && shape[1] !== inputDim) {
+    throw new WebgradError(`${op}: argument '${arg}' has ${shape[1]} features per sample (shape ${shapeString(h.shape)}), but the model's input expects ${inputDim} (inputShape [${inputDim}]).`);
+  }
+  const data = h.data instanceof Float32Array ? h.data : Float32Array.from(h.data);
+  return { data, shape };
+}
+
+/** Dense targets as [n, units]: a 1-D y is one value per sample when units is 1. */
+export function shapeY(op: string, arg: string, h: HostData, units: number, strict: boolean): HostData {
+  let shape = h.shape;
+  if (shape.length === 1 && units === 1) shape = [shape[0], 1];
+  if (strict && (shape.length !== 2 || shape[1] !== units)) {
+    throw new WebgradError(`${op}: argument '${arg}' must have shape [samples, ${units}] to match the model's ${units} outputs, got shape ${shapeString(h.shape)}.`);
+  }
+  const data = h.data instanceof Float32Array ? h.data : Float32Array.from(h.data);
+  return { data, shape };
+}
+
+/**
+ * Class labels for sparse cross-entropy: [n] or [n, 1] of integers in
+ * [0, classes), returned as int32 [n]. The error names the first bad sample.
+ */
+export function sparseLabels(op: string, arg: string, h: HostData, classes: number): HostData {
+  const s = h.shape;
+  if (!(s.length === 1 || (s.length === 2 && s[1] === 1))) {
+    throw new WebgradError(`${op}: argument '${arg}' must hold one class index per sample (shape [samples] or [samples, 1]) for sparseCategoricalCrossentropy, got shape ${shapeString(s)}.`);
+  }
+  const n = s[0];
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = h.data[i];
+    if (!Number.isInteger(v)) {
+      throw new WebgradError(`${op}: argument '${arg}' holds class labels for sparseCategoricalCrossentropy, but sample ${i} is ${describe(v)}, not an integer.`);
+    }
+    if (v < 0 || v >= classes) {
+      throw new WebgradError(`${op}: argument '${arg}': class label ${v} at sample ${i} is out of range; the model has ${classes} outputs, so labels must be in [0, ${classes - 1}].`);
+    }
+    out[i] = v;
+  }
+  return { data: out, shape: [n] };
+}
