@@ -20,5 +20,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     acc += a * b;
   }
   if (HAS_BIAS) { acc += bias[col]; }
-  C[row * dims.N + col] = wg_activate(acc, ACT, dims.alpha);
+  C[row * dims.N + col] = wg_epilogue(wg_activate(acc, ACT, dims.alpha), row * dims.N + col);
 }

@@ -1,12 +1,16 @@
 // Reductions of the middle axis of a tensor viewed as [outer, size, inner].
-// Results are stored as raw 32-bit words so one binding serves float results
-// (sum, max) and integer ones (argmax indices).
+// The generator (src/backends/webgpu/reduce_program.ts) supplies the bindings
+// and two functions: `wg_reduce_load(i)`, the value at flat input index i
+// (a plain read, or a fused elementwise prologue), and `wg_reduce_store(v, o)`,
+// applied to each result (identity, or a fused epilogue). Results are stored
+// as raw 32-bit words so one binding serves float results (sum, max) and
+// integer ones (argmax indices).
 
 struct ReduceDims { outer: u32, size: u32, inner: u32, pad: u32 }
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<u32>;
-@group(0) @binding(2) var<uniform> dims: ReduceDims;
+//@BINDINGS
+
+//@FUNCTIONS
 
 // 0 = sum, 1 = max, 2 = argmax
 override REDUCER: u32 = 0u;
@@ -26,7 +30,7 @@ fn better(v: f32, i: u32, bestV: f32, bestI: u32) -> bool {
 }
 
 fn store(o: u32, v: f32, idx: u32) {
-  if (REDUCER == 2u) { out[o] = idx; } else { out[o] = bitcast<u32>(v); }
+  if (REDUCER == 2u) { out[o] = idx; } else { out[o] = bitcast<u32>(wg_reduce_store(v, o)); }
 }
 
 // inner == 1: one workgroup per output, threads stride over the row and
@@ -40,7 +44,7 @@ fn reduce_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   if (valid) {
     let base = o * dims.size;
     for (var r = lid; r < dims.size; r += WG) {
-      let v = x[base + r];
+      let v = wg_reduce_load(base + r);
       if (REDUCER == 0u) { acc += v; } else if (accIdx == 0xffffffffu || better(v, r, acc, accIdx)) { acc = v; accIdx = r; }
     }
   }
@@ -79,7 +83,7 @@ fn reduce_cols(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   var acc: f32 = select(neg_inf(), 0.0, REDUCER == 0u);
   var accIdx: u32 = 0u;
   for (var r = 0u; r < dims.size; r++) {
-    let v = x[base + r * dims.inner];
+    let v = wg_reduce_load(base + r * dims.inner);
     if (REDUCER == 0u) { acc += v; } else if (r == 0u || better(v, r, acc, accIdx)) { acc = v; accIdx = r; }
   }
   store(o, acc, accIdx);

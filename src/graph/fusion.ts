@@ -140,6 +140,67 @@ function allReadersInline(calls: PlanCall[], slot: number): boolean {
   });
 }
 
+/** Most storage buffers a kernel binds besides its output (WebGPU's default limit is 8 per stage). */
+const MAX_KERNEL_INPUTS = 7;
+
+/**
+ * Folds an elementwise consumer into the matmul or reduce that feeds it (an
+ * epilogue: e.g. the SGD update of a weight into the matmul computing its
+ * gradient), and an elementwise producer into the reduce that reads it (a
+ * prologue: e.g. squared errors into the sum of a loss).
+ */
+function fuseKernelEdges(calls: PlanCall[], slots: PlanSlot[]): PlanCall[] {
+  let changed = true;
+  while (changed) {
+    changed = false;
+    const uses = consumers(calls);
+    const producer = new Map<number, number>();
+    calls.forEach((c, i) => producer.set(c.out, i));
+    for (let i = 0; i < calls.length && !changed; i++) {
+      const e = calls[i];
+      // Epilogue: e is an elementwise call reading a matmul/reduce result.
+      if (e.spec.type === 'elementwise' && e.spec.outDtype === 'float32') {
+        const es: ElementwiseSpec = e.spec;
+        for (let j = 0; j < e.args.length; j++) {
+          const src = e.args[j];
+          const ki = producer.get(src);
+          if (ki === undefined || slots[src].kind !== 'temp' || uses.get(src) !== 1) continue;
+          const k = calls[ki];
+          const ks = k.spec;
+          if ((ks.type !== 'matmul' && ks.type !== 'reduce') || ks.epilogue || (ks.type === 'reduce' && ks.reducer === 'argmax')) continue;
+          if (!readsContiguously(es, j) || e.args.filter((a) => a === src).length !== 1) continue;
+          if (k.args.length + e.args.length - 1 > MAX_KERNEL_INPUTS) continue;
+          const others = e.args.map((_, n) => n).filter((n) => n !== j);
+          const remap = (v: number): number => (v === j ? 0 : v < es.inputs.length ? others.indexOf(v) + 1 : v);
+          const epilogue = {
+            shape: es.outShape,
+            inputs: others.map((n) => es.inputs[n]),
+            instrs: es.instrs.map((ins) => ({ ...ins, args: ins.args.map(remap) })),
+          };
+          const fused: PlanCall = { spec: { ...ks, epilogue }, args: [...k.args, ...others.map((n) => e.args[n])], out: e.out, label: `${k.label}>${e.label}` };
+          calls = calls.map((x, n) => (n === i ? fused : x)).filter((_, n) => n !== ki);
+          changed = true;
+          break;
+        }
+      }
+      // Prologue: e is a reduce reading an elementwise result.
+      if (!changed && e.spec.type === 'reduce' && !e.spec.prologue) {
+        const src = e.args[0];
+        const pi = producer.get(src);
+        if (pi === undefined || slots[src].kind !== 'temp' || uses.get(src) !== 1) continue;
+        const p = calls[pi];
+        if (p.spec.type !== 'elementwise' || p.spec.outDtype !== 'float32') continue;
+        if (p.args.length + e.args.length - 1 > MAX_KERNEL_INPUTS) continue;
+        const prologue = { shape: p.spec.outShape, inputs: p.spec.inputs, instrs: p.spec.instrs };
+        const fused: PlanCall = { spec: { ...e.spec, prologue }, args: [...p.args, ...e.args.slice(1)], out: e.out, label: `${p.label}>${e.label}` };
+        calls = calls.map((x, n) => (n === i ? fused : x)).filter((_, n) => n !== pi);
+        changed = true;
+      }
+    }
+  }
+  return calls;
+}
+
 export function fuseCalls(calls: PlanCall[], slots: PlanSlot[]): PlanCall[] {
-  return fuseElementwise(fuseEpilogues(calls, slots), slots);
+  return fuseKernelEdges(fuseElementwise(fuseEpilogues(calls, slots), slots), slots);
 }

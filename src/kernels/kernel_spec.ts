@@ -17,6 +17,18 @@ export interface ElementwiseInput {
   strides: number[];
 }
 
+/**
+ * An elementwise expression over a tensor of `shape`, used as a kernel's
+ * prologue (how it loads its input) or epilogue (what it stores).
+ * Epilogue: value 0 is the kernel's result, values 1..inputs.length the inputs.
+ * Prologue: values 0..inputs.length-1 are the inputs.
+ */
+export interface ElementwiseExpr {
+  shape: number[];
+  inputs: ElementwiseInput[];
+  instrs: ElementwiseInstr[];
+}
+
 export interface ElementwiseSpec {
   type: 'elementwise';
   outShape: number[];
@@ -36,6 +48,8 @@ export interface MatmulSpec {
   hasBias: boolean;
   act: ActivationName;
   alpha: number;
+  /** Applied to act(op(A)op(B) + bias) before the store; its inputs follow A, B (and bias) in the call's args. */
+  epilogue?: ElementwiseExpr;
 }
 
 export type Reducer = 'sum' | 'max' | 'argmax';
@@ -47,6 +61,10 @@ export interface ReduceSpec {
   outer: number;
   size: number;
   inner: number;
+  /** Computes the reduced values from the call's first args instead of reading one input. */
+  prologue?: ElementwiseExpr;
+  /** Applied to each result before the store; its inputs follow the prologue's in args. */
+  epilogue?: ElementwiseExpr;
 }
 
 /** Softmax / log-softmax over the last axis of a [rows, cols] view. */

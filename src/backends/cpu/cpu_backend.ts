@@ -66,8 +66,17 @@ export class CpuBackend implements Backend {
       const s = call.spec;
       switch (s.type) {
         case 'elementwise': k.runElementwise(s, ins, out); break;
-        case 'matmul': k.runMatmul(s, ins[0], ins[1], s.hasBias ? ins[2] : null, out); break;
-        case 'reduce': k.runReduce(s, ins[0], out); break;
+        case 'matmul': {
+          k.runMatmul(s, ins[0], ins[1], s.hasBias ? ins[2] : null, out);
+          if (s.epilogue) k.applyEpilogue(s.epilogue, out, ins.slice(s.hasBias ? 3 : 2));
+          break;
+        }
+        case 'reduce': {
+          const np = s.prologue ? s.prologue.inputs.length : 1;
+          k.runReduce(s, s.prologue ? k.evalPrologue(s.prologue, ins.slice(0, np)) : ins[0], out);
+          if (s.epilogue) k.applyEpilogue(s.epilogue, out, ins.slice(np));
+          break;
+        }
         case 'softmax': k.runSoftmax(s, ins[0], out); break;
         case 'softmaxGrad': k.runSoftmaxGrad(s, ins[0], ins[1], out); break;
         case 'oneHot': k.runOneHot(s, ins[0], out); break;

@@ -6,52 +6,75 @@ import type { TypedArray } from '../../core/dtype.js';
 import { stridesOf } from '../../core/shape.js';
 import { ELEMENTWISE } from '../../kernels/elementwise_table.js';
 import type {
-  ElementwiseSpec, MatmulSpec, OneHotSpec, ReduceSpec, SoftmaxGradSpec, SoftmaxSpec, SoftmaxXentSpec,
+  ElementwiseExpr, ElementwiseInstr, ElementwiseSpec, MatmulSpec, OneHotSpec, ReduceSpec, SoftmaxGradSpec, SoftmaxSpec, SoftmaxXentSpec,
 } from '../../kernels/kernel_spec.js';
 
-export function runElementwise(spec: ElementwiseSpec, ins: TypedArray[], out: TypedArray): void {
-  const n = spec.outShape.reduce((a, b) => a * b, 1);
-  const rank = spec.outShape.length;
-  const outStrides = stridesOf(spec.outShape);
-  // Per input: gather to a contiguous Float32Array of n values (broadcast/transposed reads resolved once).
-  const values: Float64Array[] = spec.inputs.map((inp, j) => {
-    const src = ins[j];
-    const v = new Float64Array(n);
-    const contiguous = inp.strides.every((s, d) => s === outStrides[d]);
-    if (contiguous) {
-      for (let i = 0; i < n; i++) v[i] = src[i];
-    } else if (inp.strides.every((s) => s === 0)) {
-      v.fill(src[0]);
-    } else {
-      for (let i = 0; i < n; i++) {
-        let r = i;
-        let idx = 0;
-        for (let d = 0; d < rank; d++) {
-          const c = Math.floor(r / outStrides[d]);
-          r -= c * outStrides[d];
-          idx += c * inp.strides[d];
-        }
-        v[i] = src[idx];
+/** Reads an input of an expression at every element of `shape` (broadcasts and transposes resolved). */
+function gather(src: TypedArray, strides: readonly number[], shape: readonly number[]): Float64Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const outStrides = stridesOf(shape);
+  const v = new Float64Array(n);
+  if (strides.every((s, d) => s === outStrides[d] || shape[d] === 1)) {
+    for (let i = 0; i < n; i++) v[i] = src[i];
+  } else if (strides.every((s, d) => s === 0 || shape[d] === 1)) {
+    v.fill(src[0]);
+  } else {
+    for (let i = 0; i < n; i++) {
+      let r = i;
+      let idx = 0;
+      for (let d = 0; d < shape.length; d++) {
+        const c = Math.floor(r / outStrides[d]);
+        r -= c * outStrides[d];
+        idx += c * strides[d];
       }
+      v[i] = src[idx];
     }
-    return v;
-  });
-  // Run the instruction list over whole arrays (each instruction a pass).
-  const regs: Float64Array[] = [...values];
-  for (const ins of spec.instrs) {
+  }
+  return v;
+}
+
+/**
+ * Evaluates an instruction list over whole arrays. `first` are values that
+ * precede the inputs (an epilogue's kernel result); the result is rounded to
+ * float32 after every instruction, as the GPU computes in float32.
+ */
+function evalExpr(shape: readonly number[], first: Float64Array[], inputs: { data: TypedArray; strides: readonly number[] }[], instrs: readonly ElementwiseInstr[]): Float64Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const regs: Float64Array[] = [...first, ...inputs.map((x) => gather(x.data, x.strides, shape))];
+  for (const ins of instrs) {
     const def = ELEMENTWISE[ins.fn];
     const a = regs[ins.args[0]];
     const b = def.arity === 2 ? regs[ins.args[1]] : a;
     const r = new Float64Array(n);
     const f = def.cpu;
     const attrs = ins.attrs;
-    // Round every intermediate to float32, as the GPU computes in float32.
     for (let i = 0; i < n; i++) r[i] = Math.fround(f(a[i], b[i], attrs));
     regs.push(r);
   }
-  const res = regs[regs.length - 1];
-  if (out instanceof Int32Array) for (let i = 0; i < n; i++) out[i] = Math.trunc(res[i]);
-  else for (let i = 0; i < n; i++) out[i] = res[i];
+  return regs[regs.length - 1];
+}
+
+function store(res: Float64Array, out: TypedArray): void {
+  if (out instanceof Int32Array) for (let i = 0; i < res.length; i++) out[i] = Math.trunc(res[i]);
+  else for (let i = 0; i < res.length; i++) out[i] = res[i];
+}
+
+export function runElementwise(spec: ElementwiseSpec, ins: TypedArray[], out: TypedArray): void {
+  const inputs = spec.inputs.map((inp, j) => ({ data: ins[j], strides: inp.strides }));
+  store(evalExpr(spec.outShape, [], inputs, spec.instrs), out);
+}
+
+/** Applies an epilogue in place to a kernel's float32 result. */
+export function applyEpilogue(ep: ElementwiseExpr, result: TypedArray, extra: TypedArray[]): void {
+  const first = Float64Array.from(result);
+  const inputs = ep.inputs.map((inp, j) => ({ data: extra[j], strides: inp.strides }));
+  store(evalExpr(ep.shape, [first], inputs, ep.instrs), result);
+}
+
+/** Computes a prologue's values (the data a fused reduce reduces). */
+export function evalPrologue(pro: ElementwiseExpr, ins: TypedArray[]): Float32Array {
+  const inputs = pro.inputs.map((inp, j) => ({ data: ins[j], strides: inp.strides }));
+  return Float32Array.from(evalExpr(pro.shape, [], inputs, pro.instrs));
 }
 
 export function runMatmul(spec: MatmulSpec, a: TypedArray, b: TypedArray, bias: TypedArray | null, out: TypedArray): void {

@@ -18,18 +18,19 @@ export class PipelineCache {
   private layouts = new Map<string, GPUPipelineLayout>();
 
   /**
-   * Explicit layouts (inputs read-only, then the output, then the uniform) so
-   * that a binding a specialised shader does not touch is still part of it.
+   * Explicit layouts (not 'auto') so that a binding a specialised shader does
+   * not touch is still part of it, and equal layouts are shared.
    */
   private layoutFor(program: GpuProgram): GPUPipelineLayout {
-    const key = `${program.inputBindings}:${program.uniform ? 1 : 0}`;
+    const entries: GPUBindGroupLayoutEntry[] = [];
+    const compute = 4; // GPUShaderStage.COMPUTE
+    for (const b of [...program.argBindings, ...program.dummyBindings]) entries.push({ binding: b, visibility: compute, buffer: { type: 'read-only-storage' } });
+    entries.push({ binding: program.outBinding, visibility: compute, buffer: { type: 'storage' } });
+    if (program.uniform) entries.push({ binding: program.uniformBinding, visibility: compute, buffer: { type: 'uniform' } });
+    entries.sort((a, b) => a.binding - b.binding);
+    const key = entries.map((e) => `${e.binding}:${e.buffer!.type}`).join(',');
     let layout = this.layouts.get(key);
     if (!layout) {
-      const entries: GPUBindGroupLayoutEntry[] = [];
-      const compute = 4; // GPUShaderStage.COMPUTE
-      for (let i = 0; i < program.inputBindings; i++) entries.push({ binding: i, visibility: compute, buffer: { type: 'read-only-storage' } });
-      entries.push({ binding: program.inputBindings, visibility: compute, buffer: { type: 'storage' } });
-      if (program.uniform) entries.push({ binding: program.inputBindings + 1, visibility: compute, buffer: { type: 'uniform' } });
       const bgl = this.device.createBindGroupLayout({ entries });
       layout = this.device.createPipelineLayout({ bindGroupLayouts: [bgl] });
       this.layouts.set(key, layout);

@@ -4,11 +4,13 @@
 // (code, entry point, constants), so shape-independent kernels compile once.
 import activationsWgsl from '../../../shaders/activations.wgsl?raw';
 import oneHotWgsl from '../../../shaders/one_hot.wgsl?raw';
-import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
+import opsWgsl from '../../../shaders/elementwise_ops.wgsl?raw';
 import softmaxWgsl from '../../../shaders/softmax.wgsl?raw';
 import { ACTIVATION_CODES, type KernelSpec } from '../../kernels/kernel_spec.js';
 import { elementwiseProgram } from './elementwise_program.js';
 import { matmulProgram } from './matmul_program.js';
+import { epilogueFn } from './expr_codegen.js';
+import { reduceProgram } from './reduce_program.js';
 
 export interface GpuProgram {
   /** Cache key: equal keys mean equal code, entry point and constants. */
@@ -17,10 +19,14 @@ export interface GpuProgram {
   entryPoint: string;
   constants: Record<string, number>;
   workgroups: [number, number, number];
-  /** Input bindings the shader declares (missing ones get a dummy buffer). */
-  inputBindings: number;
-  /** Uniform block contents, bound after the output, or null. */
+  /** Binding index of each of the call's args, in order (all read-only storage). */
+  argBindings: number[];
+  /** Read-only bindings the shader declares that no arg feeds (a dummy buffer is bound). */
+  dummyBindings: number[];
+  outBinding: number;
+  /** Uniform block contents, or null; bound at uniformBinding. */
   uniform: ArrayBuffer | null;
+  uniformBinding: number;
 }
 
 const MAX_GROUPS = 65535;
@@ -48,21 +54,25 @@ export function programFor(spec: KernelSpec): GpuProgram {
       const dims = new ArrayBuffer(16);
       new Uint32Array(dims, 0, 3).set([spec.m, spec.n, spec.k]);
       new Float32Array(dims, 12, 1)[0] = spec.alpha;
-      return { key: p.key, code: p.code, entryPoint: 'main', constants: p.constants, workgroups: p.workgroups, inputBindings: 3, uniform: dims };
-    }
-    case 'reduce': {
-      const rows = spec.inner === 1;
-      const outputs = spec.outer * spec.inner;
+      // The epilogue's inputs are bound after the uniform (bindings 5, 6, ...).
+      const ep = epilogueFn('wg_epilogue', spec.epilogue, 5);
+      const code = [p.code, opsWgsl, ...ep.decls, ep.fn].join('\n');
+      const nEp = spec.epilogue?.inputs.length ?? 0;
       return {
-        key: `reduce:${rows ? 'rows' : 'cols'}:${spec.reducer}`,
-        code: reduceWgsl,
-        entryPoint: rows ? 'reduce_rows' : 'reduce_cols',
-        constants: { REDUCER: ['sum', 'max', 'argmax'].indexOf(spec.reducer) },
-        workgroups: spread(rows ? outputs : Math.ceil(outputs / 64)),
-        inputBindings: 1,
-        uniform: u32s(spec.outer, spec.size, spec.inner, 0),
+        key: spec.epilogue ? `${p.key}|${code}` : p.key,
+        code,
+        entryPoint: 'main',
+        constants: p.constants,
+        workgroups: p.workgroups,
+        argBindings: [0, 1, ...(spec.hasBias ? [2] : []), ...Array.from({ length: nEp }, (_, j) => 5 + j)],
+        dummyBindings: spec.hasBias ? [] : [2],
+        outBinding: 3,
+        uniform: dims,
+        uniformBinding: 4,
       };
     }
+    case 'reduce':
+      return reduceProgram(spec);
     case 'softmax':
     case 'softmaxGrad':
     case 'softmaxXent': {
@@ -76,8 +86,11 @@ export function programFor(spec: KernelSpec): GpuProgram {
         entryPoint,
         constants,
         workgroups: spread(Math.ceil(spec.rows / 64)),
-        inputBindings: 3,
+        argBindings: spec.type === 'softmaxXent' && spec.grad ? [0, 1, 2] : spec.type === 'softmax' ? [0] : [0, 1],
+        dummyBindings: spec.type === 'softmaxXent' && spec.grad ? [] : spec.type === 'softmax' ? [1, 2] : [2],
+        outBinding: 3,
         uniform,
+        uniformBinding: 4,
       };
     }
     case 'oneHot':
@@ -87,8 +100,11 @@ export function programFor(spec: KernelSpec): GpuProgram {
         entryPoint: 'main',
         constants: {},
         workgroups: spread(Math.ceil((spec.n * spec.depth) / 256)),
-        inputBindings: 1,
+        argBindings: [0],
+        dummyBindings: [],
+        outBinding: 1,
         uniform: u32s(spec.n, spec.depth, 0, 0),
+        uniformBinding: 2,
       };
   }
 }

@@ -185,11 +185,11 @@ export class WebGPUBackend implements Backend {
     const key = inputs.map((b) => b.id).join(',') + '>' + output.id;
     let bg = pc.bindGroups.get(key);
     if (!bg) {
-      const entries: GPUBindGroupEntry[] = [];
-      const n = pc.program.inputBindings;
-      for (let j = 0; j < n; j++) entries.push({ binding: j, resource: { buffer: inputs[j]?.buffer ?? this.dummy } });
-      entries.push({ binding: n, resource: { buffer: output.buffer } });
-      if (pc.uniform) entries.push({ binding: n + 1, resource: { buffer: pc.uniform } });
+      const prog = pc.program;
+      const entries: GPUBindGroupEntry[] = inputs.map((b, j) => ({ binding: prog.argBindings[j], resource: { buffer: b.buffer } }));
+      for (const d of prog.dummyBindings) entries.push({ binding: d, resource: { buffer: this.dummy } });
+      entries.push({ binding: prog.outBinding, resource: { buffer: output.buffer } });
+      if (pc.uniform) entries.push({ binding: prog.uniformBinding, resource: { buffer: pc.uniform } });
       bg = this.device.createBindGroup({ layout: pc.pipeline.getBindGroupLayout(0), entries, label: pc.label });
       // A pooled buffer can come back with a new id; keep the cache bounded.
       if (pc.bindGroups.size > 64) pc.bindGroups.clear();

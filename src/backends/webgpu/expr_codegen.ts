@@ -1,0 +1,82 @@
+// WGSL glue for elementwise expressions: index arithmetic with shapes baked
+// in as literals, and a chain of calls to the functions of
+// shaders/elementwise_ops.wgsl and shaders/activations.wgsl. Used by the
+// elementwise kernel and by matmul / reduce prologues and epilogues.
+import { stridesOf } from '../../core/shape.js';
+import { ELEMENTWISE } from '../../kernels/elementwise_table.js';
+import type { ElementwiseExpr, ElementwiseInput, ElementwiseInstr } from '../../kernels/kernel_spec.js';
+
+/** WGSL float literal that round-trips exactly (attributes are checked finite at the API edge). */
+export function f32Literal(v: number): string {
+  const bits = new Uint32Array(Float32Array.of(v).buffer)[0];
+  return `bitcast<f32>(0x${bits.toString(16)}u)`;
+}
+
+export function isContiguous(strides: readonly number[], shape: readonly number[]): boolean {
+  const out = stridesOf(shape);
+  // Dimensions of size 1 contribute nothing to the index, whatever their stride.
+  return strides.every((s, d) => s === out[d] || shape[d] === 1);
+}
+
+function isBroadcastScalar(strides: readonly number[], shape: readonly number[]): boolean {
+  return strides.every((s, d) => s === 0 || shape[d] === 1);
+}
+
+/**
+ * Lines that load every input at flat index `idx` of `shape` into
+ * `${p}v{j}` (j offset by `first`), computing coordinates once if needed.
+ */
+export function loadLines(p: string, idx: string, shape: readonly number[], inputs: readonly ElementwiseInput[], names: readonly string[], first: number): string[] {
+  const lines: string[] = [];
+  const outStrides = stridesOf(shape);
+  if (inputs.some((inp) => !isContiguous(inp.strides, shape) && !isBroadcastScalar(inp.strides, shape))) {
+    lines.push(`var ${p}r = ${idx};`);
+    outStrides.forEach((s, d) => {
+      if (shape[d] === 1) return;
+      lines.push(`let ${p}c${d} = ${p}r / ${s}u;`, `${p}r = ${p}r - ${p}c${d} * ${s}u;`);
+    });
+  }
+  inputs.forEach((inp, j) => {
+    let index: string;
+    if (isContiguous(inp.strides, shape)) index = idx;
+    else if (isBroadcastScalar(inp.strides, shape)) index = '0u';
+    else {
+      const terms = inp.strides.map((s, d) => (s === 0 || shape[d] === 1 ? '' : `${p}c${d} * ${s}u`)).filter(Boolean);
+      index = terms.length ? terms.join(' + ') : '0u';
+    }
+    lines.push(`let ${p}v${first + j} = f32(${names[j]}[${index}]);`);
+  });
+  return lines;
+}
+
+/** Lines computing the instructions; returns them and the name of the result. */
+export function instrLines(p: string, instrs: readonly ElementwiseInstr[], firstFree: number): { lines: string[]; result: string } {
+  const lines = instrs.map((ins, k) => {
+    const args = ins.args.map((a) => `${p}v${a}`).concat(ins.attrs.map(f32Literal));
+    return `let ${p}v${firstFree + k} = ${ELEMENTWISE[ins.fn].wgsl}(${args.join(', ')});`;
+  });
+  return { lines, result: `${p}v${firstFree + instrs.length - 1}` };
+}
+
+export function bindingDecl(binding: number, name: string, dtype: 'float32' | 'int32' = 'float32'): string {
+  return `@group(0) @binding(${binding}) var<storage, read> ${name}: array<${dtype === 'int32' ? 'i32' : 'f32'}>;`;
+}
+
+/** `fn name(v: f32, i: u32) -> f32` applying an epilogue; its inputs are bound from `firstBinding`. */
+export function epilogueFn(name: string, ep: ElementwiseExpr | undefined, firstBinding: number): { decls: string[]; fn: string } {
+  if (!ep) return { decls: [], fn: `fn ${name}(v: f32, i: u32) -> f32 { return v; }` };
+  const names = ep.inputs.map((_, j) => `${name}_in${j}`);
+  const decls = ep.inputs.map((inp, j) => bindingDecl(firstBinding + j, names[j], inp.dtype));
+  const body = [`let ev0 = v;`, ...loadLines('e', 'i', ep.shape, ep.inputs, names, 1)];
+  const { lines, result } = instrLines('e', ep.instrs, 1 + ep.inputs.length);
+  return { decls, fn: `fn ${name}(v: f32, i: u32) -> f32 {\n  ${[...body, ...lines, `return ${result};`].join('\n  ')}\n}` };
+}
+
+/** `fn name(i: u32) -> f32` computing a prologue from inputs bound from `firstBinding`. */
+export function prologueFn(name: string, pro: ElementwiseExpr, firstBinding: number): { decls: string[]; fn: string } {
+  const names = pro.inputs.map((_, j) => `${name}_in${j}`);
+  const decls = pro.inputs.map((inp, j) => bindingDecl(firstBinding + j, names[j], inp.dtype));
+  const body = loadLines('p', 'i', pro.shape, pro.inputs, names, 0);
+  const { lines, result } = instrLines('p', pro.instrs, pro.inputs.length);
+  return { decls, fn: `fn ${name}(i: u32) -> f32 {\n  ${[...body, ...lines, `return ${result};`].join('\n  ')}\n}` };
+}
