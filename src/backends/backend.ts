@@ -9,6 +9,13 @@ export interface BackendBuffer {
   readonly bytes: number;
 }
 
+/** A buffer to read back, with the type and count of its values. */
+export interface ReadItem {
+  buffer: BackendBuffer;
+  dtype: DType;
+  size: number;
+}
+
 /** A plan whose kernels are compiled for one backend (pipelines, bind layouts). */
 export interface PreparedPlan {
   readonly plan: Plan;
@@ -32,11 +39,15 @@ export interface Backend {
   write(buffer: BackendBuffer, data: TypedArray): void;
   read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray>;
   /** Reads several buffers with one copy submission (snapshots of training state). */
-  readMany(items: readonly { buffer: BackendBuffer; dtype: DType; size: number }[]): Promise<TypedArray[]>;
+  readMany(items: readonly ReadItem[]): Promise<TypedArray[]>;
   /** Compiles every kernel of a plan (in parallel where the backend can). */
   prepare(plan: Plan): Promise<PreparedPlan>;
-  /** Enqueues one run of a plan; `buffers[slot]` is the buffer bound to each slot. */
-  run(prepared: PreparedPlan, buffers: readonly BackendBuffer[]): void;
+  /**
+   * Enqueues one run of a plan; `buffers[slot]` is the buffer bound to each
+   * slot. With `readback`, those buffers are also copied out in the same
+   * submission, and the promise resolves to their values.
+   */
+  run(prepared: PreparedPlan, buffers: readonly BackendBuffer[], readback?: readonly ReadItem[]): Promise<TypedArray[]> | null;
   /** Resolves when all enqueued work has finished. */
   sync(): Promise<void>;
   stats(): BackendStats;

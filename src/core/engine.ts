@@ -203,6 +203,9 @@ class Engine {
 
   async read(t: Tensor): Promise<TypedArray> {
     await this.realize([t]);
+    // Already being copied out with the run that computed it: no queue wait.
+    const pending = t.storage?.hostPromise;
+    if (pending) return (await pending).slice(0, t.size) as TypedArray;
     return this.serialize(async () => {
       const s = t.storage;
       if (!s) throw new WebgradError(`data(): tensor ${t.id} was disposed while being computed`);

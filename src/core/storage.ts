@@ -14,6 +14,8 @@ export class Storage {
    * replayed step binds the same few buffers every time.
    */
   recycle: ((buffer: BackendBuffer) => void) | null = null;
+  /** Values already being copied out (a compiled step run with `read`): data() uses them. */
+  hostPromise: Promise<TypedArray> | null = null;
   constructor(
     public readonly dtype: DType,
     public readonly size: number,

@@ -3,7 +3,7 @@
 // and prepared once, and then replayed: each run writes the new input data,
 // binds the variables' current buffers, and enqueues every kernel in one
 // submission. Nothing is read back unless the caller reads an output.
-import type { Backend, BackendBuffer, PreparedPlan } from '../backends/backend.js';
+import type { Backend, BackendBuffer, PreparedPlan, ReadItem } from '../backends/backend.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { engine } from '../core/engine.js';
 import { argError, shapeString, WebgradError } from '../core/errors.js';
@@ -42,6 +42,15 @@ export interface StepDefinition {
   keepHostCopy?: boolean;
 }
 
+export interface StepRunOptions {
+  /**
+   * Copy the outputs out in this run's own submission (set it when you will
+   * read them): reading then waits for this run only, not for runs enqueued
+   * after it, so training can stay a step ahead of its readbacks.
+   */
+  read?: boolean;
+}
+
 /** Variable values after a completed run, in `variables` order. */
 export interface StepSnapshot {
   run: number;
@@ -55,7 +64,7 @@ export interface CompiledStep {
    * `await t.data()`, dispose them when done). Variables hold their new values
    * as soon as this returns; the GPU runs the work in submission order.
    */
-  run(inputs: readonly (TypedArray | Tensor)[]): Tensor[];
+  run(inputs: readonly (TypedArray | Tensor)[], options?: StepRunOptions): Tensor[];
   /** Computes any variable whose value is still pending (e.g. after assign()); run() requires it. */
   prepareVariables(): Promise<void>;
   /** Kernel launches per run (after fusion). */
@@ -167,7 +176,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       for (const v of def.variables) if (v.value.storage) engine.upload(backend, v.value.storage);
       for (const c of constants) engine.upload(backend, c.tensor.storage!);
     },
-    run(inputs): Tensor[] {
+    run(inputs, options = {}): Tensor[] {
       if (disposed) throw new WebgradError(`${name}: this compiled step was disposed.`);
       if (engine.host!.current() !== backend) {
         throw new WebgradError(`${name}: the backend changed since this step was compiled (now ${engine.host!.current()?.name}); compile it again.`);
@@ -201,8 +210,21 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       });
       for (const c of constants) buffers[c.slot] = engine.upload(backend, c.tensor.storage!);
       for (const s of plan.outputSlots) buffers[s] = spares.get(s)!.pop() ?? backend.alloc(plan.slots[s].bytes);
+      // Values to copy out in the same submission: requested outputs, and the
+      // variables' new values when a host snapshot is kept.
+      const readback: ReadItem[] = [];
+      if (options.read) outputs.forEach((t, i) => readback.push({ buffer: buffers[outSlots[i]], dtype: t.dtype, size: t.size }));
+      const nRead = readback.length;
+      if (def.keepHostCopy) {
+        let k = outputs.length;
+        def.variables.forEach((v, j) => {
+          const u = updates[j];
+          readback.push({ buffer: u ? buffers[outSlots[k++]] : v.value.storage!.buffer!, dtype: v.dtype, size: sizeOf(v.shape) });
+        });
+      }
+      let copied: Promise<TypedArray[]> | null;
       try {
-        backend.run(prepared, buffers);
+        copied = backend.run(prepared, buffers, readback);
       } catch (e) {
         for (const s of plan.outputSlots) spares.get(s)!.push(buffers[s]);
         throw e;
@@ -221,6 +243,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       };
       const results = outputs.map((t, i) => {
         const s = storageFor(outSlots[i], t.dtype);
+        if (options.read && copied) s.hostPromise = copied.then((values) => values[i]);
         const r = engine.fromStorage(s, t.shape, t.dtype);
         engine.releaseStorage(s);
         return r;
@@ -231,11 +254,10 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
         def.variables[j].setStorage(storageFor(outSlots[k++], u.dtype));
       });
       const run = ++runs;
-      if (def.keepHostCopy) {
-        const items = def.variables.map((v) => ({ buffer: v.value.storage!.buffer!, dtype: v.dtype, size: v.value.size }));
-        const p = backend.readMany(items).then(
+      if (def.keepHostCopy && copied) {
+        const p = copied.then(
           (values) => {
-            if (!snapshot || run > snapshot.run) snapshot = { run, values };
+            if (!snapshot || run > snapshot.run) snapshot = { run, values: values.slice(nRead) };
           },
           () => undefined, // a lost device: the previous snapshot stands
         );

@@ -3,7 +3,7 @@
 // reference.
 import type { DType, TypedArray } from '../../core/dtype.js';
 import type { Plan } from '../../graph/plan.js';
-import type { Backend, BackendBuffer, BackendStats, PreparedPlan } from '../backend.js';
+import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import * as k from './cpu_kernels.js';
 
 let nextId = 0;
@@ -44,7 +44,7 @@ export class CpuBackend implements Backend {
     return (dtype === 'int32' ? b.i32 : b.f32).slice(0, size);
   }
 
-  async readMany(items: readonly { buffer: BackendBuffer; dtype: DType; size: number }[]): Promise<TypedArray[]> {
+  async readMany(items: readonly ReadItem[]): Promise<TypedArray[]> {
     return Promise.all(items.map((i) => this.read(i.buffer, i.dtype, i.size)));
   }
 
@@ -52,7 +52,7 @@ export class CpuBackend implements Backend {
     return { plan, dispose: () => undefined };
   }
 
-  run(prepared: PreparedPlan, buffers: readonly BackendBuffer[]): void {
+  run(prepared: PreparedPlan, buffers: readonly BackendBuffer[], readback?: readonly ReadItem[]): Promise<TypedArray[]> | null {
     const { plan } = prepared;
     this.counters.submits++;
     const view = (slot: number): TypedArray => {
@@ -83,6 +83,7 @@ export class CpuBackend implements Backend {
         case 'softmaxXent': k.runSoftmaxXent(s, ins[0], ins[1], s.grad ? ins[2] : null, out); break;
       }
     }
+    return readback?.length ? this.readMany(readback) : null;
   }
 
   async sync(): Promise<void> {}

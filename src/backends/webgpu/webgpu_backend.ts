@@ -5,7 +5,7 @@
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { WebgradError } from '../../core/errors.js';
 import type { Plan } from '../../graph/plan.js';
-import type { Backend, BackendBuffer, BackendStats, PreparedPlan } from '../backend.js';
+import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import { PipelineCache } from './pipeline_cache.js';
 import { programFor, type GpuProgram } from './programs.js';
 
@@ -101,8 +101,20 @@ export class WebGPUBackend implements Backend {
   /** Staging buffers for readMany, by size, reused once their map is done. */
   private staging = new Map<number, GPUBuffer[]>();
 
-  async readMany(items: readonly { buffer: BackendBuffer; dtype: DType; size: number }[]): Promise<TypedArray[]> {
+  async readMany(items: readonly ReadItem[]): Promise<TypedArray[]> {
     this.throwPending();
+    const enc = this.device.createCommandEncoder();
+    const finish = this.stageCopies(enc, items);
+    this.device.queue.submit([enc.finish()]);
+    this.counters.submits++;
+    return finish();
+  }
+
+  /**
+   * Records copies of `items` into one pooled staging buffer; the returned
+   * function (call it after submitting) maps it and returns the values.
+   */
+  private stageCopies(enc: GPUCommandEncoder, items: readonly ReadItem[]): () => Promise<TypedArray[]> {
     const offsets: number[] = [];
     let total = 0;
     for (const it of items) {
@@ -113,22 +125,21 @@ export class WebGPUBackend implements Backend {
     const free = this.staging.get(total) ?? [];
     this.staging.set(total, free);
     const staging = free.pop() ?? this.device.createBuffer({ size: total, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = this.device.createCommandEncoder();
     items.forEach((it, i) => {
       const bytes = Math.ceil((it.size * 4) / 16) * 16;
       if (bytes > 0) enc.copyBufferToBuffer((it.buffer as GpuBuffer).buffer, 0, staging, offsets[i], bytes);
     });
-    this.device.queue.submit([enc.finish()]);
-    this.counters.submits++;
-    await staging.mapAsync(GPUMapMode.READ);
-    const raw = staging.getMappedRange();
-    const out = items.map((it, i) => {
-      const slice = raw.slice(offsets[i], offsets[i] + it.size * 4);
-      return it.dtype === 'int32' ? new Int32Array(slice) : new Float32Array(slice);
-    });
-    staging.unmap();
-    free.push(staging);
-    return out;
+    return async () => {
+      await staging.mapAsync(GPUMapMode.READ);
+      const raw = staging.getMappedRange();
+      const out = items.map((it, i) => {
+        const slice = raw.slice(offsets[i], offsets[i] + it.size * 4);
+        return it.dtype === 'int32' ? new Int32Array(slice) : new Float32Array(slice);
+      });
+      staging.unmap();
+      free.push(staging);
+      return out;
+    };
   }
 
   async prepare(plan: Plan): Promise<PreparedPlan> {
@@ -148,7 +159,7 @@ export class WebGPUBackend implements Backend {
     return new WebGPUPreparedPlan(plan, calls);
   }
 
-  run(prepared: PreparedPlan, buffers: readonly BackendBuffer[]): void {
+  run(prepared: PreparedPlan, buffers: readonly BackendBuffer[], readback?: readonly ReadItem[]): Promise<TypedArray[]> | null {
     this.throwPending();
     if (this.lost) throw new WebgradError('webgpu: the GPU device was lost; call webgrad.ready() again or continue on the CPU backend.');
     const p = prepared as WebGPUPreparedPlan;
@@ -168,6 +179,9 @@ export class WebGPUBackend implements Backend {
       this.counters.dispatches++;
     });
     pass.end();
+    // Copies for values the caller will read ride in the same submission, so
+    // reading them waits for this run only, not for runs submitted later.
+    const finish = readback?.length ? this.stageCopies(enc, readback) : null;
     this.device.queue.submit([enc.finish()]);
     this.counters.submits++;
     if (first) {
@@ -179,6 +193,7 @@ export class WebGPUBackend implements Backend {
       void this.device.popErrorScope().then(report('validation'));
       void this.device.popErrorScope().then(report('out-of-memory'));
     }
+    return finish ? finish() : null;
   }
 
   private bindGroup(pc: PreparedCall, inputs: GpuBuffer[], output: GpuBuffer): GPUBindGroup {
