@@ -3,7 +3,7 @@
 // into a plan and running it). Realizations are serialized so concurrent
 // `await t.data()` calls never race over the same nodes.
 import type { Backend, BackendBuffer } from '../backends/backend.js';
-import { buildPlan } from '../graph/build_plan.js';
+import { graphKey, PlanCache } from '../graph/plan_cache.js';
 import type { Op } from '../graph/op.js';
 import type { DType, TypedArray } from './dtype.js';
 import { WebgradError } from './errors.js';
@@ -22,6 +22,8 @@ class Engine {
   private queue: Promise<unknown> = Promise.resolve();
   /** Whether realizations fuse kernels (the scheduler's job; off = op by op). */
   fuse = true;
+  /** Prepared plans of eager computations, per backend. */
+  private planCaches = new WeakMap<Backend, PlanCache>();
   /** Every storage that holds a backend buffer, so a backend switch can move them. */
   private live = new Set<Storage>();
 
@@ -136,7 +138,11 @@ class Engine {
     // Sources first: every stored input must be on this backend.
     for (const t of targets) if (!t.op && t.storage) this.upload(backend, t.storage);
     if (pending.length === 0) return;
-    const { plan, sources, outputSlotOf } = buildPlan(pending, { fuse: this.fuse });
+    const { key, sources } = graphKey(pending);
+    const cache = this.planCaches.get(backend) ?? new PlanCache(backend);
+    this.planCaches.set(backend, cache);
+    const { built, prepared } = await cache.get(key, pending, this.fuse);
+    const { plan, outputSlotOf } = built;
     const buffers: BackendBuffer[] = new Array(plan.slots.length);
     sources.forEach((s, i) => {
       if (!s.storage) throw new WebgradError(`internal: source tensor ${s.id} has no data (placeholder used outside a compiled step?)`);
@@ -147,7 +153,6 @@ class Engine {
       if (slot.kind === 'output') buffers[i] = backend.alloc(slot.bytes);
       else if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
     });
-    const prepared = await backend.prepare(plan);
     try {
       backend.run(prepared, buffers);
     } catch (e) {
@@ -155,7 +160,6 @@ class Engine {
       throw e;
     } finally {
       for (const b of temps) backend.free(b);
-      prepared.dispose();
     }
     // Bind results; outputs that alias an input (pure reshapes) share its storage.
     const storageOfSlot = new Map<number, Storage>();

@@ -1,0 +1,56 @@
+// Caches plans for repeated eager computations (e.g. predict() on batches of
+// one shape): the pending graph is summarised as a structural key (ops,
+// attributes, shapes, dtypes and wiring, not data), and a hit reuses the
+// lowered, fused and prepared plan, so only buffers are bound anew.
+import type { Backend, PreparedPlan } from '../backends/backend.js';
+import type { Tensor } from '../core/tensor.js';
+import { buildPlan, topoOrder, type BuiltPlan } from './build_plan.js';
+
+export interface CachedPlan {
+  built: BuiltPlan;
+  prepared: PreparedPlan;
+}
+
+const MAX_ENTRIES = 64;
+
+/** Structural key of the graph behind `outputs`, and its source tensors in plan order. */
+export function graphKey(outputs: readonly Tensor[]): { key: string; sources: Tensor[] } {
+  const order = topoOrder(outputs);
+  const index = new Map<number, number>();
+  const sources: Tensor[] = [];
+  const parts: string[] = [];
+  order.forEach((t, i) => {
+    index.set(t.id, i);
+    const isSource = t.op === null || t.op.kind === 'placeholder';
+    if (isSource) sources.push(t);
+    const op = isSource ? 'S' : JSON.stringify(t.op);
+    parts.push(`${op}:${t.shape.join('x')}:${t.dtype}:${isSource ? '' : t.inputs.map((x) => index.get(x.id)).join(',')}`);
+  });
+  parts.push(`->${outputs.map((t) => index.get(t.id)).join(',')}`);
+  return { key: parts.join(';'), sources };
+}
+
+export class PlanCache {
+  private entries = new Map<string, CachedPlan>();
+  constructor(private backend: Backend) {}
+
+  async get(key: string, outputs: readonly Tensor[], fuse: boolean): Promise<CachedPlan> {
+    const hit = this.entries.get(`${fuse}|${key}`);
+    if (hit) {
+      // Refresh recency.
+      this.entries.delete(`${fuse}|${key}`);
+      this.entries.set(`${fuse}|${key}`, hit);
+      return hit;
+    }
+    const built = buildPlan(outputs, { fuse });
+    const prepared = await this.backend.prepare(built.plan);
+    const entry = { built, prepared };
+    this.entries.set(`${fuse}|${key}`, entry);
+    if (this.entries.size > MAX_ENTRIES) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.get(oldest)!.prepared.dispose();
+      this.entries.delete(oldest);
+    }
+    return entry;
+  }
+}
