@@ -79,26 +79,37 @@ export function evalPrologue(pro: ElementwiseExpr, ins: TypedArray[]): Float32Ar
 
 export function runMatmul(spec: MatmulSpec, a: TypedArray, b: TypedArray, bias: TypedArray | null, out: TypedArray): void {
   const { m, n, k, transA, transB } = spec;
-  // Loop order i-p-j over a row-major B keeps the inner loop contiguous; transposed
-  // operands are first copied into that layout.
+  // Row-major A [m, k] and B [k, n]; transposed operands are copied into that
+  // layout first so the inner loop always walks contiguous memory.
   const A = transA ? transpose(a, k, m) : a;
   const B = transB ? transpose(b, n, k) : b;
-  const row = new Float32Array(n);
-  for (let i = 0; i < m; i++) {
-    row.fill(0);
-    const aOff = i * k;
+  const acc = new Float32Array(4 * n);
+  // Four rows of C at a time: each row of B loaded once serves four rows.
+  for (let i0 = 0; i0 < m; i0 += 4) {
+    const rows = Math.min(4, m - i0);
+    acc.fill(0);
     for (let p = 0; p < k; p++) {
-      const av = A[aOff + p];
-      if (av === 0) continue;
       const bOff = p * n;
-      for (let j = 0; j < n; j++) row[j] += av * B[bOff + j];
+      const a0 = A[i0 * k + p];
+      const a1 = rows > 1 ? A[(i0 + 1) * k + p] : 0;
+      const a2 = rows > 2 ? A[(i0 + 2) * k + p] : 0;
+      const a3 = rows > 3 ? A[(i0 + 3) * k + p] : 0;
+      for (let j = 0; j < n; j++) {
+        const bv = B[bOff + j];
+        acc[j] += a0 * bv;
+        acc[n + j] += a1 * bv;
+        acc[2 * n + j] += a2 * bv;
+        acc[3 * n + j] += a3 * bv;
+      }
     }
     const def = ELEMENTWISE[spec.act];
     const attrs = [spec.alpha];
-    for (let j = 0; j < n; j++) {
-      let v = row[j];
-      if (bias) v += bias[j];
-      out[i * n + j] = spec.act === 'linear' ? v : def.cpu(v, 0, attrs);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < n; j++) {
+        let v = acc[r * n + j];
+        if (bias) v += bias[j];
+        out[(i0 + r) * n + j] = spec.act === 'linear' ? v : def.cpu(v, 0, attrs);
+      }
     }
   }
 }
