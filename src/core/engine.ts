@@ -132,7 +132,8 @@ class Engine {
     return this.serialize(() => this.realizeNow(targets));
   }
 
-  private async realizeNow(targets: readonly Tensor[]): Promise<void> {
+  /** `copyOut`: also copy the targets' values out in the same submission (data() of a pending tensor). */
+  private async realizeNow(targets: readonly Tensor[], copyOut = false): Promise<void> {
     const backend = await this.host!.getBackend();
     const pending = targets.filter((t) => t.op !== null);
     // Sources first: every stored input must be on this backend.
@@ -153,8 +154,10 @@ class Engine {
       if (slot.kind === 'output') buffers[i] = backend.alloc(slot.bytes);
       else if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
     });
+    let copied: Promise<TypedArray[]> | null = null;
     try {
-      backend.run(prepared, buffers);
+      const readback = copyOut ? pending.map((t, i) => ({ buffer: buffers[outputSlotOf[i]], dtype: t.dtype, size: t.size })) : undefined;
+      copied = backend.run(prepared, buffers, readback);
     } catch (e) {
       for (const s of plan.outputSlots) backend.free(buffers[s]);
       throw e;
@@ -170,6 +173,7 @@ class Engine {
       if (storage) storage.refs++;
       else {
         storage = new Storage(t.dtype, plan.slots[slot].size, null, buffers[slot]);
+        if (copied) storage.hostPromise = copied.then((values) => values[i]);
         this.live.add(storage);
         storageOfSlot.set(slot, storage);
       }
@@ -206,7 +210,7 @@ class Engine {
   }
 
   async read(t: Tensor): Promise<TypedArray> {
-    await this.realize([t]);
+    await this.serialize(() => this.realizeNow([t], true));
     // Already being copied out with the run that computed it: no queue wait.
     const pending = t.storage?.hostPromise;
     if (pending) return (await pending).slice(0, t.size) as TypedArray;
