@@ -27,6 +27,7 @@ export interface BackendInfo {
 }
 
 let active: Backend | null = null;
+let retainedGpu: GPU | null = null;
 let info: BackendInfo | null = null;
 let initializing: Promise<BackendInfo> | null = null;
 const lossListeners = new Set<(reason: string) => void>();
@@ -38,6 +39,9 @@ function isGpu(x: unknown): x is GPU {
 async function tryWebGPU(opts: ReadyOptions): Promise<{ backend: WebGPUBackend; info: BackendInfo } | { reason: string }> {
   const gpu = opts.gpu ?? (typeof navigator !== 'undefined' ? (navigator as Navigator & { gpu?: GPU }).gpu : undefined);
   if (!gpu) return { reason: 'no WebGPU entry point: navigator.gpu is missing and no `gpu` option was given' };
+  // Dawn in Node (npm `webgpu`) tears its instance down when this object is
+  // garbage-collected, even while its devices are in use: hold on to it.
+  retainedGpu = gpu;
   try {
     const backend = await createWebGPUBackend(gpu, opts.powerPreference, (reason) => onDeviceLost(backend, reason));
     return { backend, info: { name: 'webgpu', adapter: backend.adapterInfo } };

@@ -22,6 +22,7 @@ export class ProgressLogger extends Callback {
   private sums: Record<string, number> = {};
   private readonly out = nodeStdout();
   private epoch = 0;
+  private lastLen = 0;
 
   constructor(private readonly barWidth = 30) {
     super();
@@ -68,7 +69,9 @@ export class ProgressLogger extends Callback {
     const logs = done ? endLogs : running;
     const w = String(total).length;
     const line = `${String(this.seen).padStart(w)}/${total} [${bar}] - ${elapsed.toFixed(1)}s ${rate} samples/s - ${this.metricsText(logs)}`;
-    this.out!.write(`\r${line}${done ? '\n' : ''}`);
+    const pad = ' '.repeat(Math.max(0, this.lastLen - line.length));
+    this.lastLen = done ? 0 : line.length;
+    this.out!.write(`\r${line}${pad}${done ? '\n' : ''}`);
     void this.epoch;
   }
 }

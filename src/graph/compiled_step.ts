@@ -77,6 +77,11 @@ export interface CompiledStep {
   readonly runs: number;
   /** The newest completed run's variable values (with keepHostCopy), or null. */
   lastSnapshot(): StepSnapshot | null;
+  /**
+   * The variable values right after run number `run` (counted from 1), with
+   * keepHostCopy, for one of the last few runs; null if not kept or lost.
+   */
+  snapshotAt(run: number): Promise<TypedArray[] | null>;
   /** Resolves once every snapshot requested so far has arrived (or failed). */
   snapshotsSettled(): Promise<void>;
   dispose(): void;
@@ -152,6 +157,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   };
   let snapshot: StepSnapshot | null = null;
   let inFlight: Promise<unknown> = Promise.resolve();
+  const recent = new Map<number, Promise<TypedArray[] | null>>();
 
   const checkVariables = (): string | null => {
     for (const v of def.variables) {
@@ -169,6 +175,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       return runs;
     },
     lastSnapshot: () => snapshot,
+    snapshotAt: (run) => recent.get(run) ?? Promise.resolve(null),
     snapshotsSettled: () => inFlight.then(() => undefined),
     async prepareVariables(): Promise<void> {
       await engine.realize(def.variables.map((v) => v.value));
@@ -257,10 +264,14 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       if (def.keepHostCopy && copied) {
         const p = copied.then(
           (values) => {
-            if (!snapshot || run > snapshot.run) snapshot = { run, values: values.slice(nRead) };
+            const vars = values.slice(nRead);
+            if (!snapshot || run > snapshot.run) snapshot = { run, values: vars };
+            return vars;
           },
-          () => undefined, // a lost device: the previous snapshot stands
+          () => null, // a lost device: the previous snapshot stands
         );
+        recent.set(run, p);
+        recent.delete(run - 8);
         inFlight = Promise.all([inFlight, p]);
       }
       return results;

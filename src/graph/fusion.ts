@@ -7,7 +7,7 @@
 // Only temporaries are fused away; a value the caller asked for stays.
 import { stridesOf } from '../core/shape.js';
 import type { ElementwiseSpec, ElementwiseInstr, MatmulSpec } from '../kernels/kernel_spec.js';
-import { ACTIVATION_CODES, type ActivationName } from '../kernels/kernel_spec.js';
+import { ACTIVATION_CODES, isSmallMatmul, type ActivationName } from '../kernels/kernel_spec.js';
 import type { PlanCall, PlanSlot } from './plan.js';
 
 /** Elementwise functions the matmul epilogue can apply. */
@@ -168,6 +168,8 @@ function fuseKernelEdges(calls: PlanCall[], slots: PlanSlot[]): PlanCall[] {
           const k = calls[ki];
           const ks = k.spec;
           if ((ks.type !== 'matmul' && ks.type !== 'reduce') || ks.epilogue || (ks.type === 'reduce' && ks.reducer === 'argmax')) continue;
+          // Big matmuls keep few shared variants (each costs seconds to compile on some drivers).
+          if (ks.type === 'matmul' && !isSmallMatmul(ks.m, ks.n, ks.k)) continue;
           if (!readsContiguously(es, j) || e.args.filter((a) => a === src).length !== 1) continue;
           if (k.args.length + e.args.length - 1 > MAX_KERNEL_INPUTS) continue;
           const others = e.args.map((_, n) => n).filter((n) => n !== j);

@@ -105,6 +105,18 @@ export interface SoftmaxXentSpec {
 
 export type KernelSpec = ElementwiseSpec | MatmulSpec | ReduceSpec | SoftmaxSpec | SoftmaxGradSpec | OneHotSpec | SoftmaxXentSpec;
 
+/**
+ * Multiply-adds up to which a matmul counts as small: backends run it with a
+ * simple kernel that compiles fast, and the scheduler fuses elementwise
+ * epilogues into it. Bigger matmuls use the register-blocked kernel, whose
+ * compile is costly, so they are kept to a few shared variants.
+ */
+export const SMALL_MATMUL_WORK = 1 << 21;
+
+export function isSmallMatmul(m: number, n: number, k: number): boolean {
+  return m * n * k <= SMALL_MATMUL_WORK;
+}
+
 export const ACTIVATION_CODES = {
   linear: 0,
   relu: 1,

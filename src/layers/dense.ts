@@ -233,9 +233,10 @@ export function dense(args: DenseLayerArgs): Dense {
 }
 
 /** Rebuilds a Dense layer from getConfig()'s output (TF.js layer config). */
-export function denseFromConfig(config: Partial<DenseConfig> & { units: number; activation?: string | { className?: string } }): Dense {
+export function denseFromConfig(config: Omit<Partial<DenseConfig>, 'activation'> & { units: number; activation?: string | { className?: string } | null }): Dense {
   if (typeof config !== 'object' || config === null) throw argError('denseFromConfig', 'config', 'a Dense config object', config);
-  const act = typeof config.activation === 'object' && config.activation !== null ? config.activation.className : config.activation;
+  const a = config.activation;
+  const act = typeof a === 'object' && a !== null ? a.className : a;
   return new Dense({
     units: config.units,
     activation: (act ?? 'linear') as ActivationIdentifier,

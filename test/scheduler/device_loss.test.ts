@@ -56,3 +56,33 @@ test('device loss mid-training continues on the CPU from the last completed step
   expect(lost.losses[59]).toBeCloseTo(ref.losses[59], 4);
   console.log(ref.losses[59], lost.losses[59]);
 });
+
+async function fitRun(loseAtEpoch: number | null): Promise<{ loss: number[]; backend: string }> {
+  await useBackend('webgpu');
+  const model = wg.sequential({ layers: [
+    wg.layers.dense({ units: 8, activation: 'tanh', inputShape: [4], kernelInitializer: wg.initializers.glorotUniform({ seed: 1 }) }),
+    wg.layers.dense({ units: 1, kernelInitializer: wg.initializers.glorotUniform({ seed: 2 }) }),
+  ] });
+  model.compile({ optimizer: wg.train.adam(0.01), loss: 'meanSquaredError' });
+  const x: number[][] = [];
+  const y: number[][] = [];
+  for (let i = 0; i < 96; i++) {
+    const r = [Math.sin(i), Math.cos(i * 1.3), Math.sin(i * 0.7), Math.cos(i * 0.2)];
+    x.push(r);
+    y.push([r[0] - r[1] + 0.5 * r[2]]);
+  }
+  const history = await model.fit(x, y, {
+    epochs: 6, batchSize: 16, shuffle: true, seed: 3, verbose: 0,
+    callbacks: { onEpochEnd: async (epoch: number) => { if (epoch === loseAtEpoch) wg.getWebGPUDevice()?.destroy(); } },
+  });
+  return { loss: history.history.loss as number[], backend: wg.getBackend()!.name };
+}
+
+test('device loss during fit: training completes on the CPU, same result as without the loss', async () => {
+  const ref = await fitRun(null);
+  const lost = await fitRun(2);
+  expect(ref.backend).toBe('webgpu');
+  expect(lost.backend).toBe('cpu');
+  expect(lost.loss.length).toBe(6);
+  for (let e = 0; e < 6; e++) expect(lost.loss[e]).toBeCloseTo(ref.loss[e], 4);
+});

@@ -1,13 +1,66 @@
-// TEMPORARY descriptor for the naive matmul (replaced by the tuned kernel).
+// Descriptor of the matmul kernel (shaders/matmul.wgsl): picks the loader
+// source (vec4 when the row lengths allow 16-byte loads, scalar otherwise),
+// the override constants and the workgroup grid. Shapes travel in the uniform,
+// so one pipeline per (loaders, transposes, bias, activation) serves every
+// size. Variants and timings: bench/kernels/matmul-variants.mjs.
 import activationsWgsl from '../../../shaders/activations.wgsl?raw';
 import matmulWgsl from '../../../shaders/matmul.wgsl?raw';
+import scalarLoadersWgsl from '../../../shaders/matmul_scalar.wgsl?raw';
+import vec4LoadersWgsl from '../../../shaders/matmul_vec4.wgsl?raw';
+import smallWgsl from '../../../shaders/matmul_small.wgsl?raw';
+import { isSmallMatmul } from '../../kernels/kernel_spec.js';
+
 export interface MatmulConfig { m: number; n: number; k: number; transA: boolean; transB: boolean; hasBias: boolean; act: number; }
-export interface MatmulProgram { key: string; code: string; constants: Record<string, number>; workgroups: [number, number, number]; }
+export interface MatmulProgram {
+  /** Key under which the pipeline is cached (same key => same code + constants). */
+  key: string;
+  /** Full WGSL source: activations.wgsl followed by the chosen matmul source. */
+  code: string;
+  /** Values for the `override` constants. */
+  constants: Record<string, number>;
+  /** Workgroup counts for dispatchWorkgroups. */
+  workgroups: [number, number, number];
+}
+
+/** Threads per workgroup (x along N, y along M); each thread computes 8x8 outputs. */
+const WG_X = 8;
+const WG_Y = 8;
+const OUT_PER_THREAD = 8;
+const MAX_GROUPS = 65535;
+
+const VEC4_CODE = activationsWgsl + vec4LoadersWgsl + matmulWgsl;
+const SCALAR_CODE = activationsWgsl + scalarLoadersWgsl + matmulWgsl;
+const SMALL_CODE = activationsWgsl + smallWgsl;
+
+/**
+ * The vec4 loaders read A along K (or along M when transposed), B along N (or
+ * along K when transposed) and store C along N, 4 floats at a time; each of
+ * those row lengths must be a multiple of 4 so no vec4 straddles two rows.
+ */
+export function fitsVec4(cfg: MatmulConfig): boolean {
+  return cfg.k % 4 === 0 && cfg.n % 4 === 0 && (!cfg.transA || cfg.m % 4 === 0);
+}
+
 export function matmulProgram(cfg: MatmulConfig): MatmulProgram {
+  if (isSmallMatmul(cfg.m, cfg.n, cfg.k)) {
+    const y = Math.ceil(Math.max(1, Math.ceil((cfg.m * cfg.n) / 64)) / MAX_GROUPS);
+    return {
+      key: `matmul:small:${+cfg.transA}${+cfg.transB}${+cfg.hasBias}${cfg.act}`,
+      code: SMALL_CODE,
+      constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act },
+      workgroups: [Math.ceil(Math.max(1, Math.ceil((cfg.m * cfg.n) / 64)) / y), y, 1],
+    };
+  }
+  const vec4 = fitsVec4(cfg);
+  const tiles = Math.ceil(cfg.m / (WG_Y * OUT_PER_THREAD)) * Math.ceil(cfg.n / (WG_X * OUT_PER_THREAD));
+  // The shader numbers tiles linearly (x + y * groupsX) and retires the excess,
+  // so the grid only has to cover `tiles` within 65535 per dimension.
+  const y = Math.ceil(Math.max(tiles, 1) / MAX_GROUPS);
+  const x = Math.ceil(Math.max(tiles, 1) / y);
   return {
-    key: `matmul:naive:${+cfg.transA}${+cfg.transB}${+cfg.hasBias}${cfg.act}`,
-    code: activationsWgsl + matmulWgsl,
-    constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act },
-    workgroups: [Math.ceil(cfg.n / 8), Math.ceil(cfg.m / 8), 1],
+    key: `matmul:${vec4 ? 'vec4' : 'scalar'}:${+cfg.transA}${+cfg.transB}${+cfg.hasBias}${cfg.act}`,
+    code: vec4 ? VEC4_CODE : SCALAR_CODE,
+    constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act, WG_X, WG_Y },
+    workgroups: [x, y, 1],
   };
 }
