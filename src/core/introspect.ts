@@ -2,11 +2,23 @@
 import { backendHost } from '../backends/select.js';
 import type { BackendStats } from '../backends/backend.js';
 import { WebGPUBackend } from '../backends/webgpu/webgpu_backend.js';
+import { stepTimings } from '../graph/compiled_step.js';
 
-/** Dispatches and submits since start; pipelines, and buffers/bytes allocated now. */
-export function stats(): BackendStats {
+export interface Stats extends BackendStats {
+  /** Training steps compiled so far. */
+  compiledSteps: number;
+  /** Time the newest compiled step took to trace, plan and compile its pipelines (ms): most of the time to its first run. */
+  lastCompileMs: number;
+}
+
+/**
+ * Dispatches and submits since the backend started; pipelines, and
+ * buffers/bytes allocated now (pooled ones included); compiled-step timings.
+ */
+export function stats(): Stats {
   const b = backendHost.current();
-  return b ? b.stats() : { dispatches: 0, submits: 0, pipelines: 0, buffers: 0, bytes: 0 };
+  const base = b ? b.stats() : { dispatches: 0, submits: 0, pipelines: 0, buffers: 0, bytes: 0 };
+  return { ...base, ...stepTimings };
 }
 
 /** The GPUDevice in use, or null on the CPU backend. */

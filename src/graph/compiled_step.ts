@@ -87,8 +87,12 @@ export interface CompiledStep {
   dispose(): void;
 }
 
+/** Compile-time figures of the newest compiled step, for stats() and benchmarks. */
+export const stepTimings = { compiledSteps: 0, lastCompileMs: 0 };
+
 export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   const name = def.name ?? 'step';
+  const started = performance.now();
   const backend = await engine.host!.getBackend();
   const nIn = def.inputs.length;
   engine.startScope();
@@ -140,6 +144,8 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   }
 
   const prepared: PreparedPlan = await backend.prepare(plan);
+  stepTimings.compiledSteps++;
+  stepTimings.lastCompileMs = performance.now() - started;
   const temps = plan.tempBytes.map((b) => backend.alloc(b));
   const inputBuffers = def.inputs.map((s) => backend.alloc(slotBytes(sizeOf(s.shape))));
   const buffers: BackendBuffer[] = new Array(plan.slots.length);

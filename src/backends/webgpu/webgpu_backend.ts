@@ -190,8 +190,14 @@ export class WebGPUBackend implements Backend {
       const report = (kind: string) => (err: GPUError | null) => {
         if (err && !this.pendingError) this.pendingError = new WebgradError(`webgpu: ${kind} error while running [${labels}]: ${err.message}`);
       };
-      void this.device.popErrorScope().then(report('validation'));
-      void this.device.popErrorScope().then(report('out-of-memory'));
+      const checked = Promise.all([this.device.popErrorScope().then(report('validation')), this.device.popErrorScope().then(report('out-of-memory'))]);
+      // Values read from a first run are handed out only once it is known to be error-free.
+      if (finish) {
+        return Promise.all([finish(), checked]).then(([values]) => {
+          this.throwPending();
+          return values;
+        });
+      }
     }
     return finish ? finish() : null;
   }
