@@ -1,0 +1,126 @@
+// jax-js adapter for the bench: devices `webgpu` and `wasm`. Training is
+// jax-style: a jit-compiled step = valueAndGrad of the loss + an SGD or Adam
+// update written with jax-js array ops (jax-js has no Keras-style fit).
+// jax-js arrays are reference counted: every call consumes its array
+// arguments, so anything used again is passed as `.ref`.
+const JAX_URL = '/node_modules/@jax-js/jax/dist/index.js';
+let jaxPromise;
+const loadJax = (url) => (jaxPromise ??= import(url ?? JAX_URL));
+
+export function makeJax(device, { url } = {}) {
+  let jax;
+  return {
+    id: `jax/${device}`,
+    async init() {
+      jax = await loadJax(url);
+      const ok = await jax.init(device);
+      if (!ok.includes(device)) throw new Error(`jax-js device '${device}' unavailable (have: ${ok.join(', ') || 'none'})`);
+      jax.defaultDevice(device);
+      return `jax-js, device ${device}`;
+    },
+    activate() { jax.defaultDevice(device); },
+
+    async matmul(n, a, b) {
+      const { numpy: np } = jax;
+      const A = np.array(a).reshape([n, n]), B = np.array(b).reshape([n, n]);
+      return {
+        run: () => np.matmul(A.ref, B.ref).data(),
+        dispose() { A.dispose(); B.dispose(); },
+      };
+    },
+
+    async mlp(spec, weights) {
+      const { numpy: np, nn, jit, valueAndGrad } = jax;
+      const L = spec.sizes.length - 1;
+      let params = weights.map((w, i) => {
+        const l = i >> 1, shape = i % 2 ? [spec.sizes[l + 1]] : [spec.sizes[l], spec.sizes[l + 1]];
+        return np.array(w).reshape(shape);
+      });
+      const act = (name, z) => (name === 'relu' ? nn.relu(z) : name === 'tanh' ? np.tanh(z) : z);
+      const logits = (p, x) => {
+        let h = x;
+        for (let l = 0; l < L; l++) {
+          const z = np.matmul(h, p[2 * l]).add(p[2 * l + 1]);
+          h = l < L - 1 ? act(spec.acts[l], z) : z;
+        }
+        return h;
+      };
+      const outAct = spec.acts[L - 1];
+      const lossFn = (p, x, y) => {
+        const z = logits(p, x);
+        if (outAct === 'softmax') return nn.logSoftmax(z, -1).mul(y).sum(-1).mean().mul(-1);
+        // sigmoid + binary cross-entropy, stable form: y·logσ(z) + (1-y)·logσ(-z)
+        const pos = nn.logSigmoid(z.ref).mul(y.ref), neg = nn.logSigmoid(z.mul(-1)).mul(y.mul(-1).add(1));
+        return pos.add(neg).mean().mul(-1);
+      };
+      const { name: opt, lr } = spec.optimizer;
+      let state = opt === 'adam' ? params.map((p) => [np.zerosLike(p.ref), np.zerosLike(p.ref)]).flat() : [];
+      let t = 0;
+      const b1 = 0.9, b2 = 0.999, eps = 1e-7; // Keras/TF.js Adam defaults
+      // step(params, state, lrT, x, y) -> [loss, params', state']
+      const step = jit((p, s, lrT, x, y) => {
+        const [loss, g] = valueAndGrad(lossFn)(p.map((q) => q.ref), x, y);
+        if (opt === 'sgd') return [loss, p.map((q, i) => q.sub(g[i].mul(lrT.ref))), s];
+        const np2 = [], ns = [];
+        p.forEach((q, i) => {
+          const m = s[2 * i].mul(b1).add(g[i].ref.mul(1 - b1));
+          const v = s[2 * i + 1].mul(b2).add(g[i].ref.mul(g[i]).mul(1 - b2));
+          np2.push(q.sub(m.ref.div(np.sqrt(v.ref).add(eps)).mul(lrT.ref)));
+          ns.push(m, v);
+        });
+        return [loss, np2, ns];
+      });
+      const probs = jit((p, x) => {
+        const z = logits(p, x);
+        return outAct === 'softmax' ? nn.softmax(z, -1) : nn.sigmoid(z);
+      });
+      const doStep = (x, y) => {
+        t += 1;
+        const lrT = opt === 'adam' ? (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t) : lr;
+        const [loss, p2, s2] = step(params, state, np.array(lrT), x.ref, y.ref);
+        params = p2; state = s2;
+        return loss;
+      };
+      const syncParams = async () => { await jax.blockUntilReady(params); };
+      return {
+        prepare(x, y, n, batchSize = n) {
+          const din = spec.sizes[0], dout = spec.sizes[L];
+          const batches = [];
+          for (let s = 0; s < n; s += batchSize) {
+            const e = Math.min(n, s + batchSize);
+            batches.push({
+              x: np.array(x.subarray(s * din, e * din)).reshape([e - s, din]),
+              y: y ? np.array(y.subarray(s * dout, e * dout)).reshape([e - s, dout]) : null,
+            });
+          }
+          return { batches };
+        },
+        async step(h) {
+          const loss = await doStep(h.batches[0].x, h.batches[0].y).data();
+          await syncParams();
+          return loss[0];
+        },
+        async epoch(h) {
+          let last;
+          for (const b of h.batches) { last?.dispose(); last = doStep(b.x, b.y); }
+          const loss = (await last.data())[0];
+          await syncParams();
+          return loss;
+        },
+        async predict(h) {
+          const outs = [];
+          for (const b of h.batches) outs.push(await probs(params.map((q) => q.ref), b.x.ref).data());
+          if (outs.length === 1) return outs[0];
+          const all = new Float32Array(outs.reduce((s, o) => s + o.length, 0));
+          let off = 0; for (const o of outs) { all.set(o, off); off += o.length; }
+          return all;
+        },
+        async predictArray(x, n) {
+          return probs(params.map((q) => q.ref), np.array(x).reshape([n, spec.sizes[0]])).data();
+        },
+        release(h) { for (const b of h.batches) { b.x.dispose(); b.y?.dispose(); } },
+        dispose() { params.forEach((q) => q.dispose()); state.forEach((q) => q.dispose()); step.dispose?.(); probs.dispose?.(); },
+      };
+    },
+  };
+}

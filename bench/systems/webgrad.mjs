@@ -1,0 +1,95 @@
+// webgrad adapter for the bench: backends `webgpu` and `cpu` of the built
+// library (dist/webgrad.js), coded against its public Keras-style contract.
+// Anything missing from the API surfaces as an error in that row.
+const WG_URL = '/dist/webgrad.js';
+let wgPromise;
+const loadWg = (url) => (wgPromise ??= import(url ?? WG_URL).catch((e) => {
+  wgPromise = undefined;
+  throw new Error(`cannot import ${url ?? WG_URL} (run npm run build): ${e.message}`);
+}));
+
+const need = (obj, path) => {
+  const v = path.split('.').reduce((o, k) => o?.[k], obj);
+  if (v === undefined) throw new Error(`webgrad has no ${path}`);
+  return v;
+};
+
+export function makeWebgrad(backend, { url } = {}) {
+  let wg;
+  const activate = async () => {
+    const cur = wg.getBackend?.();
+    if (cur?.name !== backend) await need(wg, 'ready')({ backend });
+    const got = wg.getBackend();
+    if (got?.name !== backend) throw new Error(`asked for backend ${backend}, got ${got?.name}${got?.reason ? ` (${got.reason})` : ''}`);
+    return got;
+  };
+  return {
+    id: `webgrad/${backend}`,
+    async init() {
+      wg = await loadWg(url);
+      const got = await activate();
+      return `webgrad, backend ${got.name}${got.adapter ? ` on ${got.adapter}` : ''}${got.reason ? ` (${got.reason})` : ''}`;
+    },
+    activate,
+
+    async matmul(n, a, b) {
+      const A = wg.tensor(a, [n, n]), B = wg.tensor(b, [n, n]);
+      return {
+        async run() { const c = wg.matMul(A, B); const d = await c.data(); c.dispose(); return d; },
+        dispose() { A.dispose(); B.dispose(); },
+      };
+    },
+
+    async mlp(spec, weights) {
+      const L = spec.sizes.length - 1;
+      const layers = [];
+      for (let l = 0; l < L; l++) {
+        layers.push(need(wg, 'layers.dense')({
+          units: spec.sizes[l + 1], activation: spec.acts[l], kernelInitializer: 'glorotUniform', seed: 1 + l,
+          ...(l === 0 ? { inputShape: [spec.sizes[0]] } : {}),
+        }));
+      }
+      const model = need(wg, 'sequential')({ layers });
+      const init = weights.map((w, i) => (i % 2 ? wg.tensor(w, [w.length]) : wg.tensor(w, [spec.sizes[i >> 1], spec.sizes[(i >> 1) + 1]])));
+      model.setWeights(init);
+      init.forEach((t) => t.dispose?.());
+      const { name, lr } = spec.optimizer;
+      model.compile({ optimizer: need(wg, `train.${name}`)(lr), loss: spec.loss });
+      const lossOf = (hist) => {
+        const l = hist?.history?.loss ?? hist?.loss;
+        const v = Array.isArray(l) ? l.at(-1) : l;
+        if (typeof v !== 'number') throw new Error(`fit returned no loss (got ${JSON.stringify(hist)?.slice(0, 80)})`);
+        return v;
+      };
+      // getWeights() returns copies: read the last layer's bias, then free the copies
+      const readLastBias = async () => {
+        const ws = model.layers?.at(-1)?.getWeights?.() ?? model.getWeights();
+        try { await ws.at(-1).data(); } finally { ws.forEach((t) => t.dispose?.()); }
+      };
+      const fit = async (h) => {
+        const hist = await model.fit(h.x, h.y, { epochs: 1, batchSize: h.batchSize, shuffle: false, verbose: 0 });
+        await readLastBias(); // the update has run too
+        return lossOf(hist);
+      };
+      const read = async (t) => { const d = await t.data(); t.dispose(); return d; };
+      return {
+        prepare(x, y, n, batchSize = n) {
+          return {
+            n, batchSize,
+            x: wg.tensor(x.subarray(0, n * spec.sizes[0]), [n, spec.sizes[0]]),
+            y: y ? wg.tensor(y.subarray(0, n * spec.sizes[L]), [n, spec.sizes[L]]) : null,
+          };
+        },
+        step: fit,
+        epoch: fit,
+        predict: (h) => read(model.predict(h.x)),
+        async predictArray(x, n) {
+          const t = wg.tensor(x, [n, spec.sizes[0]]);
+          try { return await read(model.predict(t)); } finally { t.dispose(); }
+        },
+        release(h) { h.x.dispose(); h.y?.dispose(); },
+        dispose() { model.dispose?.(); },
+      };
+    },
+  };
+}

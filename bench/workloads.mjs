@@ -1,0 +1,144 @@
+// Bench workloads: what is measured and how each result is checked. Every
+// workload takes a system adapter (bench/systems/*.mjs), checks its result
+// against a float64 CPU reference before timing it, runs warm-ups, then timed
+// repetitions that each end with the result read back to JavaScript.
+import { uniform, mlpWeights, checkMatmul, mlpForward, mlpSgdLosses, accuracy, now } from './lib/common.mjs';
+
+const refCache = {}; // float64 reference losses per workload (same data and weights for every system)
+
+const MNIST_MLP = { sizes: [784, 256, 256, 10], acts: ['relu', 'relu', 'softmax'], loss: 'categoricalCrossentropy', optimizer: { name: 'sgd', lr: 0.1 } };
+const TINY_MLP = { sizes: [2, 16, 16, 1], acts: ['tanh', 'tanh', 'sigmoid'], loss: 'binaryCrossentropy', optimizer: { name: 'sgd', lr: 0.1 } };
+const TO93_MLP = { sizes: [784, 128, 10], acts: ['relu', 'softmax'], loss: 'categoricalCrossentropy', optimizer: { name: 'adam', lr: 3e-3 } };
+export const TO93 = { target: 0.93, batch: 32, maxEpochs: 6, train: 8000, test: 2000 };
+
+/** Runs `fn` repeatedly: at least minReps, at most reps, stopping early once `budgetMs` is spent. */
+async function timeReps(ctx, fn, { minReps = 2 } = {}) {
+  const out = [], t0 = now();
+  for (let i = 0; i < ctx.reps; i++) {
+    if (i >= minReps && now() - t0 > ctx.budgetMs) break;
+    out.push(await fn(i));
+  }
+  return out;
+}
+
+const oneHot = (labels, k) => {
+  const y = new Float32Array(labels.length * k);
+  labels.forEach((c, i) => { y[i * k + c] = 1; });
+  return y;
+};
+
+function matmul(n, reps, budgetMs) {
+  return {
+    name: `matmul-${n}`, unit: 'GFLOP/s', better: 'higher', reps, budgetMs,
+    async run(sys, ctx) {
+      const a = uniform(n * n, 1), b = uniform(n * n, 2);
+      const h = await sys.matmul(n, a, b);
+      try {
+        const err = checkMatmul(a, b, await h.run(), n);
+        if (err) throw new Error(`check failed: ${err}`);
+        if (n <= 512) await h.run(); // second warm-up for the small sizes
+        const samples = await timeReps(ctx, async () => { const t = now(); await h.run(); return (2 * n ** 3) / ((now() - t) * 1e6); });
+        return { samples };
+      } finally { h.dispose(); }
+    },
+  };
+}
+
+/** One SGD step through the system's training API on a fixed batch; loss checked vs the CPU reference. */
+function trainStep(name, spec, n, makeData, reps, budgetMs) {
+  return {
+    name, unit: 'ms/step', better: 'lower', reps, budgetMs,
+    async run(sys, ctx) {
+      const { x, y } = makeData(ctx, n);
+      const w = mlpWeights(spec.sizes, 7);
+      const ref = (refCache[name] ??= mlpSgdLosses(spec, w, x, y, n, 3));
+      const m = await sys.mlp(spec, w);
+      const h = await m.prepare(x, y, n);
+      try {
+        // losses of the first three steps vs the float64 SGD reference (the first one is before any update)
+        const got = [await m.step(h), await m.step(h), await m.step(h)];
+        const bad = got.findIndex((l, i) => !(Math.abs(l - ref[i]) <= 2e-3 * Math.abs(ref[i]) + 1e-4));
+        if (bad >= 0) throw new Error(`check failed: loss of step ${bad + 1} is ${got[bad].toFixed(5)}, reference ${ref[bad].toFixed(5)} (losses ${got.map((l) => l.toFixed(4)).join(', ')})`);
+        const l0 = got[0];
+        let last = got[2];
+        const samples = await timeReps(ctx, async () => { const t = now(); last = await m.step(h); return now() - t; });
+        if (!Number.isFinite(last)) throw new Error(`loss became ${last}`);
+        const ms = samples.slice().sort((p, q) => p - q)[samples.length >> 1];
+        return { samples, note: `${Math.round((n * 1000) / ms)} samples/s; loss ${l0.toFixed(4)}→${last.toFixed(4)}`, extra: { samplesPerSec: (n * 1000) / ms, checkLosses: got, refLosses: ref, lastLoss: last } };
+      } finally { m.release?.(h); m.dispose(); }
+    },
+  };
+}
+
+const mnistBatch = (ctx, n) => ({ x: ctx.mnist.x.subarray(0, n * 784), y: oneHot(ctx.mnist.labels.subarray(0, n), 10) });
+const tinyBatch = (_ctx, n) => {
+  const x = uniform(2 * n, 5), y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = x[2 * i] * x[2 * i + 1] > 0 ? 1 : 0; // XOR-like quadrants
+  return { x, y };
+};
+
+const predict1 = {
+  name: 'predict-1', unit: 'ms', better: 'lower', reps: { full: 30, quick: 10 }, budgetMs: 20000,
+  async run(sys, ctx) {
+    const spec = MNIST_MLP, w = mlpWeights(spec.sizes, 7), x = ctx.mnist.x.slice(0, 784);
+    const ref = mlpForward(spec, w, x, 1);
+    const m = await sys.mlp(spec, w);
+    try {
+      const p = await m.predictArray(x, 1);
+      const diff = Math.max(...Array.from(ref, (r, i) => Math.abs(r - p[i])));
+      if (!(p.length === 10 && diff < 1e-4)) throw new Error(`check failed: max |diff| vs reference ${diff}`);
+      await m.predictArray(x, 1);
+      const samples = await timeReps(ctx, async () => { const t = now(); await m.predictArray(x, 1); return now() - t; });
+      return { samples };
+    } finally { m.dispose(); }
+  },
+};
+
+const mnistTo93 = {
+  name: 'mnist-to-93', unit: 's', better: 'lower', reps: { full: 1, quick: 1 }, budgetMs: 155000,
+  async run(sys, ctx) {
+    const { train, test, batch, target, maxEpochs } = TO93, spec = TO93_MLP, d = ctx.mnist;
+    const xTr = d.x.subarray(0, train * 784), yTr = oneHot(d.labels.subarray(0, train), 10);
+    const xTe = d.x.subarray(train * 784, (train + test) * 784), lTe = d.labels.subarray(train, train + test);
+    // warm-up: a throwaway model runs one step and one prediction (compiles kernels)
+    const wu = await sys.mlp(spec, mlpWeights(spec.sizes, 3));
+    const wh = await wu.prepare(xTr, yTr, batch, batch);
+    if (!Number.isFinite(await wu.epoch(wh))) throw new Error('check failed: warm-up loss not finite');
+    await wu.predictArray(xTe.subarray(0, 784), 1);
+    wu.release?.(wh); wu.dispose();
+
+    const m = await sys.mlp(spec, mlpWeights(spec.sizes, 11));
+    const t0 = now();
+    const htr = await m.prepare(xTr, yTr, train, batch), hte = await m.prepare(xTe, null, test, 500);
+    const accs = [];
+    try {
+      for (let e = 1; e <= maxEpochs; e++) {
+        const loss = await m.epoch(htr);
+        const acc = accuracy(await m.predict(hte), lTe, 10);
+        accs.push(acc);
+        ctx.log?.(`    epoch ${e}: loss ${loss.toFixed(4)}, test accuracy ${(100 * acc).toFixed(1)}%, ${((now() - t0) / 1000).toFixed(1)} s`);
+        if (acc >= target) {
+          const s = (now() - t0) / 1000;
+          return { samples: [s], note: `${e} epoch${e > 1 ? 's' : ''}, ${(100 * acc).toFixed(1)}%`, extra: { epochs: e, accuracies: accs } };
+        }
+        // stop when another epoch would likely end past the budget
+        const spent = now() - t0;
+        if (e < maxEpochs && spent + spent / e > ctx.budgetMs) throw new Error(`timeout: ${(100 * acc).toFixed(1)}% after ${e} epoch${e > 1 ? 's' : ''} (${(spent / 1000).toFixed(0)} s; budget ${ctx.budgetMs / 1000} s)`);
+      }
+      throw new Error(`did not reach ${100 * target}% in ${maxEpochs} epochs (${accs.map((a) => (100 * a).toFixed(1)).join(', ')})`);
+    } finally { m.release?.(htr); m.release?.(hte); m.dispose(); }
+  },
+};
+
+export const WORKLOADS = [
+  matmul(256, { full: 10, quick: 5 }, 15000),
+  matmul(512, { full: 6, quick: 3 }, 20000),
+  matmul(1024, { full: 3, quick: 2 }, 15000),
+  trainStep('mlp-mnist-step', MNIST_MLP, 128, mnistBatch, { full: 10, quick: 4 }, 15000),
+  trainStep('mlp-tiny-step', TINY_MLP, 32, tinyBatch, { full: 30, quick: 10 }, 10000),
+  predict1,
+  mnistTo93,
+];
+export const QUICK_WORKLOADS = ['matmul-256', 'matmul-512', 'mlp-mnist-step', 'mlp-tiny-step', 'predict-1'];
+export const SYSTEMS = ['webgrad/webgpu', 'webgrad/cpu', 'tfjs/webgpu', 'tfjs/wasm', 'tfjs/cpu', 'jax/webgpu', 'jax/wasm'];
+export const WEBGRAD = ['webgrad/webgpu', 'webgrad/cpu'];
