@@ -120,6 +120,20 @@ function pack(values: Tensor[]): Tensor {
 
 let compileCounter = 0;
 
+/**
+ * Steps fit() keeps in flight before it waits for the oldest one's loss:
+ * readbacks take a while to come back (a round trip to the GPU process in a
+ * browser), and the GPU should not idle meanwhile.
+ */
+const PIPELINE_DEPTH = 3;
+
+/** Host values behind a tensor that is a (pending) reshape of stored data, or null. */
+function storageHostOf(t: Tensor): TypedArray | null {
+  let x: Tensor = t;
+  while (x.op?.kind === 'reshape') x = x.inputs[0];
+  return x.storage?.host ?? null;
+}
+
 /** fit() stopped because a step's loss was NaN or infinite (never a reason to fail over). */
 class NonFiniteLossError extends WebgradError {}
 
@@ -534,11 +548,17 @@ export class Sequential {
       const params = this.trainableWeights;
       return [...params, ...opt.globals(), ...params.flatMap((p) => opt.slotsFor(p)), ...this.nonTrainableWeights];
     };
+    let failedOver = false;
     let resumePoint: { epoch: number; batch: number; values: TypedArray[]; sums: Float64Array; seen: number } | null = null;
-    if (engine.host?.current()?.name === 'webgpu') {
-      const vars = stateVars();
-      resumePoint = { epoch: initialEpoch, batch: -1, values: await Promise.all(vars.map((v) => v.data())), sums: new Float64Array(this.metricsNames.length), seen: 0 };
-    }
+    const onGpu = engine.host?.current()?.name === 'webgpu';
+    // Until the first step's readback brings a resume point, hold (zero-copy)
+    // the state from before fit: usable after a device loss if it still has a
+    // host copy (fresh or set weights), at no readback cost.
+    let initialState: Tensor[] | null = onGpu ? stateVars().map((v) => reshape(v.value, v.shape)) : null;
+    const dropInitial = (): void => {
+      initialState?.forEach((t) => t.dispose());
+      initialState = null;
+    };
 
     this.training = true;
     this.stopTraining = false;
@@ -582,9 +602,12 @@ export class Sequential {
             sums[i] += vals[i] * f.size;
           });
           settledSeen += f.size;
-          if (resumePoint) {
+          if (onGpu && !failedOver) {
             const values = await f.step.snapshotAt(f.run);
-            if (values) resumePoint = { epoch, batch: f.batch, values, sums: sums.slice(), seen: settledSeen };
+            if (values) {
+              resumePoint = { epoch, batch: f.batch, values, sums: sums.slice(), seen: settledSeen };
+              dropInitial();
+            }
           }
           await cbs.batchEnd(f.batch, logs);
         };
@@ -595,8 +618,18 @@ export class Sequential {
          */
         const recover = (err: unknown, step: CompiledStep | null): number => {
           // Training started on the GPU (there is a resume point) and the backend is not that GPU any more.
-          const gone = resumePoint !== null && (engine.host?.current()?.name !== 'webgpu' || (step !== null && stepBackendGone(step)));
-          if (err instanceof NonFiniteLossError || !gone) throw err;
+          const gone = onGpu && (engine.host?.current()?.name !== 'webgpu' || (step !== null && stepBackendGone(step)));
+          if (err instanceof NonFiniteLossError || !gone || failedOver) throw err;
+          failedOver = true;
+          if (!resumePoint) {
+            // Back to the state from before fit, if it survived on the host.
+            const hosts = (initialState ?? []).map((t) => storageHostOf(t));
+            if (!initialState || hosts.some((h) => h === null)) {
+              throw new WebgradError(`${op}: the GPU device was lost before the first training step of this fit() completed, and the weights from before it were only on the GPU; set them again (setWeights) and call fit() again. (${(err as Error)?.message ?? err})`);
+            }
+            resumePoint = { epoch: initialEpoch, batch: -1, values: hosts as TypedArray[], sums: new Float64Array(metricKeys.length), seen: 0 };
+          }
+          dropInitial();
           dropAll();
           const vars = stateVars();
           const point = resumePoint!;
@@ -608,7 +641,6 @@ export class Sequential {
           const sameEpoch = point.epoch === epoch && point.batch >= 0;
           sums.set(sameEpoch ? point.sums : new Float64Array(sums.length));
           seen = settledSeen = sameEpoch ? point.seen : 0;
-          resumePoint = null; // now on the CPU: nothing more to fail over to
           first = true;
           return sameEpoch ? point.batch + 1 : 0;
         };
@@ -654,7 +686,7 @@ export class Sequential {
             seen += size;
             b++;
             try {
-              while (inflight.length > (strictOrder ? 0 : 1)) await settle();
+              while (inflight.length > (strictOrder ? 0 : PIPELINE_DEPTH)) await settle();
             } catch (e) {
               b = recover(e, entry.step);
               continue;
@@ -685,6 +717,7 @@ export class Sequential {
       await cbs.trainEnd();
     } finally {
       this.training = false;
+      dropInitial();
     }
     return history;
   }
