@@ -1,8 +1,9 @@
 // Matmul for small problems (a layer of a tiny network, a single-sample
-// prediction): one output per invocation, a plain loop over K. It compiles in
-// a fraction of the time of the register-blocked kernel (matmul.wgsl), which
-// only pays off once there is enough work to fill its 64x64 tiles; and being
-// cheap to compile, it is the matmul that fused elementwise epilogues
+// prediction, a layer with few units): each invocation computes a 4x4 block
+// of C with a plain loop over K and bounds-checked scalar loads. It compiles
+// in a fraction of the time of the register-blocked kernel (matmul.wgsl),
+// which only pays off once there is enough work to fill its 64x64 tiles; and
+// being cheap to compile, it is the matmul that fused elementwise epilogues
 // (`wg_epilogue`, generated per kernel) are attached to.
 // Bindings follow the matmul contract: 0 A, 1 B, 2 bias, 3 C, 4 dims.
 
@@ -19,21 +20,51 @@ override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
 override ACT: u32 = 0u;
 
+// Element (r, p) of op(A), 0 outside the matrix.
+fn a_at(r: u32, p: u32) -> f32 {
+  if (r >= dims.M) { return 0.0; }
+  return select(A[r * dims.K + p], A[p * dims.M + r], TRANS_A);
+}
+
+// Row p of op(B) at columns c..c+3, 0 outside the matrix.
+fn b_row(p: u32, c: u32) -> vec4<f32> {
+  var v = vec4<f32>();
+  for (var j = 0u; j < 4u; j++) {
+    if (c + j < dims.N) { v[j] = select(B[p * dims.N + c + j], B[(c + j) * dims.K + p], TRANS_B); }
+  }
+  return v;
+}
+
+fn finish(r: u32, c: u32, acc: vec4<f32>) {
+  if (r >= dims.M) { return; }
+  for (var j = 0u; j < 4u; j++) {
+    let col = c + j;
+    if (col < dims.N) {
+      var v = acc[j];
+      if (HAS_BIAS) { v += bias[col]; }
+      let i = r * dims.N + col;
+      C[i] = wg_epilogue(wg_activate(v, ACT, dims.alpha), i);
+    }
+  }
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= dims.M * dims.N) { return; }
-  let row = i / dims.N;
-  let col = i - row * dims.N;
-  // Element (row, p) of op(A) and (p, col) of op(B), as strides over p.
-  let aBase = select(row * dims.K, row, TRANS_A);
-  let aStep = select(1u, dims.M, TRANS_A);
-  let bBase = select(col, col * dims.K, TRANS_B);
-  let bStep = select(dims.N, 1u, TRANS_B);
-  var acc = 0.0;
+  let t = gid.x + gid.y * nwg.x * 64u;
+  let blocksN = (dims.N + 3u) / 4u;
+  let r0 = (t / blocksN) * 4u;
+  let c0 = (t % blocksN) * 4u;
+  if (r0 >= dims.M) { return; }
+  var acc0 = vec4<f32>(); var acc1 = vec4<f32>(); var acc2 = vec4<f32>(); var acc3 = vec4<f32>();
   for (var p = 0u; p < dims.K; p++) {
-    acc += A[aBase + p * aStep] * B[bBase + p * bStep];
+    let b = b_row(p, c0);
+    acc0 += a_at(r0, p) * b;
+    acc1 += a_at(r0 + 1u, p) * b;
+    acc2 += a_at(r0 + 2u, p) * b;
+    acc3 += a_at(r0 + 3u, p) * b;
   }
-  if (HAS_BIAS) { acc += bias[col]; }
-  C[i] = wg_epilogue(wg_activate(acc, ACT, dims.alpha), i);
+  finish(r0, c0, acc0);
+  finish(r0 + 1u, c0, acc1);
+  finish(r0 + 2u, c0, acc2);
+  finish(r0 + 3u, c0, acc3);
 }

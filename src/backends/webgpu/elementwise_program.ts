@@ -27,7 +27,7 @@ export function elementwiseProgram(spec: ElementwiseSpec): GpuProgram {
     code,
     entryPoint: 'main',
     constants: {},
-    workgroups: spread(Math.ceil(total / 256)),
+    workgroups: spread(Math.ceil(total / 1024)),
     argBindings: spec.inputs.map((_, j) => j),
     dummyBindings: [],
     outBinding: n,

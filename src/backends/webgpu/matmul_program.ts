@@ -43,12 +43,14 @@ export function fitsVec4(cfg: MatmulConfig): boolean {
 
 export function matmulProgram(cfg: MatmulConfig): MatmulProgram {
   if (isSmallMatmul(cfg.m, cfg.n, cfg.k)) {
-    const y = Math.ceil(Math.max(1, Math.ceil((cfg.m * cfg.n) / 64)) / MAX_GROUPS);
+    // One invocation per 4x4 block of C, 64 invocations per workgroup.
+    const groups = Math.max(1, Math.ceil((Math.ceil(cfg.m / 4) * Math.ceil(cfg.n / 4)) / 64));
+    const y = Math.ceil(groups / MAX_GROUPS);
     return {
       key: `matmul:small:${+cfg.transA}${+cfg.transB}${+cfg.hasBias}${cfg.act}`,
       code: SMALL_CODE,
       constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act },
-      workgroups: [Math.ceil(Math.max(1, Math.ceil((cfg.m * cfg.n) / 64)) / y), y, 1],
+      workgroups: [Math.ceil(groups / y), y, 1],
     };
   }
   const vec4 = fitsVec4(cfg);
