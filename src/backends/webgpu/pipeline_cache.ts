@@ -4,7 +4,13 @@
 import { WebgradError } from '../../core/errors.js';
 import type { GpuProgram } from './programs.js';
 
-const DEBUG = typeof process !== 'undefined' && Number(process.env?.WEBGRAD_DEBUG ?? 0) >= 2;
+/** DEBUG >= 2 prints every kernel's WGSL: `WEBGRAD_DEBUG=2` in Node, `globalThis.WEBGRAD_DEBUG = 2` in a page. */
+function debugLevel(): number {
+  const g = (globalThis as { WEBGRAD_DEBUG?: unknown }).WEBGRAD_DEBUG;
+  if (g !== undefined) return Number(g);
+  const env = typeof process !== 'undefined' ? process.env?.WEBGRAD_DEBUG : undefined;
+  return Number(env ?? 0);
+}
 
 export class PipelineCache {
   private cache = new Map<string, Promise<GPUComputePipeline>>();
@@ -42,7 +48,7 @@ export class PipelineCache {
     const key = `${program.key}|${program.entryPoint}|${JSON.stringify(program.constants)}`;
     let p = this.cache.get(key);
     if (!p) {
-      if (DEBUG) console.log(`[webgrad] WGSL for ${label} (${program.entryPoint}):\n${program.code}`);
+      if (debugLevel() >= 2) console.log(`[webgrad] WGSL for ${label} (${program.entryPoint}):\n${program.code}`);
       let cached = this.modules.get(program.code);
       if (!cached) {
         cached = this.device.createShaderModule({ code: program.code, label });
