@@ -18,7 +18,8 @@ fn wg_tanh(x: f32) -> f32 {
   return tanh(clamp(x, -15.0, 15.0));
 }
 
-fn wg_relu(x: f32) -> f32 { return max(x, 0.0); }
+// select, not max(x, 0): NaN must propagate, and WGSL's max of NaN is driver-defined.
+fn wg_relu(x: f32) -> f32 { return select(x, 0.0, x < 0.0); }
 fn wg_leaky_relu(x: f32, alpha: f32) -> f32 { return select(alpha * x, x, x >= 0.0); }
 fn wg_swish(x: f32) -> f32 { return x * wg_sigmoid(x); }
 fn wg_elu(x: f32, alpha: f32) -> f32 { return select(alpha * (exp(x) - 1.0), x, x >= 0.0); }

@@ -7,6 +7,9 @@
 fn wg_nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
 fn wg_neg_inf() -> f32 { var bits = 0xff800000u; return bitcast<f32>(bits); }
 
+// By the bits: compilers may fold `x != x` to false, assuming no NaNs.
+fn wg_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+
 fn wg_identity(x: f32) -> f32 { return x; }
 fn wg_neg(x: f32) -> f32 { return -x; }
 fn wg_exp(x: f32) -> f32 { return exp(x); }
@@ -30,8 +33,9 @@ fn wg_add(a: f32, b: f32) -> f32 { return a + b; }
 fn wg_sub(a: f32, b: f32) -> f32 { return a - b; }
 fn wg_mul(a: f32, b: f32) -> f32 { return a * b; }
 fn wg_div(a: f32, b: f32) -> f32 { return a / b; }
-fn wg_maximum(a: f32, b: f32) -> f32 { return max(a, b); }
-fn wg_minimum(a: f32, b: f32) -> f32 { return min(a, b); }
+// NaN propagates (as in IEEE/NumPy); WGSL leaves max/min of NaN to the driver.
+fn wg_maximum(a: f32, b: f32) -> f32 { if (wg_isnan(a) || wg_isnan(b)) { return wg_nan(); } return max(a, b); }
+fn wg_minimum(a: f32, b: f32) -> f32 { if (wg_isnan(a) || wg_isnan(b)) { return wg_nan(); } return min(a, b); }
 fn wg_equal(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a == b); }
 fn wg_greater(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a > b); }
 fn wg_greater_equal(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a >= b); }

@@ -19,12 +19,18 @@ override CLIP: bool = false;
 
 fn row_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * 64u; }
 
-fn row_log_sum_exp(base: u32) -> f32 {
+// Row maximum and log(sum(exp(a - max))): callers form (a - max) - logSum,
+// which stays exact for large logits where a - (max + logSum) would round.
+fn row_max(base: u32) -> f32 {
   var mx = -3.4028234e38;
   for (var col = 0u; col < dims.cols; col++) { mx = max(mx, a[base + col]); }
+  return mx;
+}
+
+fn row_log_sum(base: u32, mx: f32) -> f32 {
   var s = 0.0;
   for (var col = 0u; col < dims.cols; col++) { s += exp(a[base + col] - mx); }
-  return mx + log(s);
+  return log(s);
 }
 
 // a = logits -> out = softmax(a) or log_softmax(a). (b is unused.)
@@ -33,9 +39,10 @@ fn softmax_fwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   let r = row_index(gid, nwg);
   if (r >= dims.rows) { return; }
   let base = r * dims.cols;
-  let lse = row_log_sum_exp(base);
+  let mx = row_max(base);
+  let ls = row_log_sum(base, mx);
   for (var col = 0u; col < dims.cols; col++) {
-    let l = a[base + col] - lse;
+    let l = (a[base + col] - mx) - ls;
     out[base + col] = select(exp(l), l, LOG);
   }
 }
@@ -64,15 +71,16 @@ fn softmax_xent(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let r = row_index(gid, nwg);
   if (r >= dims.rows) { return; }
   let base = r * dims.cols;
-  let lse = row_log_sum_exp(base);
+  let mx = row_max(base);
+  let ls = row_log_sum(base, mx);
   if (GRAD) {
     for (var col = 0u; col < dims.cols; col++) {
-      out[base + col] = (exp(a[base + col] - lse) - b[base + col]) * c[r];
+      out[base + col] = (exp((a[base + col] - mx) - ls) - b[base + col]) * c[r];
     }
   } else {
     var loss = 0.0;
     for (var col = 0u; col < dims.cols; col++) {
-      var logp = a[base + col] - lse;
+      var logp = (a[base + col] - mx) - ls;
       if (CLIP) { logp = log(clamp(exp(logp), 1e-7, 1.0 - 1e-7)); }
       loss -= b[base + col] * logp;
     }

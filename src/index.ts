@@ -29,3 +29,5 @@ export * as initializers from './layers/initializers.js';
 export * as train from './train/index.js';
 export * as callbacks from './callbacks/index.js';
 export { CustomCallback, Callback } from './callbacks/index.js';
+export { loadLayersModel, type LoadOptions } from './io/load.js';
+export * as io from './io/index.js';

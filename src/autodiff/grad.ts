@@ -56,7 +56,9 @@ function callScoped<T>(name: string, f: () => Tensor, after: (y: Tensor) => T, k
     if (!(y instanceof Tensor)) throw new WebgradError(`${name}: the function must return a Tensor, but returned ${String(y)}.`);
     result = after(y);
   } finally {
-    engine.endScope(new Set(result === undefined ? [] : keep(result)));
+    // Intermediates of f lose their handles but stay usable by the graph, so a
+    // gradient can itself be differentiated (grad of grad).
+    engine.endScope(new Set(result === undefined ? [] : keep(result)), true);
   }
   return result;
 }

@@ -105,7 +105,12 @@ class Engine {
     this.scopes.push([]);
   }
 
-  endScope(keep: ReadonlySet<Tensor>): void {
+  /**
+   * Ends a scope: tensors not kept lose their creation handle. `internal`
+   * scopes (inside composite ops) drop it without marking the tensors
+   * disposed, since the graph still uses them, e.g. in gradient rules.
+   */
+  endScope(keep: ReadonlySet<Tensor>, internal = false): void {
     const scope = this.scopes.pop();
     if (!scope) throw new WebgradError('internal: endScope without startScope');
     const parent = this.scopes[this.scopes.length - 1];
@@ -113,6 +118,11 @@ class Engine {
       if (keep.has(t) || t.kept) {
         // Returned tensors belong to the enclosing scope now.
         if (parent && !t.kept) parent.push(t);
+      } else if (internal) {
+        if (!t.disposedByUser && !t.handleReleased) {
+          t.handleReleased = true;
+          this.release(t);
+        }
       } else {
         t.dispose();
       }
@@ -210,6 +220,17 @@ class Engine {
   }
 
   async read(t: Tensor): Promise<TypedArray> {
+    // Hold the tensor while reading: dispose() right after data() must not
+    // cancel a read already asked for.
+    t.refs++;
+    try {
+      return await this.readHeld(t);
+    } finally {
+      this.release(t);
+    }
+  }
+
+  private async readHeld(t: Tensor): Promise<TypedArray> {
     await this.serialize(() => this.realizeNow([t], true));
     // Already being copied out with the run that computed it: no queue wait.
     const pending = t.storage?.hostPromise;

@@ -34,6 +34,22 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
+/**
+ * Runs the body of a composite op (mean, a loss, a number operand turned into
+ * a scalar): the intermediates it creates are owned by the graph alone, so
+ * they are freed with the result, yet stay usable by gradient rules.
+ */
+export function composite<T extends Tensor>(fn: () => T): T {
+  engine.startScope();
+  let result: T | undefined;
+  try {
+    result = fn();
+  } finally {
+    engine.endScope(new Set(result ? [result] : []), true);
+  }
+  return result;
+}
+
 /** Exempts a tensor from disposal by the enclosing tidy(). */
 export function keep<T extends Tensor>(t: T): T {
   if (!(t instanceof Tensor)) throw argError('keep', 't', 'a Tensor', t);

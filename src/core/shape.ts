@@ -24,14 +24,16 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 }
 
 /** NumPy broadcasting of two shapes; throws naming the op when they do not broadcast. */
-export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+export function broadcastShapes(op: string, a: Shape, b: Shape, names: [string, string] = ['a', 'b']): number[] {
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {
     const da = a[a.length - rank + i] ?? 1;
     const db = b[b.length - rank + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new WebgradError(`${op}: shapes ${shapeString(a)} and ${shapeString(b)} cannot be broadcast together (dimension ${i}: ${da} vs ${db}).`);
+      throw new WebgradError(
+        `${op}: arguments '${names[0]}' (shape ${shapeString(a)}) and '${names[1]}' (shape ${shapeString(b)}) cannot be broadcast together: aligned from the right, dimension ${i} is ${da} vs ${db} (each pair must be equal or contain a 1).`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }
@@ -55,6 +57,12 @@ export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
 /** Normalise `axis` (number, array or undefined = all) to sorted unique non-negative axes. */
 export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);
+  // A scalar has no axes; axis 0 / -1 on it reduces nothing (as NumPy allows for keepdims-free reductions of 0-d arrays).
+  if (rank === 0) {
+    const list0 = typeof axis === 'number' ? [axis] : [...axis];
+    for (const a of list0) if (a !== 0 && a !== -1) throw argError(op, 'axis', 'absent, 0 or -1 for a scalar (rank-0) tensor', a);
+    return [];
+  }
   const list = typeof axis === 'number' ? [axis] : [...axis];
   const out = new Set<number>();
   for (const a of list) {

@@ -37,6 +37,8 @@ export class Tensor {
   disposedByUser = false;
   /** Set on tensors that must survive the enclosing tidy(). */
   kept = false;
+  /** Set when a composite op released the creation handle of this intermediate. */
+  handleReleased = false;
 
   constructor(shape: readonly number[], dtype: DType, op: Op | null, inputs: Tensor[]) {
     this.shape = Object.freeze([...shape]);
@@ -71,6 +73,7 @@ export class Tensor {
   dispose(): void {
     if (this.disposedByUser) return;
     this.disposedByUser = true;
+    if (this.handleReleased) return;
     runtime?.release(this);
   }
 

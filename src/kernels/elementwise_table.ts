@@ -43,7 +43,7 @@ export const ELEMENTWISE = {
   clip: unary('wg_clip', (x, [lo, hi]) => Math.min(Math.max(x, lo), hi), 2),
   sigmoid: unary('wg_sigmoid', sigmoid),
   tanh: unary('wg_tanh', (x) => Math.tanh(x)),
-  relu: unary('wg_relu', (x) => Math.max(x, 0)),
+  relu: unary('wg_relu', (x) => (x < 0 ? 0 : x)),
   leakyRelu: unary('wg_leaky_relu', (x, [alpha]) => (x >= 0 ? x : alpha * x), 1),
   swish: unary('wg_swish', (x) => x * sigmoid(x)),
   elu: unary('wg_elu', (x, [alpha]) => (x >= 0 ? x : alpha * (Math.exp(x) - 1)), 1),

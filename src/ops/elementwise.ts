@@ -5,21 +5,27 @@ import { broadcastShapes } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { ElementwiseFn } from '../kernels/elementwise_table.js';
 import { asFloat } from './convert.js';
+import { composite } from '../core/scope.js';
 
 type Input = Tensor | number;
 
 /** Records a unary elementwise node (internal building block). */
 export function unaryOp(fn: ElementwiseFn, x: Input, attrs: number[] = [], name: string = fn): Tensor {
-  const t = asFloat(name, 'x', x);
-  return engine.make({ kind: 'elementwise', fn, attrs }, [t], t.shape, 'float32');
+  return composite(() => {
+    const t = asFloat(name, 'x', x);
+    return engine.make({ kind: 'elementwise', fn, attrs }, [t], t.shape, 'float32');
+  });
 }
 
 /** Records a binary elementwise node with broadcasting (internal building block). */
 export function binaryOp(fn: ElementwiseFn, a: Input, b: Input, attrs: number[] = [], name: string = fn): Tensor {
-  const ta = asFloat(name, 'a', a);
-  const tb = asFloat(name, 'b', b);
-  const shape = broadcastShapes(name, ta.shape, tb.shape);
-  return engine.make({ kind: 'elementwise', fn, attrs }, [ta, tb], shape, 'float32');
+  // In a scope so a number operand's scalar tensor is owned by the op alone.
+  return composite(() => {
+    const ta = asFloat(name, 'a', a);
+    const tb = asFloat(name, 'b', b);
+    const shape = broadcastShapes(name, ta.shape, tb.shape, ['a', 'b']);
+    return engine.make({ kind: 'elementwise', fn, attrs }, [ta, tb], shape, 'float32');
+  });
 }
 
 function checkNumber(op: string, arg: string, v: unknown): number {

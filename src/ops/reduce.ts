@@ -6,10 +6,15 @@ import { normalizeAxes, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Reducer } from '../kernels/kernel_spec.js';
 import { asFloat } from './convert.js';
+import { composite } from '../core/scope.js';
 import { div } from './elementwise.js';
 import { reshape, transpose } from './shape_ops.js';
 
 function reduce(op: string, reducer: Reducer, x: Tensor, axis: number | readonly number[] | undefined, keepDims: boolean): Tensor {
+  return composite(() => reduceIn(op, reducer, x, axis, keepDims));
+}
+
+function reduceIn(op: string, reducer: Reducer, x: Tensor, axis: number | readonly number[] | undefined, keepDims: boolean): Tensor {
   const t = asFloat(op, 'x', x);
   const axes = normalizeAxes(op, axis, t.rank);
   const keptShape = t.shape.map((d, i) => (axes.includes(i) ? 1 : d));
@@ -33,10 +38,12 @@ export const sum = (x: Tensor, axis?: number | readonly number[], keepDims = fal
 export const max = (x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor => reduce('max', 'max', x, axis, keepDims);
 
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  const t = asFloat('mean', 'x', x);
-  const axes = normalizeAxes('mean', axis, t.rank);
-  const count = sizeOf(axes.map((a) => t.shape[a]));
-  return div(sum(t, axes, keepDims), count);
+  return composite(() => {
+    const t = asFloat('mean', 'x', x);
+    const axes = normalizeAxes('mean', axis, t.rank);
+    const count = sizeOf(axes.map((a) => t.shape[a]));
+    return div(sum(t, axes, keepDims), count);
+  });
 }
 
 /** Index of the largest value along `axis` (default: last), as int32. */

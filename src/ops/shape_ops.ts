@@ -13,9 +13,15 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (!Array.isArray(shape)) throw argError('reshape', 'shape', 'an array of integers', shape);
   const inferred = [...shape];
   const unknown = inferred.indexOf(-1);
+  if (inferred.filter((d) => d === -1).length > 1) {
+    throw new WebgradError(`reshape: argument 'shape' ${shapeString(shape)} may contain at most one -1 (the dimension inferred from the ${t.size} values of 'x').`);
+  }
   if (unknown >= 0) {
     const known = sizeOf(inferred.filter((_, i) => i !== unknown));
     inferred[unknown] = known === 0 ? 0 : t.size / known;
+  }
+  if (unknown >= 0 && !Number.isInteger(inferred[unknown])) {
+    throw new WebgradError(`reshape: argument 'shape' ${shapeString(shape)} cannot hold the ${t.size} values of 'x' (shape ${shapeString(t.shape)}): ${t.size} is not divisible by ${t.size / inferred[unknown]}, the product of the other dimensions.`);
   }
   checkShape('reshape', 'shape', inferred);
   if (sizeOf(inferred) !== t.size || !Number.isInteger(sizeOf(inferred))) {

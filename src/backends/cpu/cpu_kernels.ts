@@ -149,8 +149,8 @@ export function runSoftmax(spec: SoftmaxSpec, x: TypedArray, out: TypedArray): v
     for (let c = 0; c < cols; c++) mx = Math.max(mx, x[o + c]);
     let sum = 0;
     for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c] - mx);
-    const lse = Math.log(sum);
-    for (let c = 0; c < cols; c++) out[o + c] = log ? x[o + c] - mx - lse : Math.exp(x[o + c] - mx) / sum;
+    const ls = Math.log(sum);
+    for (let c = 0; c < cols; c++) out[o + c] = log ? x[o + c] - mx - ls : Math.exp(x[o + c] - mx) / sum;
   }
 }
 
@@ -183,13 +183,13 @@ export function runSoftmaxXent(spec: SoftmaxXentSpec, logits: TypedArray, labels
     for (let c = 0; c < cols; c++) mx = Math.max(mx, logits[o + c]);
     let sum = 0;
     for (let c = 0; c < cols; c++) sum += Math.exp(logits[o + c] - mx);
-    const lse = mx + Math.log(sum);
+    const ls = Math.log(sum);
     if (grad) {
-      for (let c = 0; c < cols; c++) out[o + c] = (Math.exp(logits[o + c] - lse) - labels[o + c]) * dy![r];
+      for (let c = 0; c < cols; c++) out[o + c] = (Math.exp(logits[o + c] - mx - ls) - labels[o + c]) * dy![r];
     } else {
       let loss = 0;
       for (let c = 0; c < cols; c++) {
-        const logp = logits[o + c] - lse;
+        const logp = logits[o + c] - mx - ls;
         loss -= labels[o + c] * (clip ? Math.log(Math.min(Math.max(Math.exp(logp), EPS), 1 - EPS)) : logp);
       }
       out[r] = loss;

@@ -1,0 +1,307 @@
+// Model topology in the Keras / TensorFlow.js Layers JSON format:
+//   { class_name: 'Sequential', config: { name, layers: [{ class_name, config }] },
+//     keras_version, backend }
+// with snake_case keys, as tfjs-layers' model.toJSON() writes it. This file
+// turns a webgrad Sequential into that JSON and reads such JSON (written by
+// TF.js, by Keras through tensorflowjs_converter, or by webgrad) into a plain
+// description of a Dense stack, checking everything webgrad cannot represent.
+import { WebgradError } from '../core/errors.js';
+
+export const WEBGRAD_VERSION = '0.1.0';
+
+// ---- name conversion (same rules as tfjs-layers' serialization utils) ----
+
+export function toSnakeCase(name: string): string {
+  const s = name.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  return s.startsWith('_') ? `private${s}` : s;
+}
+
+export function toCamelCase(name: string): string {
+  if (name.length <= 1 || !name.includes('_')) return name;
+  return name.replace(/[_]+(\w|$)/g, (_m, c: string) => c.toUpperCase());
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** camelCase config → Keras (snake_case keys and string values; 'name'/'className' values kept). */
+export function toPythonic(value: unknown): Json {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return toSnakeCase(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) return value.map((v) => toPythonic(v));
+  const out: { [k: string]: Json } = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[toSnakeCase(k)] = (k === 'name' || k === 'className') && typeof v === 'string' ? v : toPythonic(v);
+  }
+  return out;
+}
+
+/** Keras config → camelCase (keys and string values; 'name' values kept). */
+export function fromPythonic(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return toCamelCase(value);
+  if (typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => fromPythonic(v));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[toCamelCase(k)] = k === 'name' && typeof v === 'string' ? v : fromPythonic(v);
+  }
+  return out;
+}
+
+// ---- webgrad → JSON ----
+
+/** What this module needs of a Dense layer (src/layers/dense.ts). */
+export interface DenseLike {
+  name: string;
+  units: number;
+  activation: string;
+  useBias: boolean;
+  trainable?: boolean;
+  getConfig(): object;
+}
+
+/** webgrad's own activation names that TF.js has no activation string for. */
+const LEAKY_RELU_ALPHA = 0.01;
+
+/** The Keras topology JSON for a Sequential of Dense layers. */
+export function sequentialTopology(name: string, layers: readonly DenseLike[]): Record<string, Json> {
+  const out: Json[] = [];
+  for (const l of layers) {
+    const config = { ...l.getConfig() } as Record<string, unknown>;
+    if (l.activation === 'leakyRelu') {
+      // TF.js and Keras have no 'leakyRelu' activation string: write a linear
+      // Dense followed by a LeakyReLU layer with webgrad's slope (folded back
+      // into one layer on load).
+      config.activation = 'linear';
+      out.push({ class_name: 'Dense', config: toPythonic(config) });
+      out.push({
+        class_name: 'LeakyReLU',
+        config: { alpha: LEAKY_RELU_ALPHA, name: `${l.name}_leaky_relu`, trainable: config.trainable !== false, dtype: 'float32' },
+      });
+    } else {
+      out.push({ class_name: 'Dense', config: toPythonic(config) });
+    }
+  }
+  return {
+    class_name: 'Sequential',
+    config: { name, layers: out },
+    keras_version: `webgrad ${WEBGRAD_VERSION}`,
+    backend: 'webgrad',
+  };
+}
+
+// ---- JSON → description ----
+
+/** A Dense layer as read from a topology (camelCase, webgrad names). */
+export interface DenseSpec {
+  name: string;
+  units: number;
+  activation: string;
+  useBias: boolean;
+  trainable: boolean;
+  kernelInitializer?: { className: string; config: Record<string, unknown> };
+  biasInitializer?: { className: string; config: Record<string, unknown> };
+  /** Set on the first layer when the topology gives the input shape. */
+  batchInputShape?: (number | null)[];
+}
+
+export interface SequentialSpec {
+  name?: string;
+  layers: DenseSpec[];
+  /** Input features, when the topology says. */
+  inputDim: number | null;
+}
+
+const SUPPORTED = "only Dense layers are supported (plus an InputLayer first, and Activation, ReLU, LeakyReLU or Softmax layers directly after a linear Dense, which are folded into it)";
+
+/** Keras / TF.js activation names → webgrad's. */
+const ACTIVATIONS: Record<string, string> = {
+  linear: 'linear',
+  relu: 'relu',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  softmax: 'softmax',
+  elu: 'elu',
+  swish: 'swish',
+  silu: 'swish',
+  gelu: 'gelu',
+};
+
+function activationName(raw: unknown, where: string): string {
+  let a = raw;
+  if (a === null || a === undefined) return 'linear';
+  if (typeof a === 'object') {
+    // { class_name: 'relu', config } (TF.js object form) or Keras 3's
+    // { module: 'keras.activations', class_name: 'function', config: 'relu' }.
+    const o = a as Record<string, unknown>;
+    a = typeof o.config === 'string' ? o.config : (o.class_name ?? o.className);
+  }
+  if (typeof a !== 'string') throw new WebgradError(`${where}: activation ${JSON.stringify(raw)} is not an activation name.`);
+  const key = toSnakeCase(toCamelCase(a));
+  const mapped = ACTIVATIONS[key];
+  if (!mapped) {
+    const hint = key === 'leaky_relu' ? " (webgrad's leakyRelu uses slope 0.01; Keras' leaky_relu activation uses 0.2)" : '';
+    throw new WebgradError(`${where}: activation '${a}' is not supported${hint}; supported: ${Object.keys(ACTIVATIONS).join(', ')}.`);
+  }
+  return mapped;
+}
+
+function dtypeOf(raw: unknown): string | null {
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw === 'string') return raw;
+  if (typeof raw === 'object') {
+    // Keras 3: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' } }
+    const c = (raw as Record<string, unknown>).config as Record<string, unknown> | undefined;
+    if (c && typeof c.name === 'string') return c.name;
+  }
+  return String(raw);
+}
+
+function checkDtype(raw: unknown, where: string): void {
+  const d = dtypeOf(raw);
+  if (d !== null && d !== 'float32') throw new WebgradError(`${where}: dtype '${d}' is not supported; webgrad layers compute in float32.`);
+}
+
+function inputShapeOf(c: Record<string, unknown>): unknown {
+  return c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape ?? (c.input_shape !== undefined && c.input_shape !== null ? [null, ...(c.input_shape as unknown[])] : undefined) ?? (typeof c.input_dim === 'number' ? [null, c.input_dim] : undefined);
+}
+
+function checkInputShape(raw: unknown, where: string): (number | null)[] {
+  if (!Array.isArray(raw) || raw.length !== 2 || typeof raw[1] !== 'number' || !Number.isInteger(raw[1]) || raw[1] < 1 || !(raw[0] === null || typeof raw[0] === 'number')) {
+    throw new WebgradError(`${where}: input shape ${JSON.stringify(raw)} is not supported; Dense models take 2-D input [batch, features].`);
+  }
+  return [raw[0] as number | null, raw[1]];
+}
+
+function initializerOf(raw: unknown): DenseSpec['kernelInitializer'] {
+  if (raw === null || raw === undefined) return undefined;
+  if (typeof raw === 'string') return { className: toCamelCase(raw).replace(/^./, (c) => c.toUpperCase()), config: {} };
+  if (typeof raw !== 'object') return undefined;
+  const o = raw as Record<string, unknown>;
+  const className = o.class_name ?? o.className;
+  if (typeof className !== 'string') return undefined;
+  const config = (fromPythonic(o.config ?? {}) ?? {}) as Record<string, unknown>;
+  // Keras spells the non-truncated normal 'untruncated_normal'.
+  if (config.distribution === 'untruncatedNormal') config.distribution = 'normal';
+  return { className, config };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Reads a Keras / TF.js topology into a Dense stack. `source` names the file
+ * or handler, for messages.
+ */
+export function parseTopology(topology: unknown, source: string): SequentialSpec {
+  if (!isObject(topology)) {
+    throw new WebgradError(`${source}: 'modelTopology' must be a JSON object ({ class_name: 'Sequential', config }), got ${topology instanceof ArrayBuffer ? 'binary data (a TF.js graph model? webgrad loads layers models)' : JSON.stringify(topology)?.slice(0, 80)}.`);
+  }
+  let top = topology;
+  // Keras HDF5 → tfjs_layers_model topologies wrap the model in 'model_config'.
+  if (isObject(top.model_config)) top = top.model_config;
+  const className = top.class_name ?? top.className;
+  if (className !== 'Sequential') {
+    throw new WebgradError(`${source}: the model has class '${String(className)}'; webgrad loads only Sequential models (${SUPPORTED}).`);
+  }
+  const cfg = top.config;
+  let rawLayers: unknown;
+  let name: string | undefined;
+  if (Array.isArray(cfg)) rawLayers = cfg; // old Keras form: config is the list of layers
+  else if (isObject(cfg)) {
+    rawLayers = cfg.layers;
+    if (typeof cfg.name === 'string') name = cfg.name;
+  }
+  if (!Array.isArray(rawLayers)) throw new WebgradError(`${source}: the Sequential topology has no 'config.layers' list.`);
+
+  const layers: DenseSpec[] = [];
+  let inputDim: number | null = null;
+  const seen = new Set<string>();
+  rawLayers.forEach((entry, i) => {
+    if (!isObject(entry)) throw new WebgradError(`${source}: layer ${i} must be { class_name, config }, got ${JSON.stringify(entry)?.slice(0, 80)}.`);
+    const cls = entry.class_name ?? entry.className;
+    const c = isObject(entry.config) ? entry.config : {};
+    const lname = typeof c.name === 'string' ? c.name : `layer ${i}`;
+    const where = `${source}: layer ${i} ('${lname}', ${String(cls)})`;
+    if (typeof c.name === 'string') {
+      if (seen.has(c.name)) throw new WebgradError(`${source}: two layers are named '${c.name}'; layer names must be unique.`);
+      seen.add(c.name);
+    }
+    const prev = layers[layers.length - 1];
+    const fold = (act: string): void => {
+      if (!prev || prev.activation !== 'linear' || layers.length === 0) {
+        throw new WebgradError(`${where}: an activation layer is supported only directly after a Dense layer with a linear activation.`);
+      }
+      prev.activation = act;
+    };
+    switch (cls) {
+      case 'InputLayer': {
+        if (layers.length > 0) throw new WebgradError(`${where}: an InputLayer must come first.`);
+        checkDtype(c.dtype, where);
+        if (c.sparse === true || c.ragged === true) throw new WebgradError(`${where}: sparse or ragged inputs are not supported.`);
+        inputDim = checkInputShape(inputShapeOf(c), where)[1] as number;
+        return;
+      }
+      case 'Dense': {
+        const units = c.units;
+        if (typeof units !== 'number' || !Number.isInteger(units) || units < 1) throw new WebgradError(`${where}: 'units' must be a positive integer, got ${JSON.stringify(units)}.`);
+        checkDtype(c.dtype, where);
+        const spec: DenseSpec = {
+          name: typeof c.name === 'string' ? c.name : `dense_${i}`,
+          units,
+          activation: activationName(c.activation, where),
+          useBias: (c.use_bias ?? c.useBias ?? true) !== false,
+          trainable: c.trainable !== false,
+          kernelInitializer: initializerOf(c.kernel_initializer ?? c.kernelInitializer),
+          biasInitializer: initializerOf(c.bias_initializer ?? c.biasInitializer),
+        };
+        const shape = inputShapeOf(c);
+        if (shape !== undefined && shape !== null) {
+          const s = checkInputShape(shape, where);
+          if (layers.length === 0) {
+            if (inputDim !== null && inputDim !== s[1]) throw new WebgradError(`${where}: batch_input_shape ${JSON.stringify(s)} disagrees with the InputLayer's ${inputDim} features.`);
+            inputDim = s[1];
+            spec.batchInputShape = s;
+          } else if (s[1] !== layers[layers.length - 1].units) {
+            throw new WebgradError(`${where}: batch_input_shape ${JSON.stringify(s)} disagrees with the previous layer's ${layers[layers.length - 1].units} units.`);
+          }
+        } else if (layers.length === 0 && inputDim !== null) {
+          spec.batchInputShape = [null, inputDim];
+        }
+        layers.push(spec);
+        return;
+      }
+      case 'Activation':
+        fold(activationName(c.activation, where));
+        return;
+      case 'ReLU': {
+        const plain = (c.max_value ?? null) === null && !(Number(c.negative_slope ?? 0) !== 0) && !(Number(c.threshold ?? 0) !== 0);
+        if (!plain) throw new WebgradError(`${where}: ReLU with max_value, negative_slope or threshold is not supported (only the plain max(x, 0)).`);
+        fold('relu');
+        return;
+      }
+      case 'LeakyReLU': {
+        const alpha = Number(c.alpha ?? c.negative_slope ?? 0.3);
+        if (Math.abs(alpha - LEAKY_RELU_ALPHA) > 1e-7) {
+          throw new WebgradError(`${where}: LeakyReLU with alpha ${alpha} is not supported; webgrad's leakyRelu activation has alpha ${LEAKY_RELU_ALPHA}.`);
+        }
+        fold('leakyRelu');
+        return;
+      }
+      case 'Softmax': {
+        const axis = c.axis ?? -1;
+        if (!(axis === -1 || axis === 1 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 1)))) {
+          throw new WebgradError(`${where}: Softmax over axis ${JSON.stringify(axis)} is not supported (only the last axis).`);
+        }
+        fold('softmax');
+        return;
+      }
+      default:
+        throw new WebgradError(`${where}: layer class '${String(cls)}' is not supported; ${SUPPORTED}.`);
+    }
+  });
+  if (layers.length === 0) throw new WebgradError(`${source}: the model has no Dense layers.`);
+  return { name, layers, inputDim };
+}
