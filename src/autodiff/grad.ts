@@ -43,7 +43,7 @@ function checkArgs(name: string, xs: unknown[]): Tensor[] {
   return xs.map((x, i) => {
     if (!(x instanceof Tensor)) throw argError(name, `x[${i}]`, 'a Tensor', x);
     x.assertAlive(name, `x[${i}]`);
-    if (x.dtype !== 'float32') throw argError(name, `x[${i}]`, 'a float32 tensor', `a ${x.dtype} tensor`);
+    if (x.dtype !== 'float32') throw argError(name, `x[${i}]`, 'a float32 tensor', x);
     return x;
   });
 }

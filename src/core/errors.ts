@@ -16,12 +16,18 @@ export function describe(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length: number }).length})`;
   if (typeof value === 'object') {
     const shape = (value as { shape?: unknown }).shape;
-    if (Array.isArray(shape)) return `a tensor of shape [${shape.join(', ')}]`;
+    const dtype = (value as { dtype?: unknown }).dtype;
+    if (Array.isArray(shape)) return typeof dtype === 'string' ? `${article(dtype)} ${dtype} tensor of shape [${shape.join(', ')}]` : `a tensor of shape [${shape.join(', ')}]`;
     const name = (value as object).constructor?.name;
     return name && name !== 'Object' ? `a ${name}` : 'an object';
   }
   if (typeof value === 'string') return JSON.stringify(value);
   return String(value);
+}
+
+/** 'a' or 'an' for a word (a float32, an int32). */
+export function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
 }
 
 export function argError(op: string, arg: string, expected: string, actual: unknown): WebgradError {

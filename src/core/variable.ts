@@ -1,7 +1,7 @@
 // Variable: named, mutable state (a layer's kernel, an optimizer's moment).
 // It always holds one tensor; assign() replaces it, and compiled training
 // steps swap in the buffers they computed.
-import { argError, shapeString, WebgradError } from './errors.js';
+import { argError, article, shapeString, WebgradError } from './errors.js';
 import type { DType, TypedArray } from './dtype.js';
 import { engine } from './engine.js';
 import { shapesEqual } from './shape.js';
@@ -51,7 +51,7 @@ export class Variable {
     if (!(t instanceof Tensor)) throw argError('assign', 'value', 'a Tensor', t);
     t.assertAlive('assign', 'value');
     if (!shapesEqual(t.shape, this.shape) || t.dtype !== this.dtype) {
-      throw argError(`assign to '${this.name}'`, 'value', `a ${this.dtype} tensor of shape ${shapeString(this.shape)}`, `a ${t.dtype} tensor of shape ${shapeString(t.shape)}`);
+      throw argError(`assign to '${this.name}'`, 'value', `${article(this.dtype)} ${this.dtype} tensor of shape ${shapeString(this.shape)}`, t);
     }
     const old = this.current;
     this.current = this.own(t);

@@ -6,7 +6,7 @@
 import type { Backend, BackendBuffer, PreparedPlan, ReadItem } from '../backends/backend.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { engine } from '../core/engine.js';
-import { argError, shapeString, WebgradError } from '../core/errors.js';
+import { argError, article, shapeString, WebgradError } from '../core/errors.js';
 import { shapesEqual, sizeOf } from '../core/shape.js';
 import { Storage } from '../core/storage.js';
 import { Tensor } from '../core/tensor.js';
@@ -202,14 +202,14 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
         const slot = placeholderSlot.get(i);
         if (x instanceof Tensor) {
           x.assertAlive(name, `inputs[${i}]`);
-          if (!shapesEqual(x.shape, spec.shape) || x.dtype !== spec.dtype) throw argError(name, `inputs[${i}]`, `a ${spec.dtype} tensor of shape ${shapeString(spec.shape)}`, x);
+          if (!shapesEqual(x.shape, spec.shape) || x.dtype !== spec.dtype) throw argError(name, `inputs[${i}]`, `${article(spec.dtype)} ${spec.dtype} tensor of shape ${shapeString(spec.shape)}`, x);
           if (x.op !== null || !x.storage) throw argError(name, `inputs[${i}]`, 'a computed tensor (await its data() first) or a typed array', x);
           if (slot !== undefined) buffers[slot] = engine.upload(backend, x.storage);
         } else {
           const want = sizeOf(spec.shape);
           const okType = spec.dtype === 'int32' ? x instanceof Int32Array : x instanceof Float32Array;
           if (!okType || x.length !== want) {
-            throw argError(name, `inputs[${i}]`, `a ${spec.dtype === 'int32' ? 'Int32Array' : 'Float32Array'} of ${want} values (shape ${shapeString(spec.shape)})`, x);
+            throw argError(name, `inputs[${i}]`, `${spec.dtype === 'int32' ? 'an Int32Array' : 'a Float32Array'} of ${want} values (shape ${shapeString(spec.shape)})`, x);
           }
           if (slot !== undefined) {
             backend.write(inputBuffers[i], x);

@@ -80,6 +80,6 @@ export function asTensor(op: string, arg: string, x: unknown): Tensor {
 /** Checks that a tensor input has float32 dtype. */
 export function asFloat(op: string, arg: string, x: unknown): Tensor {
   const t = asTensor(op, arg, x);
-  if (t.dtype !== 'float32') throw argError(op, arg, 'a float32 tensor', `a ${t.dtype} tensor of shape ${shapeString(t.shape)}`);
+  if (t.dtype !== 'float32') throw argError(op, arg, 'a float32 tensor', t);
   return t;
 }

@@ -92,8 +92,7 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: C
 }
 
 /**
- * Cross-entropy against integer class labels: labels [n] (int32, or float
- * holding integers) are turned into one-hot rows of yPred's width inside.
+ * Cross-entropy against integer class labels: labels [n] (int32) are turned into one-hot rows of yPred's width inside.
  */
 export function sparseCategoricalCrossentropy(labels: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
   return composite(() => {
@@ -105,7 +104,7 @@ export function sparseCategoricalCrossentropy(labels: Tensor, yPred: Tensor, opt
     if (!shapesEqual(lshape, expected)) {
       throw new WebgradError(`sparseCategoricalCrossentropy: 'labels' ${shapeString(l.shape)} must have shape ${shapeString(expected)} (one class index per row of 'yPred' ${shapeString(p.shape)}).`);
     }
-    if (l.dtype !== 'int32') throw argError('sparseCategoricalCrossentropy', 'labels', 'an int32 tensor of class indices', `a ${l.dtype} tensor`);
+    if (l.dtype !== 'int32') throw argError('sparseCategoricalCrossentropy', 'labels', 'an int32 tensor of class indices', l);
     const depth = p.shape[p.rank - 1];
     const onehot = oneHot(reshape(l, lshape), depth);
     return categoricalCrossentropy(onehot, p, options);

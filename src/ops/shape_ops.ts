@@ -75,7 +75,7 @@ export function expandDims(x: Tensor, axis = 0): Tensor {
  */
 export function oneHot(labels: Tensor, depth: number): Tensor {
   const t = asTensor('oneHot', 'labels', labels);
-  if (t.dtype !== 'int32') throw argError('oneHot', 'labels', 'an int32 tensor of class indices', `a ${t.dtype} tensor of shape ${shapeString(t.shape)}`);
+  if (t.dtype !== 'int32') throw argError('oneHot', 'labels', 'an int32 tensor of class indices', t);
   if (!Number.isInteger(depth) || depth < 1) throw argError('oneHot', 'depth', 'a positive integer', depth);
   return engine.make({ kind: 'oneHot', depth }, [t], [...t.shape, depth], 'float32');
 }

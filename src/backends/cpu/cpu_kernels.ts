@@ -55,7 +55,8 @@ function evalExpr(shape: readonly number[], first: Float64Array[], inputs: { dat
 }
 
 function store(res: Float64Array, out: TypedArray): void {
-  if (out instanceof Int32Array) for (let i = 0; i < res.length; i++) out[i] = Math.trunc(res[i]);
+  // float -> int32 truncates and saturates, as WGSL's i32() does.
+  if (out instanceof Int32Array) for (let i = 0; i < res.length; i++) out[i] = Math.max(-2147483648, Math.min(2147483647, Math.trunc(res[i])));
   else for (let i = 0; i < res.length; i++) out[i] = res[i];
 }
 
