@@ -212,7 +212,7 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
   if (Array.isArray(cfg)) rawLayers = cfg; // old Keras form: config is the list of layers
   else if (isObject(cfg)) {
     rawLayers = cfg.layers;
-    if (typeof cfg.name === 'string') name = cfg.name;
+    if (typeof cfg.name === 'string' && cfg.name !== '') name = cfg.name;
   }
   if (!Array.isArray(rawLayers)) throw new WebgradError(`${source}: the Sequential topology has no 'config.layers' list.`);
 
@@ -225,6 +225,7 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
     const c = isObject(entry.config) ? entry.config : {};
     const lname = typeof c.name === 'string' ? c.name : `layer ${i}`;
     const where = `${source}: layer ${i} ('${lname}', ${String(cls)})`;
+    if (c.name !== undefined && c.name !== null && (typeof c.name !== 'string' || c.name === '')) throw new WebgradError(`${source}: layer ${i} (${String(cls)}) has an invalid name ${JSON.stringify(c.name)}; layer names must be non-empty strings.`);
     if (typeof c.name === 'string') {
       if (seen.has(c.name)) throw new WebgradError(`${source}: two layers are named '${c.name}'; layer names must be unique.`);
       seen.add(c.name);

@@ -3,7 +3,7 @@
 // list of { name, shape, dtype } entries. On disk the stream is cut into one
 // or more shard files per manifest group.
 import { WebgradError } from '../core/errors.js';
-import type { ModelArtifacts, WeightDType, WeightsManifestConfig, WeightsManifestEntry } from './types.js';
+import type { ModelArtifacts, WeightsManifestConfig, WeightsManifestEntry } from './types.js';
 
 /** Bytes per element of each weight dtype TF.js writes (strings have no fixed size). */
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
@@ -39,7 +39,7 @@ export function weightByteLength(entry: WeightsManifestEntry): number {
   }
   const b = DTYPE_BYTES[entry.dtype];
   if (b === undefined) {
-    throw new WebgradError(`weight '${entry.name}' has dtype '${entry.dtype}', which is not supported (supported: float32; int32 and bool are skipped when not needed).`);
+    throw new WebgradError(`weight '${entry.name}' has dtype '${entry.dtype}', which webgrad cannot read (model weights must be float32).`);
   }
   return n * b;
 }
@@ -204,4 +204,3 @@ export async function readShards(
   return concatBuffers(parts);
 }
 
-export type { WeightDType };

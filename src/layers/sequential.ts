@@ -27,6 +27,8 @@ import { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import { compileStep, type CompiledStep } from '../graph/compiled_step.js';
 import { stepBackendGone } from '../graph/failover.js';
+import { saveModel } from '../io/save.js';
+import type { IOHandler, SaveConfig, SaveResult } from '../io/types.js';
 import type { TypedArray } from '../core/dtype.js';
 import { tensor } from '../ops/convert.js';
 import * as ew from '../ops/elementwise.js';
@@ -305,9 +307,7 @@ export class Sequential {
   }
 
   /** Saves topology and weights through src/io (TF.js: model.save). */
-  async save(handlerOrUrl: string | import('../io/types.js').IOHandler, config?: unknown): Promise<import('../io/types.js').SaveResult> {
-    // @ts-ignore -- src/io/save.ts belongs to the io module (loaded on demand).
-    const { saveModel } = await import('../io/save.js');
+  async save(handlerOrUrl: string | IOHandler, config?: SaveConfig): Promise<SaveResult> {
     return saveModel(this, handlerOrUrl, config);
   }
 
