@@ -1,6 +1,7 @@
 // Matmul for small problems (a layer of a tiny network, a single-sample
-// prediction, a layer with few units): each invocation computes a 4x4 block
-// of C with a plain loop over K and bounds-checked scalar loads. It compiles
+// prediction, a layer with few units): each invocation computes ROWS x 4 of C
+// (ROWS = 4, or 1 when M is tiny, e.g. one sample) with a plain loop over K
+// and bounds-checked scalar loads. It compiles
 // in a fraction of the time of the register-blocked kernel (matmul.wgsl),
 // which only pays off once there is enough work to fill its 64x64 tiles; and
 // being cheap to compile, it is the matmul that fused elementwise epilogues
@@ -19,6 +20,10 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
 override ACT: u32 = 0u;
+// Rows of C per invocation (1 or 4) and invocations per workgroup: the
+// descriptor picks them so even a one-sample product spans several workgroups.
+override ROWS: u32 = 4u;
+override WG: u32 = 64u;
 
 // Element (r, p) of op(A), 0 outside the matrix.
 fn a_at(r: u32, p: u32) -> f32 {
@@ -48,23 +53,27 @@ fn finish(r: u32, c: u32, acc: vec4<f32>) {
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * 64u;
+  let t = gid.x + gid.y * nwg.x * WG;
   let blocksN = (dims.N + 3u) / 4u;
-  let r0 = (t / blocksN) * 4u;
+  let r0 = (t / blocksN) * ROWS;
   let c0 = (t % blocksN) * 4u;
   if (r0 >= dims.M) { return; }
   var acc0 = vec4<f32>(); var acc1 = vec4<f32>(); var acc2 = vec4<f32>(); var acc3 = vec4<f32>();
   for (var p = 0u; p < dims.K; p++) {
     let b = b_row(p, c0);
     acc0 += a_at(r0, p) * b;
-    acc1 += a_at(r0 + 1u, p) * b;
-    acc2 += a_at(r0 + 2u, p) * b;
-    acc3 += a_at(r0 + 3u, p) * b;
+    if (ROWS > 1u) {
+      acc1 += a_at(r0 + 1u, p) * b;
+      acc2 += a_at(r0 + 2u, p) * b;
+      acc3 += a_at(r0 + 3u, p) * b;
+    }
   }
   finish(r0, c0, acc0);
-  finish(r0 + 1u, c0, acc1);
-  finish(r0 + 2u, c0, acc2);
-  finish(r0 + 3u, c0, acc3);
+  if (ROWS > 1u) {
+    finish(r0 + 1u, c0, acc1);
+    finish(r0 + 2u, c0, acc2);
+    finish(r0 + 3u, c0, acc3);
+  }
 }

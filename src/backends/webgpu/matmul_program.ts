@@ -43,13 +43,18 @@ export function fitsVec4(cfg: MatmulConfig): boolean {
 
 export function matmulProgram(cfg: MatmulConfig): MatmulProgram {
   if (isSmallMatmul(cfg.m, cfg.n, cfg.k)) {
-    // One invocation per 4x4 block of C, 64 invocations per workgroup.
-    const groups = Math.max(1, Math.ceil((Math.ceil(cfg.m / 4) * Math.ceil(cfg.n / 4)) / 64));
+    // One invocation per ROWS x 4 block of C. A few rows (one sample) get one
+    // row per invocation, and few invocations get small workgroups, so the
+    // work still spreads over several workgroups (cores, on an emulated GPU).
+    const rows = cfg.m < 8 ? 1 : 4;
+    const invocations = Math.ceil(cfg.m / rows) * Math.ceil(cfg.n / 4);
+    const wg = invocations >= 512 ? 64 : 16;
+    const groups = Math.max(1, Math.ceil(invocations / wg));
     const y = Math.ceil(groups / MAX_GROUPS);
     return {
       key: `matmul:small:${+cfg.transA}${+cfg.transB}${+cfg.hasBias}${cfg.act}`,
       code: SMALL_CODE,
-      constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act },
+      constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act, ROWS: rows, WG: wg },
       workgroups: [Math.ceil(groups / y), y, 1],
     };
   }
