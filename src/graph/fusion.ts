@@ -139,9 +139,9 @@ const kernelEpilogue: Rule = ({ consumer: e, arg: j, producer: k, single }) => {
   const ks = k.spec;
   if ((ks.type !== 'matmul' && ks.type !== 'reduce') || ks.epilogue || (ks.type === 'reduce' && ks.reducer === 'argmax')) return null;
   // Big matmuls take only epilogues shared by many layers (the same code for
-  // each): an SGD-style update or an activation derivative, two inputs at
-  // most. Each big variant costs seconds to compile on some drivers.
-  if (ks.type === 'matmul' && !isSmallMatmul(ks.m, ks.n, ks.k) && (e.args.length > 2 || es.instrs.length > 2)) return null;
+  // each): an SGD-style update or an activation derivative, a few inputs at
+  // most besides constants. Each big variant costs seconds to compile on some drivers.
+  if (ks.type === 'matmul' && !isSmallMatmul(ks.m, ks.n, ks.k) && (e.args.length > 3 || es.instrs.length > 3)) return null;
   if (!readsContiguously(es, j) || e.args.filter((a) => a === e.args[j]).length !== 1) return null;
   if (k.args.length + e.args.length - 1 > MAX_KERNEL_INPUTS) return null;
   const others = e.args.map((_, n) => n).filter((n) => n !== j);
