@@ -1,3 +1,4 @@
+// A compiled step trains a linear model on both backends: few kernels, one submit per run.
 import { expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
 import { useBackend } from '../helpers/backends.js';

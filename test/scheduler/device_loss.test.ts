@@ -1,3 +1,5 @@
+// Losing the GPU device mid-training: a compiled step resumes on the CPU from its
+// last snapshot, and fit() finishes with the same losses as an uninterrupted run.
 import { expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
 import { restoreFromSnapshot, stepBackendGone } from '../../src/graph/failover.js';

@@ -1,3 +1,4 @@
+// Fused plans compute what op-by-op plans compute, with far fewer kernels.
 import { expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
 import { useBackend } from '../helpers/backends.js';

@@ -1,3 +1,5 @@
+// softmax followed by categorical cross-entropy runs as one fused kernel whose
+// gradient is softmax - labels; checked against a float64 reference.
 import { expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
 import { useBackend } from '../helpers/backends.js';
