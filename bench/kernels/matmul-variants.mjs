@@ -110,7 +110,9 @@ function v4(TM, NG, WX, WY, forceScalar = false, v5 = false, U = 1) {
     name: `v${v5 ? 5 : 4}_${forceScalar ? 's' : 'v'}${TM}x${4 * NG}_${WX}x${WY}${U > 1 ? '_u8' : ''}`,
     program: (c) => {
       const vec = !forceScalar && c.k % 4 === 0 && c.n % 4 === 0 && (!c.transA || c.m % 4 === 0);
-      const code = ACT_WGSL + read(`bench/kernels/matmul-variants/loaders${v5 ? '5' : ''}_${vec ? 'vec4' : 'scalar'}.wgsl`) + body(TM, NG, v5, U);
+      // v5 uses the library's own loaders (shaders/matmul_*.wgsl), v4 the older ones here.
+      const loaders = v5 ? `shaders/matmul_${vec ? 'vec4' : 'scalar'}.wgsl` : `bench/kernels/matmul-variants/loaders_${vec ? 'vec4' : 'scalar'}.wgsl`;
+      const code = ACT_WGSL + read(loaders) + body(TM, NG, v5, U);
       return { code, constants: { ...base(c), WG_X: WX, WG_Y: WY }, workgroups: spread(cdiv(c.m, TM * WY) * cdiv(c.n, 4 * NG * WX)) };
     },
   };
