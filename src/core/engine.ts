@@ -4,6 +4,7 @@
 // `await t.data()` calls never race over the same nodes.
 import type { Backend, BackendBuffer } from '../backends/backend.js';
 import { graphKey, PlanCache } from '../graph/plan_cache.js';
+import { slotBytes } from '../graph/plan.js';
 import type { Op } from '../graph/op.js';
 import type { DType, TypedArray } from './dtype.js';
 import { WebgradError } from './errors.js';
@@ -205,7 +206,7 @@ class Engine {
       if (!s.host) {
         throw new WebgradError(s.lost ? 'a tensor\'s data was lost with the GPU device (it was never read back); recompute it' : 'internal: storage has neither host data nor a buffer');
       }
-      s.buffer = backend.alloc(Math.max(16, Math.ceil((s.size * 4) / 16) * 16));
+      s.buffer = backend.alloc(slotBytes(s.size));
       backend.write(s.buffer, s.host);
       this.live.add(s);
     }

@@ -54,6 +54,21 @@ export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
   });
 }
 
+/**
+ * True when an input read with `strides` at every element of `shape` is read
+ * in order (its flat index equals the output's). Dimensions of size 1
+ * contribute nothing to the index, whatever their stride.
+ */
+export function readsInOrder(strides: readonly number[], shape: Shape): boolean {
+  const out = stridesOf(shape);
+  return strides.every((s, d) => s === out[d] || shape[d] === 1);
+}
+
+/** True when an input read with `strides` over `shape` is one repeated value. */
+export function readsOneValue(strides: readonly number[], shape: Shape): boolean {
+  return strides.every((s, d) => s === 0 || shape[d] === 1);
+}
+
 /** Normalise `axis` (number, array or undefined = all) to sorted unique non-negative axes. */
 export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
   if (axis === undefined || axis === null) return Array.from({ length: rank }, (_, i) => i);

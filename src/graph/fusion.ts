@@ -10,7 +10,7 @@
 //     generated epilogue (e.g. an SGD update on the matmul computing the
 //     gradient); an elementwise producer of a reduce becomes its prologue.
 // Only temporaries are fused away; a value the caller asked for stays.
-import { stridesOf } from '../core/shape.js';
+import { readsInOrder } from '../core/shape.js';
 import type { ElementwiseInstr, ElementwiseSpec, MatmulSpec } from '../kernels/kernel_spec.js';
 import { ACTIVATION_CODES, isSmallMatmul, type ActivationName } from '../kernels/kernel_spec.js';
 import type { PlanCall, PlanSlot } from './plan.js';
@@ -62,8 +62,7 @@ function applyRule(calls: PlanCall[], slots: PlanSlot[], rule: Rule): PlanCall[]
 }
 
 function readsContiguously(spec: ElementwiseSpec, inputIndex: number): boolean {
-  const out = stridesOf(spec.outShape);
-  return spec.inputs[inputIndex].strides.every((s, d) => s === out[d] || spec.outShape[d] === 1);
+  return readsInOrder(spec.inputs[inputIndex].strides, spec.outShape);
 }
 
 /** Rule 1: `add(matmul, rowBias)` and an activation into the matmul's built-in epilogue. */

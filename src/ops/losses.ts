@@ -10,7 +10,6 @@ import { asFloat, asTensor } from './convert.js';
 import * as ew from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { oneHot, reshape } from './shape_ops.js';
-import { logSoftmax } from './softmax.js';
 
 /** Keras' fuzz factor: probabilities are clipped to [EPSILON, 1 - EPSILON] before log. */
 export const EPSILON = 1e-7;
@@ -84,9 +83,8 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: C
       const rows = engine.make({ kind: 'softmaxXent', clip: !options.fromLogits }, [fusedLogits, t], p.shape.slice(0, -1), 'float32');
       return mean(rows);
     }
-    const logp = options.fromLogits
-      ? logSoftmax(p)
-      : ew.log(ew.clip(ew.div(p, sum(p, -1, true)), EPSILON, 1 - EPSILON));
+    // Probabilities (logits always take the fused path above).
+    const logp = ew.log(ew.clip(ew.div(p, sum(p, -1, true)), EPSILON, 1 - EPSILON));
     return ew.neg(mean(sum(ew.mul(t, logp), -1)));
   });
 }

@@ -3,7 +3,7 @@
 // kernels are tested against, so they favour clarity, with cheap fast paths
 // where they matter (contiguous elementwise, cache-friendly matmul).
 import type { TypedArray } from '../../core/dtype.js';
-import { stridesOf } from '../../core/shape.js';
+import { readsInOrder, readsOneValue, stridesOf } from '../../core/shape.js';
 import { ELEMENTWISE } from '../../kernels/elementwise_table.js';
 import type {
   ElementwiseExpr, ElementwiseInstr, ElementwiseSpec, MatmulSpec, OneHotSpec, ReduceSpec, SoftmaxGradSpec, SoftmaxSpec, SoftmaxXentSpec,
@@ -14,9 +14,9 @@ function gather(src: TypedArray, strides: readonly number[], shape: readonly num
   const n = shape.reduce((a, b) => a * b, 1);
   const outStrides = stridesOf(shape);
   const v = new Float64Array(n);
-  if (strides.every((s, d) => s === outStrides[d] || shape[d] === 1)) {
+  if (readsInOrder(strides, shape)) {
     for (let i = 0; i < n; i++) v[i] = src[i];
-  } else if (strides.every((s, d) => s === 0 || shape[d] === 1)) {
+  } else if (readsOneValue(strides, shape)) {
     v.fill(src[0]);
   } else {
     for (let i = 0; i < n; i++) {

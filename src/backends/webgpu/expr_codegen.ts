@@ -2,7 +2,7 @@
 // in as literals, and a chain of calls to the functions of
 // shaders/elementwise_ops.wgsl and shaders/activations.wgsl. Used by the
 // elementwise kernel and by matmul / reduce prologues and epilogues.
-import { stridesOf } from '../../core/shape.js';
+import { readsInOrder, readsOneValue, stridesOf } from '../../core/shape.js';
 import { ELEMENTWISE } from '../../kernels/elementwise_table.js';
 import type { ElementwiseExpr, ElementwiseInput, ElementwiseInstr } from '../../kernels/kernel_spec.js';
 
@@ -12,15 +12,6 @@ export function f32Literal(v: number): string {
   return `bitcast<f32>(0x${bits.toString(16)}u)`;
 }
 
-export function isContiguous(strides: readonly number[], shape: readonly number[]): boolean {
-  const out = stridesOf(shape);
-  // Dimensions of size 1 contribute nothing to the index, whatever their stride.
-  return strides.every((s, d) => s === out[d] || shape[d] === 1);
-}
-
-function isBroadcastScalar(strides: readonly number[], shape: readonly number[]): boolean {
-  return strides.every((s, d) => s === 0 || shape[d] === 1);
-}
 
 /**
  * Lines that load every input at flat index `idx` of `shape` into
@@ -29,7 +20,7 @@ function isBroadcastScalar(strides: readonly number[], shape: readonly number[])
 export function loadLines(p: string, idx: string, shape: readonly number[], inputs: readonly ElementwiseInput[], names: readonly string[], first: number): string[] {
   const lines: string[] = [];
   const outStrides = stridesOf(shape);
-  if (inputs.some((inp) => !isContiguous(inp.strides, shape) && !isBroadcastScalar(inp.strides, shape))) {
+  if (inputs.some((inp) => !readsInOrder(inp.strides, shape) && !readsOneValue(inp.strides, shape))) {
     lines.push(`var ${p}r = ${idx};`);
     outStrides.forEach((s, d) => {
       if (shape[d] === 1) return;
@@ -38,8 +29,8 @@ export function loadLines(p: string, idx: string, shape: readonly number[], inpu
   }
   inputs.forEach((inp, j) => {
     let index: string;
-    if (isContiguous(inp.strides, shape)) index = idx;
-    else if (isBroadcastScalar(inp.strides, shape)) index = '0u';
+    if (readsInOrder(inp.strides, shape)) index = idx;
+    else if (readsOneValue(inp.strides, shape)) index = '0u';
     else {
       const terms = inp.strides.map((s, d) => (s === 0 || shape[d] === 1 ? '' : `${p}c${d} * ${s}u`)).filter(Boolean);
       index = terms.length ? terms.join(' + ') : '0u';
