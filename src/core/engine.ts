@@ -8,6 +8,7 @@ import { slotBytes } from '../graph/plan.js';
 import type { Op } from '../graph/op.js';
 import type { DType, TypedArray } from './dtype.js';
 import { WebgradError } from './errors.js';
+import { checkSize } from './shape.js';
 import { Storage } from './storage.js';
 import { installTensorRuntime, Tensor } from './tensor.js';
 
@@ -30,6 +31,8 @@ class Engine {
 
   /** Creates a pending tensor computed by `op` from `inputs`. */
   make(op: Op, inputs: Tensor[], shape: readonly number[], dtype: DType): Tensor {
+    // Backstop: the public ops refuse such shapes under their own names first.
+    checkSize(op.kind, 'the result of shape', shape);
     const t = new Tensor(shape, dtype, op, inputs);
     for (const x of inputs) x.refs++;
     this.track(t);
@@ -38,6 +41,7 @@ class Engine {
 
   /** Creates a tensor holding host data (uploaded when first needed). */
   fromHost(values: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+    checkSize('tensor', 'shape', shape);
     const t = new Tensor(shape, dtype, null, []);
     t.storage = new Storage(dtype, t.size, values, null);
     this.track(t);
