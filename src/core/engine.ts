@@ -164,11 +164,19 @@ class Engine {
       if (!s.storage) throw new WebgradError(`internal: source tensor ${s.id} has no data (placeholder used outside a compiled step?)`);
       buffers[plan.inputSlots[i]] = this.upload(backend, s.storage);
     });
-    const temps = plan.tempBytes.map((b) => backend.alloc(b));
-    plan.slots.forEach((slot, i) => {
-      if (slot.kind === 'output') buffers[i] = backend.alloc(slot.bytes);
-      else if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
-    });
+    const temps: BackendBuffer[] = [];
+    const outputs: BackendBuffer[] = [];
+    try {
+      for (const b of plan.tempBytes) temps.push(backend.alloc(b));
+      plan.slots.forEach((slot, i) => {
+        if (slot.kind === 'output') outputs.push((buffers[i] = backend.alloc(slot.bytes)));
+        else if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
+      });
+    } catch (e) {
+      // A refused allocation must not strand the buffers taken before it.
+      for (const b of [...temps, ...outputs]) backend.free(b);
+      throw e;
+    }
     let copied: Promise<TypedArray[]> | null = null;
     try {
       const readback = copyOut ? pending.map((t, i) => ({ buffer: buffers[outputSlotOf[i]], dtype: t.dtype, size: t.size })) : undefined;
