@@ -12,9 +12,11 @@ import { fill } from '../ops/creation.js';
 import { gradientOf } from './gradients.js';
 
 /** Gradients of `y` with respect to each of `xs` (zeros where y does not depend on x). */
-export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor[] {
+export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor, name = 'grad'): Tensor[] {
+  if (dy !== undefined && !(dy instanceof Tensor)) throw argError(name, 'dy', `a Tensor of shape ${shapeString(y.shape)}`, dy);
+  dy?.assertAlive(name, 'dy');
   const seed = dy ?? fill(y.shape, 1);
-  if (!shapesEqual(seed.shape, y.shape)) throw argError('grad', 'dy', `a tensor of shape ${shapeString(y.shape)}`, seed);
+  if (!shapesEqual(seed.shape, y.shape) || seed.dtype !== 'float32') throw argError(name, 'dy', `a float32 tensor of shape ${shapeString(y.shape)}`, seed);
   const order = topoOrder([y]);
   const wanted = new Set(xs.map((x) => x.id));
   // Only nodes on a path from some x to y need gradients.
@@ -37,6 +39,17 @@ export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor
     });
   }
   return xs.map((x) => grads.get(x.id) ?? fill(x.shape, 0));
+}
+
+/** Refuses anything but a function where grad & co. expect `f`. */
+function checkFunction(name: string, f: unknown): void {
+  if (typeof f !== 'function') throw argError(name, 'f', 'a function of tensors returning a Tensor', f);
+}
+
+/** The `xs` of grads/valueAndGrads: an array of tensors, not one tensor. */
+function checkArray(name: string, xs: unknown): unknown[] {
+  if (!Array.isArray(xs)) throw argError(name, 'xs', 'an array of float32 Tensors (wrap a single tensor in [ ])', xs);
+  return xs;
 }
 
 function checkArgs(name: string, xs: unknown[]): Tensor[] {
@@ -65,32 +78,36 @@ function callScoped<T>(name: string, f: () => Tensor, after: (y: Tensor) => T, k
 
 /** grad(f)(x, dy?) -> df/dx. f maps one tensor to one tensor. */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
+  checkFunction('grad', f);
   return (x, dy) => {
     const [t] = checkArgs('grad', [x]);
-    return callScoped('grad', () => f(t), (y) => gradients(y, [t], dy)[0], (g) => [g]);
+    return callScoped('grad', () => f(t), (y) => gradients(y, [t], dy, 'grad')[0], (g) => [g]);
   };
 }
 
 /** grads(f)(xs, dy?) -> [df/dx_i]. */
 export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => Tensor[] {
+  checkFunction('grads', f);
   return (xs, dy) => {
-    const ts = checkArgs('grads', xs);
-    return callScoped('grads', () => f(...ts), (y) => gradients(y, ts, dy), (g) => g);
+    const ts = checkArgs('grads', checkArray('grads', xs));
+    return callScoped('grads', () => f(...ts), (y) => gradients(y, ts, dy, 'grads'), (g) => g);
   };
 }
 
 /** valueAndGrad(f)(x, dy?) -> { value: f(x), grad: df/dx }. */
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
+  checkFunction('valueAndGrad', f);
   return (x, dy) => {
     const [t] = checkArgs('valueAndGrad', [x]);
-    return callScoped('valueAndGrad', () => f(t), (y) => ({ value: y, grad: gradients(y, [t], dy)[0] }), (r) => [r.value, r.grad]);
+    return callScoped('valueAndGrad', () => f(t), (y) => ({ value: y, grad: gradients(y, [t], dy, 'valueAndGrad')[0] }), (r) => [r.value, r.grad]);
   };
 }
 
 /** valueAndGrads(f)(xs, dy?) -> { value, grads }. */
 export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
+  checkFunction('valueAndGrads', f);
   return (xs, dy) => {
-    const ts = checkArgs('valueAndGrads', xs);
-    return callScoped('valueAndGrads', () => f(...ts), (y) => ({ value: y, grads: gradients(y, ts, dy) }), (r) => [r.value, ...r.grads]);
+    const ts = checkArgs('valueAndGrads', checkArray('valueAndGrads', xs));
+    return callScoped('valueAndGrads', () => f(...ts), (y) => ({ value: y, grads: gradients(y, ts, dy, 'valueAndGrads') }), (r) => [r.value, ...r.grads]);
   };
 }

@@ -8,6 +8,7 @@ import { slotBytes } from '../graph/plan.js';
 import type { Op } from '../graph/op.js';
 import type { DType, TypedArray } from './dtype.js';
 import { WebgradError } from './errors.js';
+import { checkSize } from './shape.js';
 import { Storage } from './storage.js';
 import { installTensorRuntime, Tensor } from './tensor.js';
 
@@ -30,6 +31,8 @@ class Engine {
 
   /** Creates a pending tensor computed by `op` from `inputs`. */
   make(op: Op, inputs: Tensor[], shape: readonly number[], dtype: DType): Tensor {
+    // Backstop: the public ops refuse such shapes under their own names first.
+    checkSize(op.kind, 'the result of shape', shape);
     const t = new Tensor(shape, dtype, op, inputs);
     for (const x of inputs) x.refs++;
     this.track(t);
@@ -38,6 +41,7 @@ class Engine {
 
   /** Creates a tensor holding host data (uploaded when first needed). */
   fromHost(values: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+    checkSize('tensor', 'shape', shape);
     const t = new Tensor(shape, dtype, null, []);
     t.storage = new Storage(dtype, t.size, values, null);
     this.track(t);
@@ -160,11 +164,19 @@ class Engine {
       if (!s.storage) throw new WebgradError(`internal: source tensor ${s.id} has no data (placeholder used outside a compiled step?)`);
       buffers[plan.inputSlots[i]] = this.upload(backend, s.storage);
     });
-    const temps = plan.tempBytes.map((b) => backend.alloc(b));
-    plan.slots.forEach((slot, i) => {
-      if (slot.kind === 'output') buffers[i] = backend.alloc(slot.bytes);
-      else if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
-    });
+    const temps: BackendBuffer[] = [];
+    const outputs: BackendBuffer[] = [];
+    try {
+      for (const b of plan.tempBytes) temps.push(backend.alloc(b));
+      plan.slots.forEach((slot, i) => {
+        if (slot.kind === 'output') outputs.push((buffers[i] = backend.alloc(slot.bytes)));
+        else if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
+      });
+    } catch (e) {
+      // A refused allocation must not strand the buffers taken before it.
+      for (const b of [...temps, ...outputs]) backend.free(b);
+      throw e;
+    }
     let copied: Promise<TypedArray[]> | null = null;
     try {
       const readback = copyOut ? pending.map((t, i) => ({ buffer: buffers[outputSlotOf[i]], dtype: t.dtype, size: t.size })) : undefined;

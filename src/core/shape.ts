@@ -3,6 +3,28 @@ import { argError, shapeString, WebgradError } from './errors.js';
 
 export type Shape = readonly number[];
 
+/**
+ * The most elements one tensor may have: the kernels index elements with
+ * u32 arithmetic (WGSL) and leave headroom for the few offsets added to an
+ * index, so element counts stay within a signed 32-bit integer.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * Refuses a shape whose element count (or any dimension) the kernels cannot
+ * index, before anything is recorded or allocated. `what` says what has the
+ * shape: "argument 'shape'", 'the result'.
+ */
+export function checkSize(op: string, what: string, shape: Shape): void {
+  const size = sizeOf(shape);
+  if (size > MAX_ELEMENTS || shape.some((d) => d > MAX_ELEMENTS)) {
+    const count = size > MAX_ELEMENTS ? `${size} elements` : `a dimension of ${Math.max(...shape)}`;
+    throw new WebgradError(
+      `${op}: ${what} ${shapeString(shape)} is too large: ${count}, over the limit of ${MAX_ELEMENTS} (2^31 - 1) elements per tensor (kernels index elements with 32-bit integers); split the work into smaller tensors.`,
+    );
+  }
+}
+
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -37,6 +59,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape, names: [string, 
     }
     out[i] = da === 1 ? db : da;
   }
+  checkSize(op, 'the broadcast result of shape', out);
   return out;
 }
 
@@ -93,5 +116,6 @@ export function checkShape(op: string, arg: string, shape: unknown): number[] {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw argError(op, arg, 'an array of non-negative integers', shape);
   }
+  checkSize(op, `argument '${arg}'`, shape);
   return [...shape] as number[];
 }

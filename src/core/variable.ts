@@ -48,6 +48,8 @@ export class Variable {
 
   /** Replaces the value with `t` (same shape and dtype). */
   assign(t: Tensor): void {
+    // A disposed variable would take a handle on `t` that nothing ever frees.
+    if (this.disposed) throw new WebgradError(`assign: variable '${this.name}' was disposed; it cannot take a new value (create a new variable instead).`);
     if (!(t instanceof Tensor)) throw argError('assign', 'value', 'a Tensor', t);
     t.assertAlive('assign', 'value');
     if (!shapesEqual(t.shape, this.shape) || t.dtype !== this.dtype) {

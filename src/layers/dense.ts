@@ -2,6 +2,7 @@
 // [inputs, units], bias b [units] — tfjs-layers' Dense, for 2-D inputs
 // [batch, features].
 import { WebgradError, argError, shapeString } from '../core/errors.js';
+import { checkSize } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { Variable } from '../core/variable.js';
 import { add } from '../ops/elementwise.js';
@@ -79,6 +80,7 @@ export class Dense {
     const op = 'dense';
     if (typeof args !== 'object' || args === null) throw argError(op, 'args', 'an object like { units: 8 }', args);
     this.units = positiveInt(op, 'units', args.units);
+    checkSize(op, "argument 'units' (the bias' shape)", [this.units]);
     this.activation = checkActivation(op, args.activation);
     if (args.useBias !== undefined && typeof args.useBias !== 'boolean') throw argError(op, 'useBias', 'a boolean', args.useBias);
     this.useBias = args.useBias ?? true;
@@ -100,6 +102,7 @@ export class Dense {
       inDim = positiveInt(op, 'inputDim', args.inputDim);
     }
     if (inDim !== undefined) {
+      checkSize(op, 'the kernel of shape', [inDim, this.units]);
       const b = args.batchInputShape?.[0];
       this.batchInputShape = [typeof b === 'number' ? b : null, inDim];
     }
@@ -134,6 +137,8 @@ export class Dense {
       return;
     }
     positiveInt(this.name, 'inputDim', inputDim);
+    // Refused before the initializer allocates anything.
+    checkSize(this.name, 'the kernel of shape', [inputDim, this.units]);
     const k = this.kernelInitializerObj.apply([inputDim, this.units]);
     this.kernel = new Variable(k, `${this.name}/kernel`, this._trainable);
     k.dispose();

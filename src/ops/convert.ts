@@ -1,7 +1,7 @@
 // Turning user input (tensors, numbers, nested arrays, typed arrays) into
 // tensors, with errors that name the op and the argument.
 import { argError, describe, WebgradError } from '../core/errors.js';
-import type { DType, TypedArray } from '../core/dtype.js';
+import { checkDType, type DType, type TypedArray } from '../core/dtype.js';
 import { engine } from '../core/engine.js';
 import { checkShape, sizeOf } from '../core/shape.js';
 import { shapeString } from '../core/errors.js';
@@ -54,7 +54,7 @@ export function toTypedArray(op: string, arg: string, values: unknown, dtype: DT
 /** Creates a tensor from values, an optional shape and a dtype (float32 by default). */
 export function tensor(values: TensorLike, shape?: readonly number[], dtype: DType = 'float32'): Tensor {
   if (values instanceof Tensor) throw argError('tensor', 'values', 'numbers, a nested array or a typed array (not a Tensor)', values);
-  if (dtype !== 'float32' && dtype !== 'int32') throw argError('tensor', 'dtype', "'float32' or 'int32'", dtype);
+  checkDType('tensor', dtype);
   const { data, shape: inferred } = toTypedArray('tensor', 'values', values, dtype);
   let finalShape = inferred;
   if (shape !== undefined) {

@@ -1,22 +1,26 @@
-// Tensors made from nothing: constants and seeded random values.
+// Tensors made from nothing: constants and seeded random values. Shapes and
+// dtypes are checked (too large shapes included) before anything is allocated.
 import { argError } from '../core/errors.js';
-import type { DType } from '../core/dtype.js';
+import { checkDType, type DType } from '../core/dtype.js';
 import { engine } from '../core/engine.js';
 import { Random } from '../core/random.js';
 import { checkShape, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 
-export function fill(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
-  const s = checkShape('fill', 'shape', shape);
-  if (typeof value !== 'number') throw argError('fill', 'value', 'a number', value);
-  const data = dtype === 'int32' ? new Int32Array(sizeOf(s)) : new Float32Array(sizeOf(s));
+/** A constant tensor; `op` names the public function in errors. */
+function constant(op: string, shape: readonly number[], value: number, dtype: unknown): Tensor {
+  const s = checkShape(op, 'shape', shape);
+  if (typeof value !== 'number') throw argError(op, 'value', 'a number', value);
+  const d = checkDType(op, dtype);
+  const data = d === 'int32' ? new Int32Array(sizeOf(s)) : new Float32Array(sizeOf(s));
   data.fill(value);
-  return engine.fromHost(data, s, dtype);
+  return engine.fromHost(data, s, d);
 }
 
-export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fill(shape, 0, dtype);
-export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => fill(shape, 1, dtype);
-export const scalar = (value: number, dtype: DType = 'float32'): Tensor => fill([], value, dtype);
+export const fill = (shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor => constant('fill', shape, value, dtype);
+export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => constant('zeros', shape, 0, dtype);
+export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => constant('ones', shape, 1, dtype);
+export const scalar = (value: number, dtype: DType = 'float32'): Tensor => constant('scalar', [], value, dtype);
 
 export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, seed?: number): Tensor {
   const s = checkShape('randomUniform', 'shape', shape);

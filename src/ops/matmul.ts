@@ -1,6 +1,7 @@
 // Matrix product of two 2-D tensors, with either operand transposed.
 import { argError, shapeString, WebgradError } from '../core/errors.js';
 import { engine } from '../core/engine.js';
+import { checkSize } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { asFloat } from './convert.js';
 
@@ -17,5 +18,6 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
       `matMul: inner dimensions must agree: 'a' ${shapeString(ta.shape)}${transposeA ? ' (transposed)' : ''} has ${ka} columns but 'b' ${shapeString(tb.shape)}${transposeB ? ' (transposed)' : ''} has ${kb} rows.`,
     );
   }
+  checkSize('matMul', 'the result of shape', [m, n]);
   return engine.make({ kind: 'matmul', transA: !!transposeA, transB: !!transposeB }, [ta, tb], [m, n], 'float32');
 }

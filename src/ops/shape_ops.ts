@@ -1,9 +1,9 @@
 // Ops that move or reinterpret data: reshape, transpose, broadcastTo, cast,
 // expandDims, oneHot.
 import { argError, shapeString, WebgradError } from '../core/errors.js';
-import type { DType } from '../core/dtype.js';
+import { checkDType, type DType } from '../core/dtype.js';
 import { engine } from '../core/engine.js';
-import { broadcastShapes, checkShape, shapesEqual, sizeOf } from '../core/shape.js';
+import { broadcastShapes, checkShape, checkSize, shapesEqual, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { asTensor } from './convert.js';
 
@@ -33,6 +33,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 /** Permutes the axes (default: reverses them). */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const t = asTensor('transpose', 'x', x);
+  if (perm !== undefined && perm !== null && !Array.isArray(perm)) throw argError('transpose', 'perm', `an array, a permutation of [0..${t.rank - 1}]`, perm);
   const p = perm ? [...perm] : t.shape.map((_, i) => t.rank - 1 - i);
   const valid = p.length === t.rank && [...p].sort((a, b) => a - b).every((v, i) => v === i);
   if (!valid) throw argError('transpose', 'perm', `a permutation of [0..${t.rank - 1}]`, perm);
@@ -53,7 +54,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 /** Converts between float32 and int32 (float to int truncates toward zero). */
 export function cast(x: Tensor, dtype: DType): Tensor {
   const t = asTensor('cast', 'x', x);
-  if (dtype !== 'float32' && dtype !== 'int32') throw argError('cast', 'dtype', "'float32' or 'int32'", dtype);
+  checkDType('cast', dtype);
   if (t.dtype === dtype) return reshape(t, t.shape);
   return engine.make({ kind: 'elementwise', fn: 'identity', attrs: [] }, [t], t.shape, dtype);
 }
@@ -76,5 +77,6 @@ export function oneHot(labels: Tensor, depth: number): Tensor {
   const t = asTensor('oneHot', 'labels', labels);
   if (t.dtype !== 'int32') throw argError('oneHot', 'labels', 'an int32 tensor of class indices', t);
   if (!Number.isInteger(depth) || depth < 1) throw argError('oneHot', 'depth', 'a positive integer', depth);
+  checkSize('oneHot', 'the result of shape', [...t.shape, depth]);
   return engine.make({ kind: 'oneHot', depth }, [t], [...t.shape, depth], 'float32');
 }

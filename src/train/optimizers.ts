@@ -55,7 +55,14 @@ export abstract class Optimizer {
   /** The global state variables (created on first use). */
   globals(): Variable[] {
     if (!this.globalVars) {
-      this.globalVars = this.globalInit().map((g) => new Variable(scalar(g.value), `${this.className}/${g.name}`, false));
+      this.globalVars = this.globalInit().map((g) => {
+        // The variable takes its own handle on the value; ours must go, or
+        // the scalar outlives the optimizer.
+        const init = scalar(g.value);
+        const v = new Variable(init, `${this.className}/${g.name}`, false);
+        init.dispose();
+        return v;
+      });
     }
     return this.globalVars;
   }

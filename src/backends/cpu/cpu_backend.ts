@@ -2,6 +2,7 @@
 // TypeScript. Same plans as WebGPU, so it is both the fallback and the
 // reference.
 import type { DType, TypedArray } from '../../core/dtype.js';
+import { WebgradError } from '../../core/errors.js';
 import type { Plan } from '../../graph/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import * as k from './cpu_kernels.js';
@@ -24,9 +25,16 @@ export class CpuBackend implements Backend {
   private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0 };
 
   alloc(bytes: number): BackendBuffer {
+    let buffer: CpuBuffer;
+    try {
+      buffer = new CpuBuffer(bytes);
+    } catch (e) {
+      // Count only what exists: a refused allocation leaves the counters alone.
+      throw new WebgradError(`cpu: could not allocate a buffer of ${bytes} bytes (${(e as Error).message}); use smaller tensors or batches.`);
+    }
     this.counters.buffers++;
     this.counters.bytes += bytes;
-    return new CpuBuffer(bytes);
+    return buffer;
   }
 
   free(buffer: BackendBuffer): void {
