@@ -21,11 +21,14 @@ class CpuBuffer implements BackendBuffer {
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
-  private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0 };
+  private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0, peakBuffers: 0, peakBytes: 0 };
 
   alloc(bytes: number): BackendBuffer {
-    this.counters.buffers++;
-    this.counters.bytes += bytes;
+    const c = this.counters;
+    c.buffers++;
+    c.bytes += bytes;
+    c.peakBuffers = Math.max(c.peakBuffers, c.buffers);
+    c.peakBytes = Math.max(c.peakBytes, c.bytes);
     return new CpuBuffer(bytes);
   }
 
