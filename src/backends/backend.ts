@@ -30,6 +30,9 @@ export interface BackendStats {
   /** Buffers and bytes allocated right now (pooled free buffers included). */
   buffers: number;
   bytes: number;
+  /** The most buffers and bytes allocated at one time since the backend started. */
+  peakBuffers: number;
+  peakBytes: number;
 }
 
 export interface Backend {

@@ -4,4 +4,4 @@ export {
   type Logs, type CallbackModel, type TrainParams, type CallbackHooks, type CallbackArg,
 } from './base.js';
 export { EarlyStopping, earlyStopping, type EarlyStoppingArgs } from './early_stopping.js';
-export { ProgressLogger } from './progress.js';
+export { ProgressLogger, type ProgressStream } from './progress.js';

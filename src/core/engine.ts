@@ -8,9 +8,19 @@ import { slotBytes } from '../graph/plan.js';
 import type { Op } from '../graph/op.js';
 import type { DType, TypedArray } from './dtype.js';
 import { WebgradError } from './errors.js';
-import { checkSize } from './shape.js';
+import { checkSize, sizeOf } from './shape.js';
 import { Storage } from './storage.js';
 import { installTensorRuntime, Tensor } from './tensor.js';
+
+/** What a task of engine.deferred() computes with (inside the realization queue). */
+export interface DeferredContext {
+  /**
+   * Computes `targets` now (their work is enqueued on the backend when this
+   * resolves) and returns a function that waits for their values, so a task
+   * can enqueue the next piece of work before it waits for this one.
+   */
+  compute(targets: readonly Tensor[]): Promise<() => Promise<TypedArray[]>>;
+}
 
 export interface BackendHost {
   /** Returns the active backend, initialising the default one on first use. */
@@ -46,6 +56,53 @@ class Engine {
     t.storage = new Storage(dtype, t.size, values, null);
     this.track(t);
     return t;
+  }
+
+  /**
+   * Tensors whose values `produce` computes later, as one task of the
+   * realization queue: anything queued after this call (a read of these
+   * tensors included) runs after it, so a computation can be split in pieces
+   * (e.g. a large input in batches, to bound memory) behind a synchronous
+   * API. Inside `produce`, compute with `ctx.compute`, never with data()
+   * (which would wait for this very task). If `produce` throws, reading any
+   * of the tensors throws its error.
+   */
+  deferred(specs: readonly { shape: readonly number[]; dtype: DType }[], produce: (ctx: DeferredContext) => Promise<TypedArray[]>): Tensor[] {
+    const storages = specs.map((s) => new Storage(s.dtype, sizeOf(s.shape), null, null));
+    const tensors = specs.map((s, i) => {
+      const t = new Tensor(s.shape, s.dtype, null, []);
+      t.storage = storages[i];
+      this.track(t);
+      return t;
+    });
+    void this.serialize(async () => {
+      try {
+        const values = await produce({ compute: (targets) => this.computeNow(targets) });
+        storages.forEach((s, i) => {
+          if (s.refs === 0) return; // released meanwhile
+          s.host = values[i];
+          s.hostPromise = Promise.resolve(values[i]); // data() needs no read back
+        });
+      } catch (e) {
+        const failure = e instanceof Error ? e : new WebgradError(String(e));
+        for (const s of storages) s.failure = failure;
+      }
+    });
+    return tensors;
+  }
+
+  private async computeNow(targets: readonly Tensor[]): Promise<() => Promise<TypedArray[]>> {
+    await this.realizeNow(targets, true);
+    const backend = await this.host!.getBackend();
+    const values = targets.map((t) => {
+      const s = t.storage!;
+      if (s.hostPromise) return s.hostPromise.then((v) => v.slice(0, t.size) as TypedArray);
+      if (s.host) return Promise.resolve(s.host.slice(0, t.size) as TypedArray);
+      return backend.read(s.buffer!, t.dtype, t.size);
+    });
+    // Failures surface when the caller waits (no unhandled rejection before).
+    for (const v of values) v.catch(() => undefined);
+    return () => Promise.all(values);
   }
 
   /** A tensor that shares `storage` (a view of already computed data). */
@@ -216,6 +273,7 @@ class Engine {
   upload(backend: Backend, s: Storage): BackendBuffer {
     if (!s.buffer) {
       if (!s.host) {
+        if (s.failure) throw s.failure;
         throw new WebgradError(s.lost ? 'a tensor\'s data was lost with the GPU device (it was never read back); recompute it' : 'internal: storage has neither host data nor a buffer');
       }
       s.buffer = backend.alloc(slotBytes(s.size));

@@ -13,11 +13,12 @@ export interface Stats extends BackendStats {
 
 /**
  * Dispatches and submits since the backend started; pipelines, and
- * buffers/bytes allocated now (pooled ones included); compiled-step timings.
+ * buffers/bytes allocated now (pooled ones included) and at most so far;
+ * compiled-step timings.
  */
 export function stats(): Stats {
   const b = backendHost.current();
-  const base = b ? b.stats() : { dispatches: 0, submits: 0, pipelines: 0, buffers: 0, bytes: 0 };
+  const base = b ? b.stats() : { dispatches: 0, submits: 0, pipelines: 0, buffers: 0, bytes: 0, peakBuffers: 0, peakBytes: 0 };
   return { ...base, ...stepTimings };
 }
 

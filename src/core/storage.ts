@@ -16,6 +16,8 @@ export class Storage {
   recycle: ((buffer: BackendBuffer) => void) | null = null;
   /** Values already being copied out (a compiled step run with `read`): data() uses them. */
   hostPromise: Promise<TypedArray> | null = null;
+  /** Why a deferred computation (engine.deferred) of these values failed; reading throws it. */
+  failure: Error | null = null;
   constructor(
     public readonly dtype: DType,
     public readonly size: number,

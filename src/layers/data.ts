@@ -21,19 +21,20 @@ function isShaped(v: unknown): v is { data: TypedArray | readonly number[]; shap
 }
 
 /**
- * Reads `value` into a host array. A flat typed array (or flat number array)
- * is taken as rows of `width` values. `asInt` keeps int32 data as is.
+ * Reads `value` into a host array of the shape it has: a flat typed array or
+ * flat number array is 1-D (never guessed into rows; shapeX/shapeY decide
+ * whether 1-D is allowed).
  */
-export async function toHost(op: string, arg: string, value: unknown, width: number | null): Promise<HostData> {
+export async function toHost(op: string, arg: string, value: unknown): Promise<HostData> {
   if (value instanceof Tensor) {
     value.assertAlive(op, arg);
     const data = await value.data();
     return { data: data as Float32Array | Int32Array, shape: [...value.shape] };
   }
-  return toHostSync(op, arg, value, width);
+  return toHostSync(op, arg, value);
 }
 
-export function toHostSync(op: string, arg: string, value: unknown, width: number | null): HostData {
+export function toHostSync(op: string, arg: string, value: unknown): HostData {
   if (value === undefined || value === null) throw argError(op, arg, 'a Tensor, a nested array, a typed array or { data, shape }', value);
   if (isShaped(value)) {
     const shape = [...value.shape];
@@ -45,7 +46,6 @@ export function toHostSync(op: string, arg: string, value: unknown, width: numbe
     return { data, shape };
   }
   if (ArrayBuffer.isView(value) || (Array.isArray(value) && (value.length === 0 || typeof value[0] === 'number'))) {
-    // Flat data: rows of `width` values (or one value per sample).
     const flat = ArrayBuffer.isView(value) ? (value as unknown as ArrayLike<number>) : (value as number[]);
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
@@ -53,11 +53,7 @@ export function toHostSync(op: string, arg: string, value: unknown, width: numbe
       }
     }
     const data = value instanceof Int32Array ? Int32Array.from(value) : Float32Array.from(flat);
-    if (width === null || width === 1) return { data, shape: [data.length] };
-    if (data.length % width !== 0) {
-      throw new WebgradError(`${op}: argument '${arg}' is a flat array of ${data.length} values, not a whole number of rows of ${width}; pass a 2-D array or { data, shape }.`);
-    }
-    return { data, shape: [data.length / width, width] };
+    return { data, shape: [data.length] };
   }
   if (Array.isArray(value)) {
     const { data, shape } = toTypedArray(op, arg, value, 'float32');
@@ -80,29 +76,54 @@ export function checkFinite(op: string, arg: string, h: HostData): void {
   }
 }
 
-/** x as [n, inputDim]: a 1-D x is one feature per sample when inputDim is 1 (or unknown). */
-export function shapeX(op: string, arg: string, h: HostData, inputDim: number | null): HostData {
-  let shape = h.shape;
-  if (shape.length === 1 && (inputDim === null || inputDim === 1)) shape = [shape[0], 1];
+/**
+ * The [n, features] shape of an input `x` of `shape`, or an error naming the
+ * expected shape. 1-D is one feature per sample, so only for models with one
+ * input feature (or not built yet): Keras refuses to guess rows from it.
+ */
+export function inputShape2d(op: string, arg: string, shape: readonly number[], inputDim: number | null): [number, number] {
+  const want = `[n, ${inputDim ?? 'features'}]`;
+  if (shape.length === 1 && (inputDim === null || inputDim === 1)) return [shape[0], 1];
+  if (shape.length === 1) {
+    throw new WebgradError(`${op}: argument '${arg}' must have shape ${want} (samples, then the ${inputDim} features of the model's inputShape [${inputDim}]), got shape ${shapeString(shape)}; a 1-D array is one feature per sample. Pass one row per sample ([[a, b], ...]) or { data, shape: ${want} }.`);
+  }
   if (shape.length !== 2) {
-    throw new WebgradError(`${op}: argument '${arg}' must be 2-D [samples, features], got shape ${shapeString(h.shape)}.`);
+    throw new WebgradError(`${op}: argument '${arg}' must be 2-D ${want} (samples, features), got shape ${shapeString(shape)}.`);
   }
   if (inputDim !== null && shape[1] !== inputDim) {
-    throw new WebgradError(`${op}: argument '${arg}' has ${shape[1]} features per sample (shape ${shapeString(h.shape)}), but the model's input expects ${inputDim} (inputShape [${inputDim}]).`);
+    throw new WebgradError(`${op}: argument '${arg}' has ${shape[1]} features per sample (shape ${shapeString(shape)}), but the model's input expects ${inputDim} (inputShape [${inputDim}]).`);
   }
+  return [shape[0], shape[1]];
+}
+
+/** x as [n, inputDim] float32 (see inputShape2d). */
+export function shapeX(op: string, arg: string, h: HostData, inputDim: number | null): HostData {
+  const shape = inputShape2d(op, arg, h.shape, inputDim);
   const data = h.data instanceof Float32Array ? h.data : Float32Array.from(h.data);
   return { data, shape };
 }
 
-/** Dense targets as [n, units]: a 1-D y is one value per sample when units is 1. */
-export function shapeY(op: string, arg: string, h: HostData, units: number, strict: boolean): HostData {
-  let shape = h.shape;
-  if (shape.length === 1 && units === 1) shape = [shape[0], 1];
-  if (strict && (shape.length !== 2 || shape[1] !== units)) {
-    throw new WebgradError(`${op}: argument '${arg}' must have shape [samples, ${units}] to match the model's ${units} outputs, got shape ${shapeString(h.shape)}.`);
+/** The [n, units] shape of dense targets of `shape` (1-D is allowed when units is 1), or an error. */
+export function targetShape2d(op: string, arg: string, shape: readonly number[], units: number): [number, number] {
+  if (shape.length === 1 && units === 1) return [shape[0], 1];
+  if (shape.length !== 2 || shape[1] !== units) {
+    throw new WebgradError(`${op}: argument '${arg}' must have shape [samples, ${units}] to match the model's ${units} outputs, got shape ${shapeString(shape)}.`);
   }
-  const data = h.data instanceof Float32Array ? h.data : Float32Array.from(h.data);
-  return { data, shape };
+  return [shape[0], shape[1]];
+}
+
+/**
+ * `y` checked and shaped for the loss: int32 class indices [n] for sparse
+ * cross-entropy, else finite floats [n, units]. fit and evaluate share it.
+ */
+export function targetsFor(op: string, arg: string, h: HostData, sparse: boolean, units: number): HostData {
+  if (sparse) {
+    checkFinite(op, arg, h);
+    return sparseLabels(op, arg, h, units);
+  }
+  const y: HostData = { data: h.data instanceof Float32Array ? h.data : Float32Array.from(h.data), shape: targetShape2d(op, arg, h.shape, units) };
+  checkFinite(op, arg, y);
+  return y;
 }
 
 /**
@@ -127,4 +148,10 @@ export function sparseLabels(op: string, arg: string, h: HostData, classes: numb
     out[i] = v;
   }
   return { data: out, shape: [n] };
+}
+
+/** Rows [from, to) of `h` (a copy). */
+export function sliceRows(h: HostData, from: number, to: number): HostData {
+  const row = sizeOf(h.shape.slice(1));
+  return { data: h.data.slice(from * row, to * row) as HostData['data'], shape: [to - from, ...h.shape.slice(1)] };
 }

@@ -17,6 +17,10 @@
 // (parameters and optimizer state), drops the later in-flight step, and
 // rejects naming the epoch and batch. Cost: the in-flight window (2 steps)
 // keeps older buffers alive a little longer; no copies, no extra reads.
+//
+// During fit: a second fit() or trainOnBatch() is refused (their steps would
+// interleave); evaluate/predict run on the weights of that moment; weights
+// set from a callback are computed and uploaded before the next step.
 import { gradients } from '../autodiff/grad.js';
 import { CallbackList, ProgressLogger, toCallbackList, type CallbackHooks, type Logs, type TrainParams } from '../callbacks/index.js';
 import { engine } from '../core/engine.js';
@@ -32,9 +36,10 @@ import type { IOHandler, SaveConfig, SaveResult } from '../io/types.js';
 import type { TypedArray } from '../core/dtype.js';
 import { tensor } from '../ops/convert.js';
 import * as ew from '../ops/elementwise.js';
-import { cast, reshape } from '../ops/shape_ops.js';
+import { reshape } from '../ops/shape_ops.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
-import { checkFinite, shapeX, shapeY, sparseLabels, toHost, toHostSync, type DataLike, type HostData } from './data.js';
+import { checkFinite, shapeX, sliceRows, targetsFor, toHost, type DataLike, type HostData } from './data.js';
+import { evaluateInBatches, hold, inputRows, predictInBatches, rowsTensor, storageHostOf, targetRows, type Rows } from './inference.js';
 import { Dense, checkWeightShapes, denseFromConfig, nextUid, type DenseConfig } from './dense.js';
 import { denseTargets, resolveLoss, resolveMetrics, type LossFn, type MetricFn, type ResolvedLoss, type ResolvedMetric } from './losses_metrics.js';
 
@@ -73,10 +78,12 @@ export interface ModelFitArgs {
 }
 
 export interface ModelEvaluateArgs {
+  /** Samples computed at a time (bounded memory); default: the whole input at once. */
   batchSize?: number;
 }
 
 export interface ModelPredictArgs {
+  /** Samples computed at a time (bounded memory); default: the whole input at once. */
   batchSize?: number;
 }
 
@@ -128,13 +135,6 @@ let compileCounter = 0;
  * browser), and the GPU should not idle meanwhile.
  */
 const PIPELINE_DEPTH = 3;
-
-/** Host values behind a tensor that is a (pending) reshape of stored data, or null. */
-function storageHostOf(t: Tensor): TypedArray | null {
-  let x: Tensor = t;
-  while (x.op?.kind === 'reshape') x = x.inputs[0];
-  return x.storage?.host ?? null;
-}
 
 /** fit() stopped because a step's loss was NaN or infinite (never a reason to fail over). */
 class NonFiniteLossError extends WebgradError {}
@@ -464,20 +464,10 @@ export class Sequential {
 
   private async prepareXY(op: string, x: unknown, y: unknown, c: Compiled, names = ['x', 'y']): Promise<{ x: HostData; y: HostData }> {
     const units = this.lastLayer(op).units;
-    const xh = shapeX(op, names[0], await toHost(op, names[0], x, this.inputDim), this.inputDim);
+    const xh = shapeX(op, names[0], await toHost(op, names[0], x), this.inputDim);
     checkFinite(op, names[0], xh);
     if (this.inputDim === null) this.build(xh.shape[1]);
-    let yh = await toHost(op, names[1], y, c.loss.kind === 'sparse' ? null : units);
-    if (c.loss.kind === 'sparse') {
-      checkFinite(op, names[1], yh);
-      yh = sparseLabels(op, names[1], yh, units);
-    } else {
-      yh = shapeY(op, names[1], yh, units, c.loss.kind !== 'custom');
-      checkFinite(op, names[1], yh);
-      if (c.loss.kind === 'custom' && (yh.shape.length !== 2 || yh.shape[1] !== units)) {
-        throw new WebgradError(`${op}: argument '${names[1]}' must have shape [samples, ${units}] (the model's output), got ${shapeString(yh.shape)}.`);
-      }
-    }
+    const yh = targetsFor(op, names[1], await toHost(op, names[1], y), c.loss.kind === 'sparse', units);
     if (xh.shape[0] !== yh.shape[0]) {
       throw new WebgradError(`${op}: arguments '${names[0]}' and '${names[1]}' must have the same number of samples, but '${names[0]}' has ${xh.shape[0]} (shape ${shapeString(xh.shape)}) and '${names[1]}' has ${yh.shape[0]} (shape ${shapeString(yh.shape)}).`);
     }
@@ -485,6 +475,23 @@ export class Sequential {
   }
 
   // ---- fit ----
+
+  /** fit's training data and validation data (validationData, or the last validationSplit of the samples). */
+  private async fitData(op: string, x: unknown, y: unknown, args: ModelFitArgs, c: Compiled): Promise<{ x: HostData; y: HostData; val: { x: HostData; y: HostData } | null }> {
+    const { x: xh, y: yh } = await this.prepareXY(op, x, y, c);
+    if (xh.shape[0] === 0) throw new WebgradError(`${op}: argument 'x' has no samples.`);
+    const vs = args.validationSplit;
+    if (args.validationData !== undefined) {
+      const vd = args.validationData;
+      if (!Array.isArray(vd) || vd.length !== 2) throw argError(op, 'validationData', '[xVal, yVal]', vd);
+      return { x: xh, y: yh, val: await this.prepareXY(op, vd[0], vd[1], c, ['validationData[0]', 'validationData[1]']) };
+    }
+    if (vs === undefined || vs === 0) return { x: xh, y: yh, val: null };
+    const n = xh.shape[0];
+    const at = Math.floor(n * (1 - vs));
+    if (at <= 0 || at >= n) throw new WebgradError(`${op}: validationSplit ${vs} of ${n} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples.`);
+    return { x: sliceRows(xh, 0, at), y: sliceRows(yh, 0, at), val: { x: sliceRows(xh, at, n), y: sliceRows(yh, at, n) } };
+  }
 
   /**
    * Trains for `epochs` over (x, y) in batches (TF.js: model.fit). Resolves
@@ -508,36 +515,26 @@ export class Sequential {
     const verbose = args.verbose ?? (isNode() ? 1 : 0);
     const yieldEvery = args.yieldEvery ?? 16;
     const userCallbacks = toCallbackList(op, args.callbacks);
-    if (this.training) throw new WebgradError(`${op}: this model is already training; await the running fit() first.`);
-
-    let { x: xh, y: yh } = await this.prepareXY(op, x, y, c);
-    let val: { x: HostData; y: HostData } | null = null;
-    if (args.validationData !== undefined) {
-      const vd = args.validationData;
-      if (!Array.isArray(vd) || vd.length !== 2) throw argError(op, 'validationData', '[xVal, yVal]', vd);
-      val = await this.prepareXY(op, vd[0], vd[1], c, ['validationData[0]', 'validationData[1]']);
-    } else if (vs !== undefined && vs > 0) {
-      const n = xh.shape[0];
-      const at = Math.floor(n * (1 - vs));
-      if (at <= 0 || at >= n) throw new WebgradError(`${op}: validationSplit ${vs} of ${n} samples leaves ${at === 0 ? 'no training' : 'no validation'} samples.`);
-      const cut = (h: HostData, from: number, to: number): HostData => {
-        const row = h.shape.length > 1 ? h.shape[1] : 1;
-        return { data: h.data.slice(from * row, to * row) as HostData['data'], shape: [to - from, ...h.shape.slice(1)] };
-      };
-      val = { x: cut(xh, at, n), y: cut(yh, at, n) };
-      xh = cut(xh, 0, at);
-      yh = cut(yh, 0, at);
+    if (this.training) {
+      throw new WebgradError(`${op}: another fit() on this model is still running; a model trains in one fit() at a time (two would interleave their steps). Await the first fit() before starting the next.`);
     }
+    // Claimed before the first await, so that a second fit() started meanwhile is refused.
+    this.training = true;
+    let data: { x: HostData; y: HostData; val: { x: HostData; y: HostData } | null };
+    try {
+      data = await this.fitData(op, x, y, args, c);
+    } catch (e) {
+      this.training = false;
+      throw e;
+    }
+    const { x: xh, y: yh, val } = data;
     const n = xh.shape[0];
-    if (n === 0) throw new WebgradError(`${op}: argument 'x' has no samples.`);
     const steps = Math.ceil(n / batchSize);
     const metricKeys = this.metricsNames;
     const logKeys = val ? [...metricKeys, ...metricKeys.map((k) => `val_${k}`)] : metricKeys;
     const params: TrainParams = { epochs, initialEpoch, samples: n, steps, batchSize, verbose, doValidation: val !== null, metrics: logKeys };
     const cbs = new CallbackList([...(verbose > 0 ? [new ProgressLogger()] : []), ...userCallbacks]);
     const strictOrder = new CallbackList(userCallbacks).hasBatchHooks;
-    cbs.setModel(this);
-    cbs.setParams(params);
     const history: History = { epoch: [], history: {}, params };
     const rng = new Random(args.seed);
     const order = new Int32Array(n).map((_, i) => i);
@@ -554,15 +551,17 @@ export class Sequential {
     // Until the first step's readback brings a resume point, hold (zero-copy)
     // the state from before fit: usable after a device loss if it still has a
     // host copy (fresh or set weights), at no readback cost.
-    let initialState: Tensor[] | null = onGpu ? stateVars().map((v) => reshape(v.value, v.shape)) : null;
+    let initialState: Tensor[] | null = null;
     const dropInitial = (): void => {
       initialState?.forEach((t) => t.dispose());
       initialState = null;
     };
 
-    this.training = true;
     this.stopTraining = false;
     try {
+      if (onGpu) initialState = stateVars().map((v) => reshape(v.value, v.shape));
+      cbs.setModel(this);
+      cbs.setParams(params);
       await cbs.trainBegin();
       let lastYield = performance.now();
       for (let epoch = initialEpoch; epoch < epochs; epoch++) {
@@ -663,7 +662,9 @@ export class Sequential {
             let entry: StepEntry;
             try {
               entry = await this.trainStep(size);
-              if (first) {
+              // First step of the epoch, or weights set since the last step
+              // (setWeights in a callback): compute and upload them first.
+              if (first || stateVars().some((v) => v.value.op !== null || !v.value.storage?.buffer)) {
                 await entry.step.prepareVariables();
                 first = false;
               }
@@ -756,7 +757,7 @@ export class Sequential {
   async trainOnBatch(x: DataLike, y: DataLike): Promise<number | number[]> {
     const op = `${this.name}.trainOnBatch`;
     const c = this.requireCompiled('trainOnBatch');
-    if (this.training) throw new WebgradError(`${op}: this model is training; await the running fit() first.`);
+    if (this.training) throw new WebgradError(`${op}: fit() is running on this model, and a step of trainOnBatch would interleave with its steps; await fit() first (evaluate and predict are allowed during fit).`);
     const { x: xh, y: yh } = await this.prepareXY(op, x, y, c);
     const entry = await this.trainStep(xh.shape[0]);
     await entry.step.prepareVariables();
@@ -771,66 +772,53 @@ export class Sequential {
 
   /**
    * Loss (and metrics) over (x, y) as scalar tensors (TF.js: model.evaluate).
-   * The result is computed when read; the whole input is one graph (the mean
-   * over batches of any size is the same value).
+   * Without batchSize the whole input is one graph; with a smaller batchSize
+   * the batches are computed one after another (bounded memory) and the
+   * results are the batch-size-weighted means. Values are ready when read.
    */
   evaluate(x: DataLike, y: DataLike, args: ModelEvaluateArgs = {}): Tensor | Tensor[] {
     const op = `${this.name}.evaluate`;
     const c = this.requireCompiled('evaluate');
     checkBatchArgs(op, args);
     const units = this.lastLayer('evaluate').units;
-    const xt = this.inputTensor(op, 'x', x);
-    let yt: Tensor;
-    if (y instanceof Tensor) {
-      y.assertAlive(op, 'y');
-      yt = y;
-      if (c.loss.kind === 'sparse') {
-        if (yt.rank === 2 && yt.shape[1] === 1) yt = reshape(yt, [yt.shape[0]]);
-        if (yt.dtype !== 'int32') yt = cast(yt, 'int32');
-      } else if (yt.rank === 1 && units === 1) yt = reshape(yt, [yt.shape[0], 1]);
-    } else {
-      let yh = toHostSync(op, 'y', y, c.loss.kind === 'sparse' ? null : units);
-      checkFinite(op, 'y', yh);
-      yh = c.loss.kind === 'sparse' ? sparseLabels(op, 'y', yh, units) : shapeY(op, 'y', yh, units, c.loss.kind !== 'custom');
-      yt = tensor(yh.data, yh.shape, yh.data instanceof Int32Array ? 'int32' : 'float32');
+    const xr = inputRows(op, x, this.inputDim);
+    const yr = targetRows(op, y, c.loss.kind === 'sparse', units);
+    if (xr.n !== yr.n) {
+      const shapeOf = (v: unknown, r: Rows): string => shapeString(v instanceof Tensor ? v.shape : [r.n, ...r.rowShape]);
+      throw new WebgradError(`${op}: arguments 'x' and 'y' must have the same number of samples, but 'x' has ${xr.n} (shape ${shapeOf(x, xr)}) and 'y' has ${yr.n} (shape ${shapeOf(y, yr)}).`);
     }
-    if (xt.shape[0] !== yt.shape[0]) {
-      throw new WebgradError(`${op}: arguments 'x' and 'y' must have the same number of samples, but 'x' has ${xt.shape[0]} (shape ${shapeString(xt.shape)}) and 'y' has ${yt.shape[0]} (shape ${shapeString(yt.shape)}).`);
-    }
-    return tidy(() => {
-      const yPred = this.forward(xt);
-      const loss = c.loss.fn(yt, yPred);
-      const metrics = this.metricTensors(c, yt, yPred);
-      return metrics.length ? [loss, ...metrics] : loss;
-    });
+    if (this.inputDim === null) this.build(xr.rowShape[0]);
+    const build = (xb: Tensor, yb: Tensor, values: Map<Variable, Tensor> | null): Tensor[] => {
+      const yPred = values ? this.forwardWith(xb, values) : this.forward(xb);
+      return [c.loss.fn(yb, yPred), ...this.metricTensors(c, yb, yPred)];
+    };
+    const one = (r: Tensor[]): Tensor | Tensor[] => (r.length > 1 ? r : r[0]);
+    const batchSize = args.batchSize ?? xr.n;
+    if (batchSize >= xr.n && !yr.checkOnRead) return tidy(() => one(build(rowsTensor(xr), rowsTensor(yr), null)));
+    const held = this.holdWeights();
+    const k = this.metricsNames.length;
+    return one(evaluateInBatches([xr, yr], Math.max(1, batchSize), k, ([xb, yb]) => pack(build(xb, yb, held)), [...held.values()]));
   }
 
-  /** The model's output for x (TF.js: model.predict); computed when read. */
+  /**
+   * The model's output for x (TF.js: model.predict). Without batchSize the
+   * whole input is one graph; with a smaller batchSize the batches are
+   * computed one after another, so memory stays bounded. Ready when read.
+   */
   predict(x: DataLike, args: ModelPredictArgs = {}): Tensor {
     const op = `${this.name}.predict`;
     checkBatchArgs(op, args);
-    this.lastLayer('predict');
-    const xt = this.inputTensor(op, 'x', x);
-    return tidy(() => this.forward(xt));
+    const units = this.lastLayer('predict').units;
+    const xr = inputRows(op, x, this.inputDim);
+    if (this.inputDim === null) this.build(xr.rowShape[0]);
+    if (args.batchSize === undefined || args.batchSize >= xr.n) return tidy(() => this.forward(rowsTensor(xr)));
+    const held = this.holdWeights();
+    return predictInBatches(xr, args.batchSize, units, (xb) => this.forwardWith(xb, held), [...held.values()]);
   }
 
-  private inputTensor(op: string, arg: string, x: unknown): Tensor {
-    if (x instanceof Tensor) {
-      x.assertAlive(op, arg);
-      let t = x;
-      if (t.rank === 1 && (this.inputDim === null || this.inputDim === 1)) t = reshape(t, [t.shape[0], 1]);
-      if (t.rank !== 2) throw new WebgradError(`${op}: argument '${arg}' must be 2-D [samples, features], got shape ${shapeString(x.shape)}.`);
-      if (this.inputDim !== null && t.shape[1] !== this.inputDim) {
-        throw new WebgradError(`${op}: argument '${arg}' has ${t.shape[1]} features per sample (shape ${shapeString(x.shape)}), but the model's input expects ${this.inputDim} (inputShape [${this.inputDim}]).`);
-      }
-      if (t.dtype !== 'float32') t = cast(t, 'float32');
-      if (this.inputDim === null) this.build(t.shape[1]);
-      return t;
-    }
-    const h = shapeX(op, arg, toHostSync(op, arg, x, this.inputDim), this.inputDim);
-    checkFinite(op, arg, h);
-    if (this.inputDim === null) this.build(h.shape[1]);
-    return tensor(h.data, h.shape);
+  /** Handles on the weights' current values, for work that runs later (batched evaluate/predict). */
+  private holdWeights(): Map<Variable, Tensor> {
+    return new Map(this.weights.map((v) => [v, hold(v.value)]));
   }
 }
 

@@ -163,11 +163,11 @@ describeEachBackend('model API', () => {
     expect((await evAcc.data())[0]).toBeCloseTo(acc, 6);
   });
 
-  test('inputs as nested arrays, flat typed arrays, { data, shape } and tensors give the same result', async () => {
+  test('inputs as nested arrays, { data, shape } (typed or plain) and tensors give the same result', async () => {
     const x = [[1, 2], [3, 4], [5, 6]];
     const m = wg.sequential({ layers: [wg.layers.dense({ units: 2, inputShape: [2], kernelInitializer: wg.initializers.glorotUniform({ seed: 1 }) })] });
     const ref = Array.from(await m.predict(x).data());
-    expect(Array.from(await m.predict(new Float32Array([1, 2, 3, 4, 5, 6])).data())).toEqual(ref);
+    expect(Array.from(await m.predict({ data: new Float32Array([1, 2, 3, 4, 5, 6]), shape: [3, 2] }).data())).toEqual(ref);
     expect(Array.from(await m.predict({ data: [1, 2, 3, 4, 5, 6], shape: [3, 2] }).data())).toEqual(ref);
     expect(Array.from(await m.predict(wg.tensor(x)).data())).toEqual(ref);
     // x W + b by hand.

@@ -22,7 +22,7 @@ class CpuBuffer implements BackendBuffer {
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
-  private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0 };
+  private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0, peakBuffers: 0, peakBytes: 0 };
 
   alloc(bytes: number): BackendBuffer {
     let buffer: CpuBuffer;
@@ -32,8 +32,11 @@ export class CpuBackend implements Backend {
       // Count only what exists: a refused allocation leaves the counters alone.
       throw new WebgradError(`cpu: could not allocate a buffer of ${bytes} bytes (${(e as Error).message}); use smaller tensors or batches.`);
     }
-    this.counters.buffers++;
-    this.counters.bytes += bytes;
+    const c = this.counters;
+    c.buffers++;
+    c.bytes += bytes;
+    c.peakBuffers = Math.max(c.peakBuffers, c.buffers);
+    c.peakBytes = Math.max(c.peakBytes, c.bytes);
     return buffer;
   }
 

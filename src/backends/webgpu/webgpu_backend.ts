@@ -233,7 +233,9 @@ export class WebGPUBackend implements Backend {
   }
 
   stats(): BackendStats {
-    return { ...this.counters, pipelines: this.pipelines.size };
+    // Pooled buffers are never destroyed, so what is allocated now is the peak.
+    const { buffers, bytes } = this.counters;
+    return { ...this.counters, pipelines: this.pipelines.size, peakBuffers: buffers, peakBytes: bytes };
   }
 
   destroy(): void {
