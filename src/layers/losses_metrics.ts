@@ -44,7 +44,7 @@ const LOSSES: Record<LossIdentifier, { kind: LossKind; fn: LossFn }> = {
   categoricalCrossentropy: { kind: 'categorical', fn: (t, p) => L.categoricalCrossentropy(t, p) },
   sparseCategoricalCrossentropy: { kind: 'sparse', fn: (t, p) => L.sparseCategoricalCrossentropy(t, p) },
 };
-export const LOSS_NAMES = Object.keys(LOSSES) as LossIdentifier[];
+export const LOSS_NAMES: string[] = Object.keys(LOSSES);
 
 export function resolveLoss(op: string, id: unknown): ResolvedLoss {
   if (typeof id === 'string') {
@@ -88,7 +88,7 @@ const METRICS: Record<NamedMetric, MetricFn> = {
   binaryCrossentropy: (t, p) => L.binaryCrossentropy(t, p),
   categoricalCrossentropy: (t, p) => L.categoricalCrossentropy(t, p),
 };
-export const METRIC_NAMES: MetricIdentifier[] = ['accuracy', 'acc', ...(Object.keys(METRICS) as NamedMetric[])];
+export const METRIC_NAMES: string[] = ['accuracy', 'acc', ...Object.keys(METRICS)];
 
 export interface ResolvedMetric {
   /** History key: 'acc' for 'accuracy'/'acc', the given name otherwise, fn.name for functions. */

@@ -228,7 +228,7 @@ const BY_NAME: Record<OptimizerIdentifier, () => Optimizer> = {
   adam: () => adam(0.001),
   rmsprop: () => rmsprop(0.001),
 };
-export const OPTIMIZER_NAMES = Object.keys(BY_NAME) as OptimizerIdentifier[];
+export const OPTIMIZER_NAMES: string[] = Object.keys(BY_NAME);
 
 /** An Optimizer, or one of the names 'sgd' (lr 0.01), 'adam' (0.001), 'rmsprop' (0.001). */
 export function getOptimizer(op: string, id: unknown): Optimizer {
