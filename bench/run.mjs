@@ -4,6 +4,7 @@
 // pair there, then prints a results table and webgrad's speed-ups and writes
 // JSON to bench/results/. See bench/README.md for flags.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +61,9 @@ function useSwiftshader(o) {
 
 async function launch(o) {
   const { default: puppeteer } = await import('puppeteer');
-  const executablePath = process.env.PUPPETEER_EXECUTABLE_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+  // The repo's .puppeteerrc.cjs (system Chromium); read here too so that the
+  // bench finds it when started from another directory.
+  const executablePath = process.env.PUPPETEER_EXECUTABLE_PATH || createRequire(import.meta.url)('../.puppeteerrc.cjs').executablePath;
   const swift = useSwiftshader(o);
   const args = ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',

@@ -6,7 +6,7 @@
 // variance of the target.
 //
 // Run from the repository root:  npx vite-node examples/demand_prediction.ts
-import * as wg from '../src/index.js';
+import * as wg from 'webgradjs';
 import { initBackend, runDirectly } from './setup.js';
 
 export function demand(price: number, ads: number): number {

@@ -3,7 +3,7 @@
 // [1, -1, 1, -1] and the bias 0.
 //
 // Run from the repository root:  npx vite-node examples/linear_regression.ts
-import * as wg from '../src/index.js';
+import * as wg from 'webgradjs';
 import { initBackend, runDirectly } from './setup.js';
 
 export const TRUE_WEIGHTS = [1, -1, 1, -1];

@@ -5,7 +5,7 @@
 // (p = 0.5, at hours = -b / w) near 5 hours.
 //
 // Run from the repository root:  npx vite-node examples/logistic_regression.ts
-import * as wg from '../src/index.js';
+import * as wg from 'webgradjs';
 import { initBackend, runDirectly } from './setup.js';
 
 export const HOURS = [0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.25, 4.5, 4.75, 5, 5.25, 5.5, 5.75, 6, 6.5, 7, 7.5, 8, 8.5, 9, 9.5, 10];

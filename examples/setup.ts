@@ -1,6 +1,6 @@
 // Shared by the examples when run directly: picks WebGPU in Node through the
 // npm package `webgpu` (Dawn) when an adapter is available, else the CPU.
-import * as wg from '../src/index.js';
+import * as wg from 'webgradjs';
 
 let keepAlive: unknown = null;
 

@@ -3,7 +3,7 @@
 // the right side of 0.5.
 //
 // Run from the repository root:  npx vite-node examples/xor.ts
-import * as wg from '../src/index.js';
+import * as wg from 'webgradjs';
 import { initBackend, runDirectly } from './setup.js';
 
 export const X = [[0, 0], [0, 1], [1, 0], [1, 1]];

@@ -1,4 +1,8 @@
 // webgrad's public API. Ops record a graph; values are computed when read.
+// The declarations name WebGPU's types (GPU, GPUDevice, ...): this directive
+// is kept in dist/index.d.ts (preserve) so a consumer's compiler loads
+// @webgpu/types (a dependency of the package) without configuring anything.
+/// <reference types="@webgpu/types" preserve="true" />
 export { Tensor, type NestedArray } from './core/tensor.js';
 export type { DType, TypedArray } from './core/dtype.js';
 export { WebgradError } from './core/errors.js';

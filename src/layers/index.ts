@@ -2,5 +2,5 @@
 export { Dense, dense, denseFromConfig, type DenseLayerArgs, type DenseConfig } from './dense.js';
 export { Sequential, sequential, sequentialFromConfig, type SequentialArgs, type SequentialConfig, type ModelCompileArgs, type ModelFitArgs, type ModelEvaluateArgs, type ModelPredictArgs, type History } from './sequential.js';
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
-export { LOSS_NAMES, METRIC_NAMES, type LossFn, type MetricFn } from './losses_metrics.js';
+export { LOSS_NAMES, METRIC_NAMES, type LossFn, type MetricFn, type LossIdentifier, type MetricIdentifier } from './losses_metrics.js';
 export type { DataLike } from './data.js';

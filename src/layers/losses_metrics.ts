@@ -11,9 +11,19 @@ import { cast, oneHot, reshape } from '../ops/shape_ops.js';
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
+/** The loss names model.compile() accepts (TensorFlow.js' names); a typo fails to compile. */
 export type LossIdentifier =
   | 'meanSquaredError' | 'mse' | 'meanAbsoluteError' | 'mae'
   | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
+
+/** Metric names with a fixed function ('accuracy' is resolved from the loss and output width). */
+type NamedMetric =
+  | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy'
+  | 'mse' | 'meanSquaredError' | 'mae' | 'meanAbsoluteError'
+  | 'binaryCrossentropy' | 'categoricalCrossentropy';
+
+/** The metric names model.compile() accepts; 'accuracy' and 'acc' are logged as 'acc'. */
+export type MetricIdentifier = 'accuracy' | 'acc' | NamedMetric;
 
 export type LossKind = 'mse' | 'mae' | 'binary' | 'categorical' | 'sparse' | 'custom';
 
@@ -24,7 +34,8 @@ export interface ResolvedLoss {
   fn: LossFn;
 }
 
-const LOSSES: Record<string, { kind: LossKind; fn: LossFn }> = {
+// Keyed by LossIdentifier so the type and the table cannot drift apart.
+const LOSSES: Record<LossIdentifier, { kind: LossKind; fn: LossFn }> = {
   meanSquaredError: { kind: 'mse', fn: L.meanSquaredError },
   mse: { kind: 'mse', fn: L.meanSquaredError },
   meanAbsoluteError: { kind: 'mae', fn: L.meanAbsoluteError },
@@ -33,11 +44,11 @@ const LOSSES: Record<string, { kind: LossKind; fn: LossFn }> = {
   categoricalCrossentropy: { kind: 'categorical', fn: (t, p) => L.categoricalCrossentropy(t, p) },
   sparseCategoricalCrossentropy: { kind: 'sparse', fn: (t, p) => L.sparseCategoricalCrossentropy(t, p) },
 };
-export const LOSS_NAMES = Object.keys(LOSSES);
+export const LOSS_NAMES: string[] = Object.keys(LOSSES);
 
 export function resolveLoss(op: string, id: unknown): ResolvedLoss {
   if (typeof id === 'string') {
-    const l = Object.prototype.hasOwnProperty.call(LOSSES, id) ? LOSSES[id] : undefined;
+    const l = Object.prototype.hasOwnProperty.call(LOSSES, id) ? LOSSES[id as LossIdentifier] : undefined;
     if (!l) throw new WebgradError(`${op}: unknown loss ${JSON.stringify(id)}; valid losses are ${LOSS_NAMES.map((n) => `'${n}'`).join(', ')}, or a function (yTrue, yPred) => scalar Tensor.`);
     return { kind: l.kind, name: id, fn: l.fn };
   }
@@ -66,7 +77,7 @@ function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
   return mean(ew.equal(cast(labels, 'float32'), cast(argMax(yPred, -1), 'float32')));
 }
 
-const METRICS: Record<string, MetricFn> = {
+const METRICS: Record<NamedMetric, MetricFn> = {
   binaryAccuracy,
   categoricalAccuracy,
   sparseCategoricalAccuracy,
@@ -77,7 +88,7 @@ const METRICS: Record<string, MetricFn> = {
   binaryCrossentropy: (t, p) => L.binaryCrossentropy(t, p),
   categoricalCrossentropy: (t, p) => L.categoricalCrossentropy(t, p),
 };
-export const METRIC_NAMES = ['accuracy', 'acc', ...Object.keys(METRICS)];
+export const METRIC_NAMES: string[] = ['accuracy', 'acc', ...Object.keys(METRICS)];
 
 export interface ResolvedMetric {
   /** History key: 'acc' for 'accuracy'/'acc', the given name otherwise, fn.name for functions. */
@@ -104,7 +115,7 @@ export function resolveMetrics(op: string, ids: unknown, loss: ResolvedLoss, out
       else if (loss.kind === 'sparse') m = { key: 'acc', fn: sparseCategoricalAccuracy, sparseTargets: true };
       else m = { key: 'acc', fn: categoricalAccuracy, sparseTargets: false };
     } else if (typeof id === 'string') {
-      const fn = Object.prototype.hasOwnProperty.call(METRICS, id) ? METRICS[id] : undefined;
+      const fn = Object.prototype.hasOwnProperty.call(METRICS, id) ? METRICS[id as NamedMetric] : undefined;
       if (!fn) throw new WebgradError(`${op}: unknown metric ${JSON.stringify(id)}; valid metrics are ${METRIC_NAMES.map((n) => `'${n}'`).join(', ')}, or a function (yTrue, yPred) => Tensor.`);
       m = { key: id, fn, sparseTargets: id === 'sparseCategoricalAccuracy' };
     } else if (typeof id === 'function') {

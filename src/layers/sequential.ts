@@ -37,11 +37,11 @@ import type { TypedArray } from '../core/dtype.js';
 import { tensor } from '../ops/convert.js';
 import * as ew from '../ops/elementwise.js';
 import { reshape } from '../ops/shape_ops.js';
-import { getOptimizer, type Optimizer } from '../train/optimizers.js';
+import { getOptimizer, type Optimizer, type OptimizerIdentifier } from '../train/optimizers.js';
 import { checkFinite, shapeX, sliceRows, targetsFor, toHost, type DataLike, type HostData } from './data.js';
 import { evaluateInBatches, hold, inputRows, predictInBatches, rowsTensor, storageHostOf, targetRows, type Rows } from './inference.js';
 import { Dense, checkWeightShapes, denseFromConfig, nextUid, type DenseConfig } from './dense.js';
-import { denseTargets, resolveLoss, resolveMetrics, type LossFn, type MetricFn, type ResolvedLoss, type ResolvedMetric } from './losses_metrics.js';
+import { denseTargets, resolveLoss, resolveMetrics, type LossFn, type LossIdentifier, type MetricFn, type MetricIdentifier, type ResolvedLoss, type ResolvedMetric } from './losses_metrics.js';
 
 export interface SequentialArgs {
   layers?: Dense[];
@@ -50,11 +50,11 @@ export interface SequentialArgs {
 
 export interface ModelCompileArgs {
   /** 'sgd' (lr 0.01), 'adam' (0.001), 'rmsprop' (0.001), or an optimizer from webgrad.train. */
-  optimizer: string | Optimizer;
-  /** A loss name, or (yTrue, yPred) => scalar Tensor. */
-  loss: string | LossFn;
+  optimizer: OptimizerIdentifier | Optimizer;
+  /** A loss name ('meanSquaredError', 'binaryCrossentropy', ...), or (yTrue, yPred) => scalar Tensor. */
+  loss: LossIdentifier | LossFn;
   /** 'accuracy' (logged as 'acc'), 'binaryAccuracy', 'categoricalAccuracy', 'mae', 'mse', ... or functions. */
-  metrics?: string | MetricFn | (string | MetricFn)[];
+  metrics?: MetricIdentifier | MetricFn | (MetricIdentifier | MetricFn)[];
 }
 
 export interface ModelFitArgs {

@@ -227,17 +227,20 @@ export const adam = (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon =
 export const rmsprop = (learningRate: number, decay = 0.9, momentum = 0, epsilon = 1e-7): RMSPropOptimizer =>
   new RMSPropOptimizer(learningRate, decay, momentum, epsilon);
 
-const BY_NAME: Record<string, () => Optimizer> = {
+/** The optimizer names model.compile() accepts; a typo fails to compile. */
+export type OptimizerIdentifier = 'sgd' | 'adam' | 'rmsprop';
+
+const BY_NAME: Record<OptimizerIdentifier, () => Optimizer> = {
   sgd: () => sgd(0.01),
   adam: () => adam(0.001),
   rmsprop: () => rmsprop(0.001),
 };
-export const OPTIMIZER_NAMES = Object.keys(BY_NAME);
+export const OPTIMIZER_NAMES: string[] = Object.keys(BY_NAME);
 
 /** An Optimizer, or one of the names 'sgd' (lr 0.01), 'adam' (0.001), 'rmsprop' (0.001). */
 export function getOptimizer(op: string, id: unknown): Optimizer {
   if (id instanceof Optimizer) return id;
-  if (typeof id === 'string' && Object.prototype.hasOwnProperty.call(BY_NAME, id)) return BY_NAME[id]();
+  if (typeof id === 'string' && Object.prototype.hasOwnProperty.call(BY_NAME, id)) return BY_NAME[id as OptimizerIdentifier]();
   if (typeof id === 'string') {
     throw new WebgradError(`${op}: unknown optimizer ${JSON.stringify(id)}; valid names are ${OPTIMIZER_NAMES.map((n) => `'${n}'`).join(', ')} (or an optimizer from webgrad.train).`);
   }

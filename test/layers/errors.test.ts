@@ -4,7 +4,7 @@ import { expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
 import { describeEachBackend } from '../helpers/backends.js';
 
-function model(loss = 'meanSquaredError', units = 2, activation: 'linear' | 'softmax' = 'linear'): wg.Sequential {
+function model(loss: wg.layers.LossIdentifier = 'meanSquaredError', units = 2, activation: 'linear' | 'softmax' = 'linear'): wg.Sequential {
   const m = wg.sequential({
     layers: [
       wg.layers.dense({ units: 5, inputShape: [3], activation: 'relu', kernelInitializer: wg.initializers.glorotUniform({ seed: 1 }) }),
@@ -64,9 +64,9 @@ describeEachBackend('bad input', () => {
     expect(() => wg.layers.dense({ units: 2, biasInitializer: 'one' as never })).toThrow(/unknown biasInitializer "one".*'ones'/);
     expect(() => wg.layers.dense({ units: 0 })).toThrow(/'units' must be a positive integer/);
     const m = wg.sequential({ layers: [wg.layers.dense({ units: 1, inputShape: [3] })] });
-    expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquareError' })).toThrow(/unknown loss "meanSquareError"; valid losses are 'meanSquaredError', 'mse'.*'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'/);
-    expect(() => m.compile({ optimizer: 'adamw', loss: 'mse' })).toThrow(/unknown optimizer "adamw"; valid names are 'sgd', 'adam', 'rmsprop'/);
-    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['acuracy'] })).toThrow(/unknown metric "acuracy"; valid metrics are 'accuracy'/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquareError' as never })).toThrow(/unknown loss "meanSquareError"; valid losses are 'meanSquaredError', 'mse'.*'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'/);
+    expect(() => m.compile({ optimizer: 'adamw' as never, loss: 'mse' })).toThrow(/unknown optimizer "adamw"; valid names are 'sgd', 'adam', 'rmsprop'/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['acuracy' as never] })).toThrow(/unknown metric "acuracy"; valid metrics are 'accuracy'/);
   });
 
   test('sparse class labels out of range or not integers', async () => {
