@@ -2,8 +2,6 @@
 // npm package `webgpu` (Dawn) when an adapter is available, else the CPU.
 import * as wg from 'webgradjs';
 
-let keepAlive: unknown = null;
-
 export async function initBackend(): Promise<void> {
   let gpu: GPU | undefined;
   try {
@@ -12,15 +10,12 @@ export async function initBackend(): Promise<void> {
     const icd = '/usr/lib/chromium/vk_swiftshader_icd.json';
     const { existsSync } = await import('node:fs');
     if (!process.env.WEBGRAD_REAL_GPU && !process.env.VK_ICD_FILENAMES && existsSync(icd)) process.env.VK_ICD_FILENAMES = icd;
-    const { create, globals } = await import('webgpu');
-    Object.assign(globalThis, globals);
-    gpu = create([]) as unknown as GPU;
-    keepAlive = gpu; // the Dawn instance must outlive every device made from it
+    const { create } = await import('webgpu');
+    gpu = create([]) as unknown as GPU; // webgrad keeps it alive while its backend uses it
   } catch {
     gpu = undefined;
   }
   const info = await wg.ready(gpu ? { gpu } : {});
-  void keepAlive;
   console.log(`webgrad backend: ${info.name}${info.reason ? ` (${info.reason})` : ''}`);
 }
 

@@ -28,7 +28,7 @@ export function makeWebgrad(backend, { url } = {}) {
     async init() {
       wg = await loadWg(url);
       const got = await activate();
-      return `webgrad, backend ${got.name}${got.adapter ? ` on ${got.adapter}` : ''}${got.reason ? ` (${got.reason})` : ''}`;
+      return `webgrad, backend ${got.name}${got.adapter ? ` on ${[got.adapter.vendor, got.adapter.architecture, got.adapter.description].filter(Boolean).join(' / ')}` : ''}${got.reason ? ` (${got.reason})` : ''}`;
     },
     activate,
 

@@ -1,18 +1,25 @@
 // Choosing the backend: `ready()` tries WebGPU (navigator.gpu in a browser,
 // or a GPU object passed in, e.g. from the npm package `webgpu` in Node) and
-// falls back to the CPU, remembering why.
+// falls back to the CPU, remembering why. The rules for `auto` are pure
+// functions in backend_choice.ts.
 import { argError, WebgradError } from '../core/errors.js';
 import { engine, type BackendHost } from '../core/engine.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu_backend.js';
-import { createWebGPUBackend, type WebGPUBackend } from './webgpu/webgpu_backend.js';
+import { autoSkipsAdapter, missingGpuReason, type AdapterDescription } from './backend_choice.js';
+import { createWebGPUBackend, requestWebGPUAdapter, type WebGPUBackend } from './webgpu/webgpu_backend.js';
 
 export type BackendName = 'webgpu' | 'cpu';
 
 export interface ReadyOptions {
-  /** 'auto' (default): WebGPU when an adapter and device can be had, else CPU. */
+  /**
+   * 'auto' (default): WebGPU when a real GPU adapter and device can be had,
+   * else the CPU. An adapter emulated on the CPU (isFallbackAdapter,
+   * SwiftShader, llvmpipe, WARP) counts as none, since the CPU backend trains
+   * faster there. 'webgpu' uses any adapter, and fails if there is none.
+   */
   backend?: 'auto' | BackendName;
-  /** A WebGPU entry point (like navigator.gpu); required in Node for WebGPU. */
+  /** A WebGPU entry point (like navigator.gpu); required in Node for WebGPU (`create([])` from the npm package `webgpu`). webgrad keeps it alive while its backend is in use. */
   gpu?: GPU;
   /** Adapter power preference passed to requestAdapter. */
   powerPreference?: GPUPowerPreference;
@@ -22,12 +29,11 @@ export interface BackendInfo {
   name: BackendName;
   /** For the CPU backend: why WebGPU is not in use. */
   reason?: string;
-  /** For WebGPU: what the adapter says about itself. */
-  adapter?: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter: boolean };
+  /** What the WebGPU adapter says about itself: the one in use, or, on the CPU, the one passed over. */
+  adapter?: AdapterDescription;
 }
 
 let active: Backend | null = null;
-let retainedGpu: GPU | null = null;
 let info: BackendInfo | null = null;
 let initializing: Promise<BackendInfo> | null = null;
 const lossListeners = new Set<(reason: string) => void>();
@@ -36,14 +42,17 @@ function isGpu(x: unknown): x is GPU {
   return typeof x === 'object' && x !== null && typeof (x as GPU).requestAdapter === 'function';
 }
 
-async function tryWebGPU(opts: ReadyOptions): Promise<{ backend: WebGPUBackend; info: BackendInfo } | { reason: string }> {
+type WebGPUAttempt = { backend: WebGPUBackend; info: BackendInfo } | { reason: string; adapter?: AdapterDescription };
+
+async function tryWebGPU(opts: ReadyOptions, want: 'auto' | 'webgpu'): Promise<WebGPUAttempt> {
   const gpu = opts.gpu ?? (typeof navigator !== 'undefined' ? (navigator as Navigator & { gpu?: GPU }).gpu : undefined);
-  if (!gpu) return { reason: 'no WebGPU entry point: navigator.gpu is missing and no `gpu` option was given' };
-  // Dawn in Node (npm `webgpu`) tears its instance down when this object is
-  // garbage-collected, even while its devices are in use: hold on to it.
-  retainedGpu = gpu;
+  if (!gpu) return { reason: missingGpuReason((globalThis as { isSecureContext?: boolean }).isSecureContext) };
   try {
-    const backend = await createWebGPUBackend(gpu, opts.powerPreference, (reason) => onDeviceLost(backend, reason));
+    // The backend keeps `gpu` alive (Dawn in Node needs that); see WebGPUBackend.
+    const choice = await requestWebGPUAdapter(gpu, opts.powerPreference);
+    const skip = autoSkipsAdapter(want, choice.info);
+    if (skip) return { reason: skip, adapter: choice.info };
+    const backend = await createWebGPUBackend(gpu, choice, (reason) => onDeviceLost(backend, reason));
     return { backend, info: { name: 'webgpu', adapter: backend.adapterInfo } };
   } catch (e) {
     return { reason: (e as Error).message };
@@ -109,7 +118,7 @@ async function init(options: ReadyOptions): Promise<BackendInfo> {
       next = new CpuBackend();
       nextInfo = { name: 'cpu', reason: 'requested with { backend: "cpu" }' };
     } else {
-      const r = await tryWebGPU(options);
+      const r = await tryWebGPU(options, want);
       if ('backend' in r) {
         next = r.backend;
         nextInfo = r.info;
@@ -117,7 +126,7 @@ async function init(options: ReadyOptions): Promise<BackendInfo> {
         throw new WebgradError(`ready: WebGPU was requested but is not available: ${r.reason}.`);
       } else {
         next = new CpuBackend();
-        nextInfo = { name: 'cpu', reason: r.reason };
+        nextInfo = r.adapter ? { name: 'cpu', reason: r.reason, adapter: r.adapter } : { name: 'cpu', reason: r.reason };
       }
     }
     await switchTo(next, nextInfo);
@@ -134,7 +143,12 @@ export async function switchTo(next: Backend, nextInfo: BackendInfo): Promise<vo
   if (prev && prev !== next) prev.destroy();
 }
 
-/** The active backend's name and, for the CPU, why WebGPU is not used. */
+/**
+ * The active backend: its name, the WebGPU adapter (in use, or passed over),
+ * and for the CPU why WebGPU is not used (no entry point, not a secure
+ * context, no adapter, an emulated adapter under `auto`, a lost device, or
+ * requested). Null before the first ready() or computation.
+ */
 export function getBackend(): BackendInfo | null {
   return info;
 }

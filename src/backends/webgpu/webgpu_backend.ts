@@ -6,6 +6,7 @@ import type { DType, TypedArray } from '../../core/dtype.js';
 import { WebgradError } from '../../core/errors.js';
 import type { Plan } from '../../graph/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
+import type { AdapterDescription } from '../backend_choice.js';
 import { PipelineCache } from './pipeline_cache.js';
 import { programFor, type GpuProgram } from './programs.js';
 
@@ -34,13 +35,12 @@ class WebGPUPreparedPlan implements PreparedPlan {
   }
 }
 
-const STORAGE_USAGE = GPUBufferUsageFlags();
-
-function GPUBufferUsageFlags(): number {
-  // GPUBufferUsage is a global in browsers and after Object.assign(globalThis, globals) in Node.
-  const u = (globalThis as { GPUBufferUsage?: typeof GPUBufferUsage }).GPUBufferUsage;
-  return u ? u.STORAGE | u.COPY_SRC | u.COPY_DST : 0x80 | 0x04 | 0x08;
-}
+// The WebGPU spec's flag values, written out: the GPUBufferUsage / GPUMapMode
+// globals exist in browsers but not in Node unless the program copies the
+// `webgpu` package's globals onto globalThis, which webgrad does not require.
+const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+const MAP_MODE_READ = 0x1;
+const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu' as const;
@@ -53,9 +53,20 @@ export class WebGPUBackend implements Backend {
   /** Errors found asynchronously on a plan's first run, reported on the next call. */
   private pendingError: Error | null = null;
 
+  /**
+   * `gpu` (navigator.gpu, or the object passed to ready()) and `adapter` are
+   * kept as fields for as long as this backend lives: Dawn in Node (npm
+   * `webgpu`) tears its instance down when the object from `create()` is
+   * garbage-collected, even while a device made from it is in use, and
+   * callers pass that object inline (`ready({ gpu: create([]) })`). A field
+   * of the live backend survives any bundler, unlike a module variable that
+   * nothing reads (which Rollup removed).
+   */
   constructor(
+    readonly gpu: GPU,
+    readonly adapter: GPUAdapter,
     readonly device: GPUDevice,
-    readonly adapterInfo: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter: boolean },
+    readonly adapterInfo: AdapterDescription,
   ) {
     this.pipelines = new PipelineCache(device);
     this.dummy = device.createBuffer({ size: 16, usage: STORAGE_USAGE });
@@ -124,13 +135,13 @@ export class WebGPUBackend implements Backend {
     total = Math.max(16, total);
     const free = this.staging.get(total) ?? [];
     this.staging.set(total, free);
-    const staging = free.pop() ?? this.device.createBuffer({ size: total, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = free.pop() ?? this.device.createBuffer({ size: total, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     items.forEach((it, i) => {
       const bytes = Math.ceil((it.size * 4) / 16) * 16;
       if (bytes > 0) enc.copyBufferToBuffer((it.buffer as GpuBuffer).buffer, 0, staging, offsets[i], bytes);
     });
     return async () => {
-      await staging.mapAsync(GPUMapMode.READ);
+      await staging.mapAsync(MAP_MODE_READ);
       const raw = staging.getMappedRange();
       const out = items.map((it, i) => {
         const slice = raw.slice(offsets[i], offsets[i] + it.size * 4);
@@ -150,7 +161,7 @@ export class WebGPUBackend implements Backend {
         const pipeline = await this.pipelines.get(program, call.label);
         let uniform: GPUBuffer | null = null;
         if (program.uniform) {
-          uniform = this.device.createBuffer({ size: Math.max(16, program.uniform.byteLength), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+          uniform = this.device.createBuffer({ size: Math.max(16, program.uniform.byteLength), usage: USAGE.UNIFORM | USAGE.COPY_DST });
           this.device.queue.writeBuffer(uniform, 0, program.uniform);
         }
         return { pipeline, program, uniform, label: call.label, bindGroups: new Map() };
@@ -245,10 +256,37 @@ export class WebGPUBackend implements Backend {
   }
 }
 
-/** Requests an adapter and device, with a clear message for each way it can fail. */
-export async function createWebGPUBackend(gpu: GPU, powerPreference: GPUPowerPreference | undefined, onLost: (reason: string) => void): Promise<WebGPUBackend> {
-  const adapter = await gpu.requestAdapter(powerPreference ? { powerPreference } : undefined);
+/** An adapter and what it says about itself. */
+export interface AdapterChoice {
+  adapter: GPUAdapter;
+  info: AdapterDescription;
+}
+
+/** Requests an adapter; fails with a clear message when there is none. */
+export async function requestWebGPUAdapter(gpu: GPU, powerPreference: GPUPowerPreference | undefined): Promise<AdapterChoice> {
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter(powerPreference ? { powerPreference } : undefined);
+  } catch (e) {
+    throw new WebgradError(`requestAdapter failed: ${(e as Error).message}`);
+  }
   if (!adapter) throw new WebgradError('no WebGPU adapter is available (requestAdapter returned null)');
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  return {
+    adapter,
+    info: {
+      vendor: info.vendor ?? '',
+      architecture: info.architecture ?? '',
+      device: info.device ?? '',
+      description: info.description ?? '',
+      // Newer implementations report it in adapter.info, older ones on the adapter.
+      isFallbackAdapter: Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter),
+    },
+  };
+}
+
+/** Requests a device (with the adapter's largest limits webgrad uses) and wraps it in a backend. */
+export async function createWebGPUBackend(gpu: GPU, { adapter, info }: AdapterChoice, onLost: (reason: string) => void): Promise<WebGPUBackend> {
   const limits = adapter.limits;
   let device: GPUDevice;
   try {
@@ -264,14 +302,7 @@ export async function createWebGPUBackend(gpu: GPU, powerPreference: GPUPowerPre
   } catch (e) {
     throw new WebgradError(`requestDevice failed: ${(e as Error).message}`);
   }
-  const info = adapter.info ?? ({} as GPUAdapterInfo);
-  const backend = new WebGPUBackend(device, {
-    vendor: info.vendor ?? '',
-    architecture: info.architecture ?? '',
-    device: info.device ?? '',
-    description: info.description ?? '',
-    isFallbackAdapter: Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter),
-  });
+  const backend = new WebGPUBackend(gpu, adapter, device, info);
   void device.lost.then((l) => {
     backend.lost = true;
     onLost(`${l.reason}: ${l.message}`);
