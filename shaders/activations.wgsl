@@ -2,6 +2,10 @@
 // that applies them (the elementwise kernel and the matmul epilogue).
 // Derivative functions take the forward input `x` or output `y`, whichever is
 // cheaper to have, plus the upstream gradient `dy`, and return dx.
+// NaN arguments are dealt with by the caller (the generated code applies the
+// NaN rule of each function's row in src/kernels/elementwise_table.ts,
+// wg_activate below does the same); infinities here, where x * 0 would
+// otherwise make a NaN of a well-defined limit.
 
 fn wg_sigmoid(x: f32) -> f32 {
   // Two branches so exp never overflows into inf/inf.
@@ -18,10 +22,14 @@ fn wg_tanh(x: f32) -> f32 {
   return tanh(clamp(x, -15.0, 15.0));
 }
 
-// select, not max(x, 0): NaN must propagate, and WGSL's max of NaN is driver-defined.
+// select, not max(x, 0): relu(-0) stays -0, as the CPU computes it.
 fn wg_relu(x: f32) -> f32 { return select(x, 0.0, x < 0.0); }
 fn wg_leaky_relu(x: f32, alpha: f32) -> f32 { return select(alpha * x, x, x >= 0.0); }
-fn wg_swish(x: f32) -> f32 { return x * wg_sigmoid(x); }
+// swish(-inf) = 0 (the limit), not -inf * 0.
+fn wg_swish(x: f32) -> f32 {
+  let s = wg_sigmoid(x);
+  return select(x * s, 0.0, s == 0.0);
+}
 fn wg_elu(x: f32, alpha: f32) -> f32 { return select(alpha * (exp(x) - 1.0), x, x >= 0.0); }
 
 // erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): WGSL has no erf.
@@ -34,26 +42,33 @@ fn wg_erf(x: f32) -> f32 {
 }
 
 // Exact (erf-based) GELU, as Keras and TensorFlow.js compute it by default.
-fn wg_gelu(x: f32) -> f32 { return 0.5 * x * (1.0 + wg_erf(x * 0.7071067811865476)); }
+// gelu(-inf) = 0 (the limit), not -inf * 0.
+fn wg_gelu(x: f32) -> f32 {
+  let cdf = 0.5 * (1.0 + wg_erf(x * 0.7071067811865476));
+  return select(x * cdf, 0.0, cdf == 0.0);
+}
 
 fn wg_sigmoid_grad(y: f32, dy: f32) -> f32 { return dy * y * (1.0 - y); }
 fn wg_tanh_grad(y: f32, dy: f32) -> f32 { return dy * (1.0 - y * y); }
 fn wg_relu_grad(x: f32, dy: f32) -> f32 { return select(0.0, dy, x > 0.0); }
 fn wg_leaky_relu_grad(x: f32, dy: f32, alpha: f32) -> f32 { return select(alpha * dy, dy, x > 0.0); }
 fn wg_swish_grad(x: f32, dy: f32) -> f32 {
+  // At +-inf, s(1 - s) is 0 and x * 0 would be NaN; the limits are dy and 0.
   let s = wg_sigmoid(x);
-  return dy * (s + x * s * (1.0 - s));
+  let t = select(x * s * (1.0 - s), 0.0, s == 0.0 || s == 1.0);
+  return dy * (s + t);
 }
 fn wg_elu_grad(x: f32, dy: f32, alpha: f32) -> f32 { return select(dy * alpha * exp(x), dy, x > 0.0); }
 fn wg_gelu_grad(x: f32, dy: f32) -> f32 {
   let cdf = 0.5 * (1.0 + wg_erf(x * 0.7071067811865476));
   let pdf = 0.3989422804014327 * exp(-0.5 * x * x);
-  return dy * (cdf + x * pdf);
+  // At +-inf, pdf is 0 and x * 0 would be NaN; the limits are dy and 0.
+  return dy * (cdf + select(x * pdf, 0.0, pdf == 0.0));
 }
 
 // Activation codes used by kernels that apply an activation chosen at
 // pipeline creation (an `override` constant), e.g. the matmul epilogue.
-// Keep in sync with ACTIVATION_CODES in src/kernels/activation_codes.ts.
+// Keep in sync with ACTIVATION_CODES in src/kernels/kernel_spec.ts.
 const ACT_LINEAR: u32 = 0u;
 const ACT_RELU: u32 = 1u;
 const ACT_SIGMOID: u32 = 2u;
@@ -63,7 +78,11 @@ const ACT_SWISH: u32 = 5u;
 const ACT_ELU: u32 = 6u;
 const ACT_GELU: u32 = 7u;
 
+// NaN in, NaN out: every activation's row in the elementwise table has the
+// 'propagate' NaN rule (test/ops/nonfinite.test.ts checks that), applied here
+// once for all of them. It costs one test per output, not per multiply-add.
 fn wg_activate(x: f32, act: u32, alpha: f32) -> f32 {
+  if (wg_isnan(x)) { return x; }
   switch act {
     case 1u: { return wg_relu(x); }
     case 2u: { return wg_sigmoid(x); }

@@ -1,14 +1,12 @@
 // Scalar functions behind the elementwise ops (activations are in
 // activations.wgsl). The elementwise kernel calls these by name; one fused
 // kernel may chain any number of them.
-
-// Non-finite constants built at run time: WGSL rejects NaN and infinity in
-// constant expressions, so the bits go through a variable.
-fn wg_nan() -> f32 { var bits = 0x7fc00000u; return bitcast<f32>(bits); }
-fn wg_neg_inf() -> f32 { var bits = 0xff800000u; return bitcast<f32>(bits); }
-
-// By the bits: compilers may fold `x != x` to false, assuming no NaNs.
-fn wg_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+//
+// NaN arguments are handled outside these functions: the generated code wraps
+// each call in the NaN rule of the op's row in src/kernels/elementwise_table.ts
+// (shaders/nonfinite.wgsl), so e.g. wg_maximum may use WGSL's max, whose
+// result for NaN is undefined. Infinities are handled here, where a formula
+// would otherwise turn them into NaN.
 
 fn wg_identity(x: f32) -> f32 { return x; }
 fn wg_neg(x: f32) -> f32 { return -x; }
@@ -18,9 +16,11 @@ fn wg_log(x: f32) -> f32 {
   // return garbage for non-positive inputs, so spell the cases out.
   if (x < 0.0) { return wg_nan(); }
   if (x == 0.0) { return wg_neg_inf(); }
+  if (x == wg_inf()) { return x; }
   return log(x);
 }
-fn wg_sqrt(x: f32) -> f32 { return sqrt(x); }
+// sqrt of a negative number is undefined in WGSL; IEEE says NaN.
+fn wg_sqrt(x: f32) -> f32 { if (x < 0.0) { return wg_nan(); } return sqrt(x); }
 fn wg_square(x: f32) -> f32 { return x * x; }
 fn wg_abs(x: f32) -> f32 { return abs(x); }
 fn wg_sign(x: f32) -> f32 { return sign(x); }
@@ -33,9 +33,8 @@ fn wg_add(a: f32, b: f32) -> f32 { return a + b; }
 fn wg_sub(a: f32, b: f32) -> f32 { return a - b; }
 fn wg_mul(a: f32, b: f32) -> f32 { return a * b; }
 fn wg_div(a: f32, b: f32) -> f32 { return a / b; }
-// NaN propagates (as in IEEE/NumPy); WGSL leaves max/min of NaN to the driver.
-fn wg_maximum(a: f32, b: f32) -> f32 { if (wg_isnan(a) || wg_isnan(b)) { return wg_nan(); } return max(a, b); }
-fn wg_minimum(a: f32, b: f32) -> f32 { if (wg_isnan(a) || wg_isnan(b)) { return wg_nan(); } return min(a, b); }
+fn wg_maximum(a: f32, b: f32) -> f32 { return max(a, b); }
+fn wg_minimum(a: f32, b: f32) -> f32 { return min(a, b); }
 fn wg_equal(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a == b); }
 fn wg_greater(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a > b); }
 fn wg_greater_equal(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a >= b); }

@@ -19,13 +19,14 @@ const WG: u32 = 64u;
 var<workgroup> partVal: array<f32, 64>;
 var<workgroup> partIdx: array<u32, 64>;
 
-// -infinity built at run time (WGSL rejects it in constant expressions).
-fn neg_inf() -> f32 { var bits = 0xff800000u; return bitcast<f32>(bits); }
-
+// Whether value v at index i beats the best so far: NaN wins (max is NaN and
+// argmax the first NaN's index), then larger values, then the smaller index.
+// NaN is tested by its bits (shaders/nonfinite.wgsl): `v != v` may be folded away.
 fn better(v: f32, i: u32, bestV: f32, bestI: u32) -> bool {
-  // NaN wins (propagates), then larger values, then the smaller index.
-  if (v != v) { return !(bestV != bestV) || i < bestI; }
-  if (bestV != bestV) { return false; }
+  let vNan = wg_isnan(v);
+  let bestNan = wg_isnan(bestV);
+  if (vNan) { return !bestNan || i < bestI; }
+  if (bestNan) { return false; }
   return v > bestV || (v == bestV && i < bestI);
 }
 
@@ -66,7 +67,7 @@ fn reduce_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   }
   if (lid == 0u && valid) {
     var v = partVal[0];
-    if (REDUCER != 0u && partIdx[0] == 0xffffffffu) { v = neg_inf(); }
+    if (REDUCER != 0u && partIdx[0] == 0xffffffffu) { v = wg_neg_inf(); }
     store(o, v, select(partIdx[0], 0u, partIdx[0] == 0xffffffffu));
   }
 }
@@ -80,7 +81,7 @@ fn reduce_cols(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   let outerIdx = o / dims.inner;
   let innerIdx = o % dims.inner;
   let base = outerIdx * dims.size * dims.inner + innerIdx;
-  var acc: f32 = select(neg_inf(), 0.0, REDUCER == 0u);
+  var acc: f32 = select(wg_neg_inf(), 0.0, REDUCER == 0u);
   var accIdx: u32 = 0u;
   for (var r = 0u; r < dims.size; r++) {
     let v = wg_reduce_load(base + r * dims.inner);

@@ -2,6 +2,10 @@
 // log-softmax), backward (Jacobian-vector product), and the fused softmax +
 // cross-entropy used by training steps. One thread per row; the row maximum is
 // subtracted before exp so large logits never overflow.
+// NaN in a row makes the row's results NaN (and a NaN loss), as on the CPU:
+// the row maximum keeps NaN and every exp/log/clamp of a value that may be
+// NaN is wrapped in wg_keep_nan (shaders/nonfinite.wgsl), since WGSL's
+// exp(NaN) or max(x, NaN) may be anything (exp(NaN) = inf on SwiftShader).
 
 struct SoftmaxDims { rows: u32, cols: u32, pad0: u32, pad1: u32 }
 
@@ -21,16 +25,20 @@ fn row_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg
 
 // Row maximum and log(sum(exp(a - max))): callers form (a - max) - logSum,
 // which stays exact for large logits where a - (max + logSum) would round.
+// A row of -inf gives -inf - -inf = NaN, as on the CPU (softmax is undefined there).
 fn row_max(base: u32) -> f32 {
-  var mx = -3.4028234e38;
-  for (var col = 0u; col < dims.cols; col++) { mx = max(mx, a[base + col]); }
+  var mx = wg_neg_inf();
+  for (var col = 0u; col < dims.cols; col++) { mx = wg_max_nan(mx, a[base + col]); }
   return mx;
 }
 
+fn exp_nan(x: f32) -> f32 { return wg_keep_nan(x, exp(x)); }
+
 fn row_log_sum(base: u32, mx: f32) -> f32 {
   var s = 0.0;
-  for (var col = 0u; col < dims.cols; col++) { s += exp(a[base + col] - mx); }
-  return log(s);
+  for (var col = 0u; col < dims.cols; col++) { s += exp_nan(a[base + col] - mx); }
+  // s is NaN or in [1, cols]: exp(0) = 1 for the maximum.
+  return wg_keep_nan(s, log(s));
 }
 
 // a = logits -> out = softmax(a) or log_softmax(a). (b is unused.)
@@ -43,7 +51,7 @@ fn softmax_fwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   let ls = row_log_sum(base, mx);
   for (var col = 0u; col < dims.cols; col++) {
     let l = (a[base + col] - mx) - ls;
-    out[base + col] = select(exp(l), l, LOG);
+    out[base + col] = select(exp_nan(l), l, LOG);
   }
 }
 
@@ -60,7 +68,7 @@ fn softmax_bwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   for (var col = 0u; col < dims.cols; col++) {
     let y = a[base + col];
     let dy = b[base + col];
-    out[base + col] = select(y * (dy - dot), dy - exp(y) * dot, LOG);
+    out[base + col] = select(y * (dy - dot), dy - exp_nan(y) * dot, LOG);
   }
 }
 
@@ -75,14 +83,19 @@ fn softmax_xent(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let ls = row_log_sum(base, mx);
   if (GRAD) {
     for (var col = 0u; col < dims.cols; col++) {
-      out[base + col] = (exp((a[base + col] - mx) - ls) - b[base + col]) * c[r];
+      out[base + col] = (exp_nan((a[base + col] - mx) - ls) - b[base + col]) * c[r];
     }
   } else {
     var loss = 0.0;
     for (var col = 0u; col < dims.cols; col++) {
       var logp = (a[base + col] - mx) - ls;
-      if (CLIP) { logp = log(clamp(exp(logp), 1e-7, 1.0 - 1e-7)); }
-      loss -= b[base + col] * logp;
+      if (CLIP) { logp = wg_keep_nan(logp, log(clamp(exp(logp), 1e-7, 1.0 - 1e-7))); }
+      // A class labelled 0 adds nothing, even where its log-probability is
+      // -inf (a -inf logit, or one that far below the maximum): 0 * -inf
+      // would be NaN. NaN never hides here: it makes the whole row's logp NaN,
+      // the labelled class's included, and a NaN label is not 0.
+      let y = b[base + col];
+      loss -= select(y * logp, 0.0, y == 0.0 && !wg_isnan(y));
     }
     out[r] = loss;
   }

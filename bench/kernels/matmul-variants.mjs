@@ -32,7 +32,8 @@ const REPS = Number(arg('reps', '0'));
 const QUICK = process.argv.includes('--quick'); // skip lib's big-shape checks
 const CORES = (await import('node:os')).availableParallelism();
 const read = (p) => readFileSync(root + p, 'utf8');
-const ACT_WGSL = read('shaders/activations.wgsl');
+// activations.wgsl calls the NaN helpers of nonfinite.wgsl.
+const ACT_WGSL = read('shaders/nonfinite.wgsl') + read('shaders/activations.wgsl');
 const variantSrc = (f) => ACT_WGSL + read(`bench/kernels/matmul-variants/${f}`);
 
 // ---------------------------------------------------------------- variants

@@ -92,8 +92,10 @@ export interface OneHotSpec {
 /**
  * Fused softmax + categorical cross-entropy over [rows, cols] logits and
  * one-hot labels: writes per-row losses (forward; probabilities clipped to
- * [1e-7, 1 - 1e-7] first when `clip`, as Keras does) or, backward, the
- * gradient (softmax - labels) * dy[row], which needs no Jacobian.
+ * [1e-7, 1 - 1e-7] first when `clip`, as Keras does; classes labelled 0 add
+ * nothing, even with a -inf logit) or, backward, the gradient
+ * (softmax - labels) * dy[row], which needs no Jacobian. A NaN logit makes
+ * its row's loss and gradient NaN.
  */
 export interface SoftmaxXentSpec {
   type: 'softmaxXent';

@@ -313,10 +313,13 @@ export const sum = (x: ND, axis?: number | readonly number[], keepDims = false):
 export const mean = (x: ND, axis?: number | readonly number[], keepDims = false): ND =>
   reduceWith(x, axis, keepDims, () => ({ acc: 0, arg: 0 }), (s, v) => (s.acc += v), (s, n) => s.acc / n);
 
-export const max = (x: ND, axis?: number | readonly number[], keepDims = false): ND =>
-  reduceWith(x, axis, keepDims, () => ({ acc: -Infinity, arg: 0 }), (s, v) => (s.acc = v > s.acc ? v : s.acc), (s) => s.acc);
+/** NaN wins over every number (and the first NaN over later ones), then the larger value. */
+const beats = (v: number, best: number): boolean => !Number.isNaN(best) && (Number.isNaN(v) || v > best);
 
-/** Index of the first largest value along one axis. */
+export const max = (x: ND, axis?: number | readonly number[], keepDims = false): ND =>
+  reduceWith(x, axis, keepDims, () => ({ acc: -Infinity, arg: 0 }), (s, v) => (s.acc = beats(v, s.acc) ? v : s.acc), (s) => s.acc);
+
+/** Index of the first largest value along one axis (of the first NaN, if any). */
 export function argMax(x: ND, axis = -1): ND {
   return reduceWith(
     x,
@@ -324,7 +327,7 @@ export function argMax(x: ND, axis = -1): ND {
     false,
     () => ({ acc: -Infinity, arg: 0 }),
     (s, v, pos) => {
-      if (v > s.acc) {
+      if (beats(v, s.acc)) {
         s.acc = v;
         s.arg = pos;
       }

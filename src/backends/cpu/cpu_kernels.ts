@@ -55,8 +55,8 @@ function evalExpr(shape: readonly number[], first: Float64Array[], inputs: { dat
 }
 
 function store(res: Float64Array, out: TypedArray): void {
-  // float -> int32 truncates and saturates, as WGSL's i32() does.
-  if (out instanceof Int32Array) for (let i = 0; i < res.length; i++) out[i] = Math.max(-2147483648, Math.min(2147483647, Math.trunc(res[i])));
+  // float -> int32 truncates and saturates; NaN gives 0 (wg_to_i32 in shaders/nonfinite.wgsl does the same).
+  if (out instanceof Int32Array) for (let i = 0; i < res.length; i++) out[i] = Number.isNaN(res[i]) ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(res[i])));
   else for (let i = 0; i < res.length; i++) out[i] = res[i];
 }
 
@@ -241,6 +241,8 @@ export function runSoftmaxXent(spec: SoftmaxXentSpec, logits: TypedArray, labels
     } else {
       let loss = 0;
       for (let c = 0; c < cols; c++) {
+        // A class labelled 0 adds nothing (not 0 * -inf), as in softmax.wgsl.
+        if (labels[o + c] === 0) continue;
         const logp = logits[o + c] - mx - ls;
         loss -= labels[o + c] * (clip ? Math.log(Math.min(Math.max(Math.exp(logp), EPS), 1 - EPS)) : logp);
       }

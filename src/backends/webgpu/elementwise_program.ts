@@ -1,12 +1,11 @@
 // Generates a (possibly fused) elementwise kernel from shaders/elementwise.wgsl:
 // input bindings, index arithmetic with the shape baked in as literals, and a
 // chain of calls to the WGSL functions named in the elementwise table.
-import activationsWgsl from '../../../shaders/activations.wgsl?raw';
 import elementwiseWgsl from '../../../shaders/elementwise.wgsl?raw';
-import opsWgsl from '../../../shaders/elementwise_ops.wgsl?raw';
 import type { ElementwiseSpec } from '../../kernels/kernel_spec.js';
 import { bindingDecl, instrLines, loadLines } from './expr_codegen.js';
 import { spread, type GpuProgram } from './programs.js';
+import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
 export function elementwiseProgram(spec: ElementwiseSpec): GpuProgram {
   const total = spec.outShape.reduce((a, b) => a * b, 1);
@@ -19,9 +18,9 @@ export function elementwiseProgram(spec: ElementwiseSpec): GpuProgram {
     `if (i >= ${total}u) { return; }`,
     ...loadLines('', 'i', spec.outShape, spec.inputs, names, 0),
     ...lines,
-    spec.outDtype === 'int32' ? `out[i] = i32(${result});` : `out[i] = ${result};`,
+    spec.outDtype === 'int32' ? `out[i] = wg_to_i32(${result});` : `out[i] = ${result};`,
   ];
-  const code = [activationsWgsl, opsWgsl, elementwiseWgsl.replace('//@BINDINGS', bindings.join('\n')).replace('//@BODY', body.join('\n  '))].join('\n');
+  const code = [FUNCTIONS_WGSL, elementwiseWgsl.replace('//@BINDINGS', bindings.join('\n')).replace('//@BODY', body.join('\n  '))].join('\n');
   return {
     key: code,
     code,

@@ -1,9 +1,10 @@
 // WGSL glue for elementwise expressions: index arithmetic with shapes baked
 // in as literals, and a chain of calls to the functions of
-// shaders/elementwise_ops.wgsl and shaders/activations.wgsl. Used by the
-// elementwise kernel and by matmul / reduce prologues and epilogues.
+// shaders/elementwise_ops.wgsl and shaders/activations.wgsl, each wrapped in
+// its row's NaN rule. Used by the elementwise kernel and by matmul / reduce
+// prologues and epilogues.
 import { readsInOrder, readsOneValue, stridesOf } from '../../core/shape.js';
-import { ELEMENTWISE } from '../../kernels/elementwise_table.js';
+import { ELEMENTWISE, type ElementwiseFn } from '../../kernels/elementwise_table.js';
 import type { ElementwiseExpr, ElementwiseInput, ElementwiseInstr } from '../../kernels/kernel_spec.js';
 
 /** WGSL float literal that round-trips exactly (attributes are checked finite at the API edge). */
@@ -40,12 +41,22 @@ export function loadLines(p: string, idx: string, shape: readonly number[], inpu
   return lines;
 }
 
+/**
+ * WGSL expression calling the table's function for `fn` on `args` (value
+ * names) and `attrs`, wrapped in the row's NaN rule (shaders/nonfinite.wgsl):
+ * the one place where generated code decides what NaN arguments give.
+ */
+function callExpr(fn: ElementwiseFn, args: readonly string[], attrs: readonly number[]): string {
+  const def = ELEMENTWISE[fn];
+  const call = `${def.wgsl}(${[...args, ...attrs.map(f32Literal)].join(', ')})`;
+  if (def.nan === 'arithmetic') return call;
+  if (def.nan === 'false') return `wg_nan_false2(${args[0]}, ${args[1]}, ${call})`;
+  return def.arity === 1 ? `wg_nan_rule1(${args[0]}, ${call})` : `wg_nan_rule2(${args[0]}, ${args[1]}, ${call})`;
+}
+
 /** Lines computing the instructions; returns them and the name of the result. */
 export function instrLines(p: string, instrs: readonly ElementwiseInstr[], firstFree: number): { lines: string[]; result: string } {
-  const lines = instrs.map((ins, k) => {
-    const args = ins.args.map((a) => `${p}v${a}`).concat(ins.attrs.map(f32Literal));
-    return `let ${p}v${firstFree + k} = ${ELEMENTWISE[ins.fn].wgsl}(${args.join(', ')});`;
-  });
+  const lines = instrs.map((ins, k) => `let ${p}v${firstFree + k} = ${callExpr(ins.fn, ins.args.map((a) => `${p}v${a}`), ins.attrs)};`);
   return { lines, result: `${p}v${firstFree + instrs.length - 1}` };
 }
 

@@ -3,18 +3,18 @@
 // the override constants and the workgroup grid. Shapes travel in the uniform,
 // so one pipeline per (loaders, transposes, bias, activation) serves every
 // size. Variants and timings: bench/kernels/matmul-variants.mjs.
-import activationsWgsl from '../../../shaders/activations.wgsl?raw';
 import matmulWgsl from '../../../shaders/matmul.wgsl?raw';
 import scalarLoadersWgsl from '../../../shaders/matmul_scalar.wgsl?raw';
 import vec4LoadersWgsl from '../../../shaders/matmul_vec4.wgsl?raw';
 import smallWgsl from '../../../shaders/matmul_small.wgsl?raw';
 import { isSmallMatmul } from '../../kernels/kernel_spec.js';
+import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
 export interface MatmulConfig { m: number; n: number; k: number; transA: boolean; transB: boolean; hasBias: boolean; act: number; }
 export interface MatmulProgram {
   /** Key under which the pipeline is cached (same key => same code + constants). */
   key: string;
-  /** Full WGSL source: activations.wgsl followed by the chosen matmul source. */
+  /** Full WGSL source: the function library (wgsl_library.ts) followed by the chosen matmul source. */
   code: string;
   /** Values for the `override` constants. */
   constants: Record<string, number>;
@@ -28,9 +28,9 @@ const WG_Y = 8;
 const OUT_PER_THREAD = 8;
 const MAX_GROUPS = 65535;
 
-const VEC4_CODE = activationsWgsl + vec4LoadersWgsl + matmulWgsl;
-const SCALAR_CODE = activationsWgsl + scalarLoadersWgsl + matmulWgsl;
-const SMALL_CODE = activationsWgsl + smallWgsl;
+const VEC4_CODE = FUNCTIONS_WGSL + vec4LoadersWgsl + matmulWgsl;
+const SCALAR_CODE = FUNCTIONS_WGSL + scalarLoadersWgsl + matmulWgsl;
+const SMALL_CODE = FUNCTIONS_WGSL + smallWgsl;
 
 /**
  * The vec4 loaders read A along K (or along M when transposed), B along N (or

@@ -2,15 +2,14 @@
 // the `override` constants, the uniform values, the workgroup counts, and how
 // many input bindings the shader declares. Pipelines are cached by
 // (code, entry point, constants), so shape-independent kernels compile once.
-import activationsWgsl from '../../../shaders/activations.wgsl?raw';
 import oneHotWgsl from '../../../shaders/one_hot.wgsl?raw';
-import opsWgsl from '../../../shaders/elementwise_ops.wgsl?raw';
 import softmaxWgsl from '../../../shaders/softmax.wgsl?raw';
 import { ACTIVATION_CODES, type KernelSpec } from '../../kernels/kernel_spec.js';
 import { elementwiseProgram } from './elementwise_program.js';
 import { matmulProgram } from './matmul_program.js';
 import { epilogueFn } from './expr_codegen.js';
 import { reduceProgram } from './reduce_program.js';
+import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
 export interface GpuProgram {
   /** Cache key: equal keys mean equal code, entry point and constants. */
@@ -56,7 +55,7 @@ export function programFor(spec: KernelSpec): GpuProgram {
       new Float32Array(dims, 12, 1)[0] = spec.alpha;
       // The epilogue's inputs are bound after the uniform (bindings 5, 6, ...).
       const ep = epilogueFn('wg_epilogue', spec.epilogue, 5);
-      const code = [p.code, opsWgsl, ...ep.decls, ep.fn].join('\n');
+      const code = [p.code, ...ep.decls, ep.fn].join('\n');
       const nEp = spec.epilogue?.inputs.length ?? 0;
       return {
         key: spec.epilogue ? `${p.key}|${code}` : p.key,
@@ -82,7 +81,7 @@ export function programFor(spec: KernelSpec): GpuProgram {
       const uniform = u32s(spec.rows, spec.cols, 0, 0);
       return {
         key: `softmax:${entryPoint}:${JSON.stringify(constants)}`,
-        code: activationsWgsl + softmaxWgsl,
+        code: FUNCTIONS_WGSL + softmaxWgsl,
         entryPoint,
         constants,
         workgroups: spread(Math.ceil(spec.rows / 64)),

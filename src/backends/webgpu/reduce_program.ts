@@ -2,12 +2,11 @@
 // one whose input is a fused elementwise prologue and whose results pass
 // through a fused epilogue (e.g. a loss: square -> sum -> divide -> negate,
 // or a bias gradient summed and applied as an SGD update, in one kernel).
-import activationsWgsl from '../../../shaders/activations.wgsl?raw';
-import opsWgsl from '../../../shaders/elementwise_ops.wgsl?raw';
 import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
 import type { ReduceSpec } from '../../kernels/kernel_spec.js';
 import { bindingDecl, epilogueFn, prologueFn } from './expr_codegen.js';
 import { spread, type GpuProgram } from './programs.js';
+import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
 export function reduceProgram(spec: ReduceSpec): GpuProgram {
   const rows = spec.inner === 1;
@@ -27,7 +26,7 @@ export function reduceProgram(spec: ReduceSpec): GpuProgram {
   decls.push(`@group(0) @binding(${nIn + 1}) var<uniform> dims: ReduceDims;`);
   const ep = epilogueFn('wg_reduce_store', spec.epilogue, nIn + 2);
   decls.push(...ep.decls);
-  const code = [activationsWgsl, opsWgsl, reduceWgsl.replace('//@BINDINGS', decls.join('\n')).replace('//@FUNCTIONS', `${load}\n${ep.fn}`)].join('\n');
+  const code = [FUNCTIONS_WGSL, reduceWgsl.replace('//@BINDINGS', decls.join('\n')).replace('//@FUNCTIONS', `${load}\n${ep.fn}`)].join('\n');
   const nEp = spec.epilogue?.inputs.length ?? 0;
   return {
     key: code,
