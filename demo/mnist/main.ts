@@ -134,12 +134,13 @@ function render(): void {
   byId('epoch').textContent = (progress.seen / trainSize()).toFixed(2);
   byId('seen').textContent = progress.seen.toLocaleString('en-US');
   byId('rate').textContent = Number.isFinite(progress.rate) ? Math.round(progress.rate).toLocaleString('en-US') : '–';
-  byId('loss').textContent = fmt(progress.loss, 4);
+  byId('loss').textContent = Number.isFinite(progress.loss) ? fmt(progress.loss, 4) : '–';
   byId('accuracy').textContent = Number.isFinite(progress.accuracy) ? `${(progress.accuracy * 100).toFixed(1)}%` : '–';
   lossPlot.set([{ name: 'training loss', color: '#1d2430', x: curves.lossX, y: curves.loss }]);
   accPlot.set([
     { name: 'training batches', color: '#9aa4b2', x: curves.trainAccX, y: curves.trainAcc },
     { name: 'held-out (1,000 digits)', color: '#2f6fd6', x: curves.testX, y: curves.test, width: 2.5 },
+    { name: 'held-out points', color: '#2f6fd6', x: curves.testX, y: curves.test, style: 'dots', width: 3, hideInLegend: true },
   ]);
   publishState();
 }

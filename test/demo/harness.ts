@@ -107,10 +107,19 @@ export async function demoState<T = Record<string, unknown>>(page: Page, section
   }, section ?? null) as Promise<T>;
 }
 
-/** Saves a screenshot to test/artifacts/<name>.png. */
+/**
+ * Saves a full-page screenshot to test/artifacts/<name>.png, and a copy at
+ * half resolution, <name>.small.png (the size demo/screenshots/ keeps).
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file as `${string}.png`, fullPage: true });
+  const viewport = page.viewport();
+  if (viewport) {
+    await page.setViewport({ ...viewport, deviceScaleFactor: 0.5 });
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.small.png`) as `${string}.png`, fullPage: true });
+    await page.setViewport(viewport);
+  }
   return file;
 }
