@@ -1,5 +1,6 @@
 // The playground page: pick a data set and a network, train it live, watch the
 // decision boundary, the loss curves and the weights.
+import type * as wg from 'webgradjs';
 import { LinePlot } from '../shared/chart.js';
 import { byId, fillSelect, fmt, showError } from '../shared/dom.js';
 import { mountLayout } from '../shared/layout.js';
@@ -58,7 +59,7 @@ function readConfig(): NetConfig | null {
   ui.hidden.style.outlineColor = hidden ? '' : 'red';
   ui.hidden.style.outline = hidden ? '' : '2px solid red';
   if (!hidden) return null;
-  return { hidden, activation: ui.activation.value, loss: ui.loss.value, optimizer: ui.optimizer.value, learningRate: Number(ui.lr.value) };
+  return { hidden, activation: ui.activation.value, loss: ui.loss.value as wg.layers.LossIdentifier, optimizer: ui.optimizer.value, learningRate: Number(ui.lr.value) };
 }
 
 function makeData(): void {

@@ -13,12 +13,12 @@ const TWO_CLASS_LOSSES = new Set(['categoricalCrossentropy', 'sparseCategoricalC
 /** Every activation Dense accepts, straight from the library. */
 export const ACTIVATIONS: readonly string[] = wg.layers.ACTIVATION_NAMES;
 /** Every loss compile() accepts, without the aliases. */
-export const LOSSES: readonly string[] = wg.layers.LOSS_NAMES.filter((n) => !LOSS_ALIASES.has(n));
+export const LOSSES = wg.layers.LOSS_NAMES.filter((n) => !LOSS_ALIASES.has(n)) as wg.layers.LossIdentifier[];
 
 export interface NetConfig {
   hidden: number[];
   activation: string;
-  loss: string;
+  loss: wg.layers.LossIdentifier;
   optimizer: string;
   learningRate: number;
 }
