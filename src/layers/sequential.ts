@@ -40,11 +40,12 @@ import { reshape } from '../ops/shape_ops.js';
 import { getOptimizer, type Optimizer, type OptimizerIdentifier } from '../train/optimizers.js';
 import { checkFinite, shapeX, sliceRows, targetsFor, toHost, type DataLike, type HostData } from './data.js';
 import { evaluateInBatches, hold, inputRows, predictInBatches, rowsTensor, storageHostOf, targetRows, type Rows } from './inference.js';
-import { Dense, checkWeightShapes, denseFromConfig, nextUid, type DenseConfig } from './dense.js';
+import { checkWeightShapes, eagerContext, formatShape, isLayer, nextUid, type CallContext, type Layer, type LayerConfig, type SymbolicShape } from './layer.js';
+import { layerFromConfig } from './registry.js';
 import { denseTargets, resolveLoss, resolveMetrics, type LossFn, type LossIdentifier, type MetricFn, type MetricIdentifier, type ResolvedLoss, type ResolvedMetric } from './losses_metrics.js';
 
 export interface SequentialArgs {
-  layers?: Dense[];
+  layers?: Layer[];
   name?: string;
 }
 
@@ -96,7 +97,7 @@ export interface History {
 /** Model config as tfjs-layers' Sequential.getConfig() writes it. */
 export interface SequentialConfig {
   name: string;
-  layers: { className: 'Dense'; config: DenseConfig }[];
+  layers: { className: string; config: LayerConfig }[];
 }
 
 interface Compiled {
@@ -142,7 +143,7 @@ class NonFiniteLossError extends WebgradError {}
 export class Sequential {
   readonly className = 'Sequential';
   name: string;
-  readonly layers: Dense[] = [];
+  readonly layers: Layer[] = [];
   /** Set by callbacks (e.g. earlyStopping) to end fit() after the current batch. */
   stopTraining = false;
   private compiled: Compiled | null = null;
@@ -164,64 +165,86 @@ export class Sequential {
 
   // ---- building ----
 
-  /** Appends a layer; it is built as soon as its input width is known. */
-  add(layer: Dense): void {
-    if (!(layer instanceof Dense)) throw argError(`${this.name}.add`, 'layer', 'a layer from webgrad.layers (e.g. webgrad.layers.dense({ units }))', layer);
+  /** Appends a layer; it is built as soon as its input shape is known. */
+  add(layer: Layer): void {
+    if (!isLayer(layer)) throw argError(`${this.name}.add`, 'layer', 'a layer from webgrad.layers (e.g. webgrad.layers.dense({ units }))', layer);
     if (this.layers.includes(layer)) throw new WebgradError(`${this.name}.add: layer '${layer.name}' is already in the model.`);
     if (this.layers.some((l) => l.name === layer.name)) throw new WebgradError(`${this.name}.add: a layer named '${layer.name}' is already in the model; layer names must be unique.`);
     const prev = this.layers[this.layers.length - 1];
     if (prev) {
-      if (layer.built && layer.inputDim !== prev.units) {
-        throw new WebgradError(`${this.name}.add: layer '${layer.name}' takes ${layer.inputDim} inputs, but the previous layer '${prev.name}' has ${prev.units} units.`);
+      const out = this.shapeAfter(this.layers.length);
+      const has = out.length === 2 ? `${out[1]} units` : `output shape ${formatShape(out)}`;
+      const takes = layer.builtInputShape;
+      if (takes && !fits(takes, out)) {
+        throw new WebgradError(`${this.name}.add: layer '${layer.name}' takes ${takes.length === 2 ? `${takes[1]} inputs` : `inputs of shape ${formatShape(takes)}`}, but the previous layer '${prev.name}' has ${has}.`);
       }
-      if (layer.batchInputShape && layer.batchInputShape[1] !== prev.units) {
-        throw new WebgradError(`${this.name}.add: layer '${layer.name}' has inputShape [${layer.batchInputShape[1]}], but the previous layer '${prev.name}' has ${prev.units} units.`);
+      const given = layer.batchInputShape;
+      if (given && !fits(given, out)) {
+        throw new WebgradError(`${this.name}.add: layer '${layer.name}' has inputShape [${given.slice(1).join(', ')}], but the previous layer '${prev.name}' has ${has}.`);
       }
     }
     this.layers.push(layer);
     this.invalidateSteps();
-    const dim = this.inputDim;
-    if (dim !== null) this.build(dim);
+    const shape = this.inputShape;
+    if (shape !== null) this.build(shape);
   }
 
-  /** Input features per sample, once known (first layer's inputShape, or the first data seen). */
-  get inputDim(): number | null {
+  /** [null, ...] of the input, once known (the first layer's inputShape, or the first data seen). */
+  get inputShape(): (number | null)[] | null {
     const first = this.layers[0];
     if (!first) return null;
-    return first.inputDim ?? (first.batchInputShape ? (first.batchInputShape[1] as number) : null);
+    const s = first.builtInputShape ?? first.batchInputShape;
+    return s ? [null, ...s.slice(1)] : null;
+  }
+
+  /** Input features per sample, once known (models take 2-D inputs [batch, features]). */
+  get inputDim(): number | null {
+    const s = this.inputShape;
+    return s && s.length === 2 ? s[1] : null;
   }
 
   /** Output units (the last layer's). */
   get outputUnits(): number {
-    return this.lastLayer('outputUnits').units;
+    return this.unitsFor('outputUnits');
   }
 
-  /** [null, features] of the input, or null while unknown. */
-  get inputShape(): (number | null)[] | null {
-    const d = this.inputDim;
-    return d === null ? null : [null, d];
-  }
-
+  /** [null, ...] of the output (sizes not known yet are null). */
   get outputShape(): (number | null)[] {
-    return [null, this.outputUnits];
+    this.lastLayer('outputShape');
+    return this.shapeAfter(this.layers.length);
   }
 
   get built(): boolean {
     return this.layers.length > 0 && this.layers.every((l) => l.built);
   }
 
-  private lastLayer(op: string): Dense {
+  private lastLayer(op: string): Layer {
     const l = this.layers[this.layers.length - 1];
     if (!l) throw new WebgradError(`${this.name}.${op}: the model has no layers; add some with model.add(webgrad.layers.dense({ units, inputShape })).`);
     return l;
   }
 
-  /** Creates every layer's weights for `inputDim` input features. */
-  build(inputDim: number): void {
-    let d = inputDim;
+  /** The output width (the last size of the output shape), which targets must have. */
+  private unitsFor(op: string): number {
+    const last = this.lastLayer(op);
+    const units = this.shapeAfter(this.layers.length).at(-1);
+    if (typeof units !== 'number') throw new WebgradError(`${this.name}.${op}: the output width of layer '${last.name}' is not known until the model is built; give the first layer an inputShape.`);
+    return units;
+  }
+
+  /** The shape after the first `count` layers (a 2-D input of unknown width while the input shape is unknown). */
+  private shapeAfter(count: number): SymbolicShape {
+    let s: SymbolicShape = this.inputShape ?? [null, null];
+    for (const l of this.layers.slice(0, count)) s = l.computeOutputShape(s);
+    return s;
+  }
+
+  /** Creates every layer's weights for `input` features (or an input shape [null, ...]). */
+  build(input: number | (number | null)[]): void {
+    let s: SymbolicShape = typeof input === 'number' ? [null, input] : [null, ...input.slice(1)];
     for (const l of this.layers) {
-      l.build(d);
-      d = l.units;
+      l.build(s);
+      s = l.computeOutputShape(s);
     }
   }
 
@@ -287,11 +310,11 @@ export class Sequential {
     lines.push(row(['Layer (type)', 'Output shape', 'Param #']));
     lines.push('='.repeat(lineLength));
     this.layers.forEach((l, i) => {
-      lines.push(row([`${l.name} (Dense)`, `[null,${l.units}]`, String(l.countParams())]));
+      lines.push(row([`${l.name} (${l.className})`, formatShape(this.shapeAfter(i + 1)), String(l.countParams())]));
       lines.push(i === this.layers.length - 1 ? '='.repeat(lineLength) : '_'.repeat(lineLength));
     });
     const total = this.countParams();
-    const trainable = this.layers.reduce((n, l) => n + (l.trainable ? l.countParams() : 0), 0);
+    const trainable = this.trainableWeights.reduce((n, v) => n + v.shape.reduce((a, b) => a * b, 1), 0);
     lines.push(`Total params: ${total}`);
     lines.push(`Trainable params: ${trainable}`);
     lines.push(`Non-trainable params: ${total - trainable}`);
@@ -301,9 +324,9 @@ export class Sequential {
     return text;
   }
 
-  /** { name, layers: [{ className: 'Dense', config }] }, as tfjs-layers writes it. */
+  /** { name, layers: [{ className, config }] }, as tfjs-layers writes it. */
   getConfig(): SequentialConfig {
-    return { name: this.name, layers: this.layers.map((l) => ({ className: 'Dense' as const, config: l.getConfig() })) };
+    return { name: this.name, layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })) };
   }
 
   /** Saves topology and weights through src/io (TF.js: model.save). */
@@ -322,7 +345,7 @@ export class Sequential {
   compile(args: ModelCompileArgs): void {
     const op = `${this.name}.compile`;
     if (typeof args !== 'object' || args === null) throw argError(op, 'args', "an object like { optimizer: 'adam', loss: 'meanSquaredError' }", args);
-    const units = this.lastLayer('compile').units;
+    const units = this.unitsFor('compile');
     if (args.optimizer === undefined) throw argError(op, 'optimizer', "an optimizer name ('sgd', 'adam', 'rmsprop') or an optimizer from webgrad.train", undefined);
     const optimizer = getOptimizer(op, args.optimizer);
     if (args.loss === undefined) throw argError(op, 'loss', "a loss name like 'meanSquaredError' or a function", undefined);
@@ -352,16 +375,16 @@ export class Sequential {
 
   // ---- forward ----
 
-  private forwardWith(x: Tensor, values: Map<Variable, Tensor>): Tensor {
+  /** Records every layer on `x` (the model is built). */
+  private forward(x: Tensor, ctx: CallContext = eagerContext(false)): Tensor {
     let h = x;
-    for (const l of this.layers) h = l.callWith(h, values.get(l.kernel)!, l.bias ? values.get(l.bias)! : null);
+    for (const l of this.layers) h = l.call(h, ctx);
     return h;
   }
 
-  private forward(x: Tensor): Tensor {
-    let h = x;
-    for (const l of this.layers) h = l.apply(h);
-    return h;
+  /** The forward pass with the given weight values (handles held for batched evaluate/predict). */
+  private forwardWith(x: Tensor, values: Map<Variable, Tensor>): Tensor {
+    return this.forward(x, eagerContext(false, values));
   }
 
   private metricTensors(c: Compiled, y: Tensor, yPred: Tensor): Tensor[] {
@@ -409,6 +432,8 @@ export class Sequential {
     const globals = opt.globals();
     const slots = params.map((p) => opt.slotsFor(p));
     const variables = [...params, ...globals, ...slots.flat(), ...fixed];
+    // New values layers give their non-trainable weights (moving statistics), filled while tracing.
+    const fixedUpdates = new Map<Variable, Tensor>();
     const step = await compileStep({
       name: `${this.name} training step`,
       // On a GPU, keep host copies of the state after each step so training
@@ -420,7 +445,7 @@ export class Sequential {
         const lookup = new Map<Variable, Tensor>();
         variables.forEach((v, i) => lookup.set(v, vals[i]));
         const pv = params.map((p) => lookup.get(p)!);
-        const yPred = this.forwardWith(x, lookup);
+        const yPred = this.forward(x, stepContext(this.name, true, lookup, fixed, fixedUpdates));
         const loss = c.loss.fn(y, yPred);
         if (!(loss instanceof Tensor) || loss.rank !== 0) throw new WebgradError(`${this.name}: the loss must be a scalar tensor.`);
         const metrics = this.metricTensors(c, y, yPred);
@@ -428,11 +453,11 @@ export class Sequential {
         const u = opt.applyUpdates(pv, grads, globals.map((g) => lookup.get(g)!), slots.map((s) => s.map((v) => lookup.get(v)!)));
         return {
           outputs: [pack([loss, ...metrics])],
-          updates: [...u.params, ...u.globals, ...u.slots.flat(), ...fixed.map(() => null)],
+          updates: [...u.params, ...u.globals, ...u.slots.flat(), ...fixed.map((v) => fixedUpdates.get(v) ?? null)],
         };
       },
     });
-    const entry = { step, updated: [...params, ...globals, ...slots.flat()] };
+    const entry = { step, updated: [...params, ...globals, ...slots.flat(), ...fixed.filter((v) => fixedUpdates.has(v))] };
     this.trainSteps.set(batch, entry);
     return entry;
   }
@@ -450,7 +475,7 @@ export class Sequential {
       build: ([x, y], vals) => {
         const lookup = new Map<Variable, Tensor>();
         variables.forEach((v, i) => lookup.set(v, vals[i]));
-        const yPred = this.forwardWith(x, lookup);
+        const yPred = this.forward(x, stepContext(this.name, false, lookup, [], new Map()));
         const loss = c.loss.fn(y, yPred);
         return { outputs: [pack([loss, ...this.metricTensors(c, y, yPred)])], updates: variables.map(() => null) };
       },
@@ -463,7 +488,7 @@ export class Sequential {
   // ---- data at the edge ----
 
   private async prepareXY(op: string, x: unknown, y: unknown, c: Compiled, names = ['x', 'y']): Promise<{ x: HostData; y: HostData }> {
-    const units = this.lastLayer(op).units;
+    const units = this.unitsFor(op);
     const xh = shapeX(op, names[0], await toHost(op, names[0], x), this.inputDim);
     checkFinite(op, names[0], xh);
     if (this.inputDim === null) this.build(xh.shape[1]);
@@ -780,7 +805,7 @@ export class Sequential {
     const op = `${this.name}.evaluate`;
     const c = this.requireCompiled('evaluate');
     checkBatchArgs(op, args);
-    const units = this.lastLayer('evaluate').units;
+    const units = this.unitsFor('evaluate');
     const xr = inputRows(op, x, this.inputDim);
     const yr = targetRows(op, y, c.loss.kind === 'sparse', units);
     if (xr.n !== yr.n) {
@@ -808,7 +833,7 @@ export class Sequential {
   predict(x: DataLike, args: ModelPredictArgs = {}): Tensor {
     const op = `${this.name}.predict`;
     checkBatchArgs(op, args);
-    const units = this.lastLayer('predict').units;
+    const units = this.unitsFor('predict');
     const xr = inputRows(op, x, this.inputDim);
     if (this.inputDim === null) this.build(xr.rowShape[0]);
     if (args.batchSize === undefined || args.batchSize >= xr.n) return tidy(() => this.forward(rowsTensor(xr)));
@@ -820,6 +845,32 @@ export class Sequential {
   private holdWeights(): Map<Variable, Tensor> {
     return new Map(this.weights.map((v) => [v, hold(v.value)]));
   }
+}
+
+/** Whether a layer that takes `takes` can follow one that outputs `out` (sizes not known match anything). */
+function fits(takes: SymbolicShape, out: SymbolicShape): boolean {
+  return takes.length === out.length && takes.every((d, i) => i === 0 || d === null || out[i] === null || d === out[i]);
+}
+
+/**
+ * The context layers run in inside a compiled step: weights read from the
+ * step's traced values; new values of non-trainable weights collected in
+ * `updates` (only while training, and only for `updatable` weights).
+ */
+function stepContext(model: string, training: boolean, values: Map<Variable, Tensor>, updatable: readonly Variable[], updates: Map<Variable, Tensor>): CallContext {
+  return {
+    training,
+    read(v) {
+      const t = values.get(v);
+      if (!t) throw new WebgradError(`${model}: a layer read variable '${v.name}', which is not a weight of the model.`);
+      return t;
+    },
+    update(v, t) {
+      if (!training) return;
+      if (!updatable.includes(v)) throw new WebgradError(`${model}: a layer gave variable '${v.name}' a new value, but only the model's non-trainable weights can be updated by layers.`);
+      updates.set(v, t);
+    },
+  };
 }
 
 function checkBatchArgs(op: string, args: { batchSize?: number }): void {
@@ -855,8 +906,8 @@ export function sequentialFromConfig(config: SequentialConfig): Sequential {
     throw argError('sequentialFromConfig', 'config', '{ name, layers: [{ className, config }] }', config);
   }
   const layers = config.layers.map((l, i) => {
-    if (l.className !== 'Dense') throw new WebgradError(`sequentialFromConfig: layer ${i} has class '${l.className}'; only 'Dense' is supported.`);
-    return denseFromConfig(l.config);
+    if (typeof l !== 'object' || l === null) throw argError('sequentialFromConfig', `config.layers[${i}]`, '{ className, config }', l);
+    return layerFromConfig(`sequentialFromConfig: layer ${i}`, l.className, l.config as unknown as Record<string, unknown>);
   });
   return new Sequential({ name: config.name, layers });
 }
