@@ -145,9 +145,10 @@ export class ModelSteps {
     const fixedUpdates = new Map<Variable, Tensor>();
     const step = await compileStep({
       name: `${m.name} training step`,
-      // On a GPU, keep host copies of the state after each step so training
-      // can resume on the CPU from the last completed step if the device is lost.
-      keepHostCopy: engine.host?.current()?.name === 'webgpu',
+      // Training resumes from the last completed step if the device is lost
+      // (src/graph/recovery.ts): compileStep keeps host copies of the state
+      // where that can happen.
+      keepHostCopy: true,
       inputs: [{ shape: [batch, m.inputDim!], dtype: 'float32' }, this.ySpec(c, batch)],
       variables,
       build: ([x, y], vals) => {

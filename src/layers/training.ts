@@ -7,29 +7,21 @@
 // callback has batch hooks — then each batch completes before the next
 // begins, so hooks see Keras' order (begin 0, end 0, begin 1, ...).
 //
-// Non-finite loss: before each step, fit takes a zero-copy snapshot of every
-// variable the step replaces (a handle on the current buffers, which the
-// step does not overwrite: it writes fresh ones). When a step's loss reads
-// back NaN or Infinity, fit puts the snapshot taken before that step back
-// (parameters and optimizer state), drops the later in-flight step, and
-// rejects naming the epoch and batch. Cost: the in-flight window keeps older
-// buffers alive a little longer; no copies, no extra reads.
+// A step whose loss reads back NaN or Infinity stops fit() with the state
+// from before that step; a lost GPU device makes fit() go on on the CPU from
+// the last completed step. Both go through src/graph/recovery.ts.
 //
 // During fit: a second fit() or trainOnBatch() is refused (their steps would
 // interleave); evaluate/predict run on the weights of that moment; weights
 // set from a callback are computed and uploaded before the next step.
 import { CallbackList, ProgressLogger, toCallbackList, type CallbackHooks, type CallbackModel, type Logs, type TrainParams } from '../callbacks/index.js';
-import type { TypedArray } from '../core/dtype.js';
-import { engine } from '../core/engine.js';
 import { WebgradError, argError, shapeString } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import type { CompiledStep } from '../graph/compiled_step.js';
-import { stepBackendGone } from '../graph/failover.js';
-import { reshape } from '../ops/shape_ops.js';
+import { TrainingRecovery, type Checkpoint } from '../graph/recovery.js';
 import { checkFinite, shapeX, sliceRows, targetsFor, toHost, type DataLike, type HostData } from './data.js';
-import { storageHostOf } from './inference.js';
 import { ModelSteps, type Compiled, type StepEntry, type StepModel } from './model_steps.js';
 
 export interface ModelFitArgs {
@@ -67,8 +59,14 @@ const isNode = (): boolean => typeof (globalThis as { process?: { versions?: { n
  */
 const PIPELINE_DEPTH = 3;
 
-/** fit() stopped because a step's loss was NaN or infinite (never a reason to fail over). */
-class NonFiniteLossError extends WebgradError {}
+/** Where fit() is: a resume point's position (the step after it is next). */
+interface Position {
+  epoch: number;
+  batch: number;
+  /** Size-weighted sums of [loss, ...metrics] over the epoch's steps so far, and their sample count. */
+  sums: Float64Array;
+  seen: number;
+}
 
 /** What the training loop needs of a model (Sequential). */
 export interface TrainableModel extends StepModel, CallbackModel {
@@ -184,28 +182,18 @@ export class Trainer {
     const history: History = { epoch: [], history: {}, params };
     const rng = new Random(args.seed);
     const order = new Int32Array(n).map((_, i) => i);
-    // Where training can resume if the GPU device is lost: the state after the
-    // newest step whose loss was read, or the state before fit.
+    // Everything a step changes, in the order of the training step's variables.
     const stateVars = (): Variable[] => {
       const opt = c.optimizer;
       const params = this.model.trainableWeights;
       return [...params, ...opt.globals(), ...params.flatMap((p) => opt.slotsFor(p)), ...this.model.nonTrainableWeights];
     };
-    let failedOver = false;
-    let resumePoint: { epoch: number; batch: number; values: TypedArray[]; sums: Float64Array; seen: number } | null = null;
-    const onGpu = engine.host?.current()?.name === 'webgpu';
-    // Until the first step's readback brings a resume point, hold (zero-copy)
-    // the state from before fit: usable after a device loss if it still has a
-    // host copy (fresh or set weights), at no readback cost.
-    let initialState: Tensor[] | null = null;
-    const dropInitial = (): void => {
-      initialState?.forEach((t) => t.dispose());
-      initialState = null;
-    };
+    let recovery: TrainingRecovery<Position> | null = null;
 
     this.model.stopTraining = false;
     try {
-      if (onGpu) initialState = stateVars().map((v) => reshape(v.value, v.shape));
+      recovery = new TrainingRecovery<Position>(stateVars, (reason) => `${op}: the GPU device was lost before the first training step of this fit() completed, and the weights from before it were only on the GPU; set them again (setWeights) and call fit() again. (${reason})`);
+      const rec = recovery;
       cbs.setModel(this.model);
       cbs.setParams(params);
       await cbs.trainBegin();
@@ -214,11 +202,12 @@ export class Trainer {
         await cbs.epochBegin(epoch);
         if (shuffle) rng.shuffle(order);
         const sums = new Float64Array(metricKeys.length);
-        const inflight: { batch: number; size: number; out: Tensor; snapshot: Tensor[]; updated: Variable[]; step: CompiledStep; run: number }[] = [];
+        // Steps submitted whose loss is not read yet, each with the checkpoint taken before it.
+        const inflight: { batch: number; size: number; out: Tensor; before: Checkpoint; step: CompiledStep; run: number }[] = [];
         const dropAll = (): void => {
           for (const f of inflight) {
             f.out.dispose();
-            for (const s of f.snapshot) s.dispose();
+            f.before.dispose();
           }
           inflight.length = 0;
         };
@@ -233,61 +222,32 @@ export class Trainer {
           } finally {
             f.out.dispose();
           }
-          if (!Number.isFinite(vals[0])) {
-            // Roll back to the weights (and optimizer state) from before this step.
-            f.updated.forEach((v, i) => v.assign(f.snapshot[i]));
-            for (const s of f.snapshot) s.dispose();
-            dropAll();
-            throw new NonFiniteLossError(`${op}: the loss became ${vals[0]} at epoch ${epoch} batch ${f.batch} (both counted from 0); training stopped and the model keeps the weights from before that batch. Try a smaller learning rate, or check the data.`);
-          }
-          for (const s of f.snapshot) s.dispose();
+          // Not finite: back to the weights (and optimizer state) from before this step, and stop.
+          rec.checkLoss(vals[0], f.before, () => `${op}: the loss became ${vals[0]} at epoch ${epoch} batch ${f.batch} (both counted from 0); training stopped and the model keeps the weights from before that batch. Try a smaller learning rate, or check the data.`);
           const logs: Logs = { batch: f.batch, size: f.size };
           metricKeys.forEach((k, i) => {
             logs[k] = vals[i];
             sums[i] += vals[i] * f.size;
           });
           settledSeen += f.size;
-          if (onGpu && !failedOver) {
-            const values = await f.step.snapshotAt(f.run);
-            if (values) {
-              resumePoint = { epoch, batch: f.batch, values, sums: sums.slice(), seen: settledSeen };
-              dropInitial();
-            }
-          }
+          // The state after this step is where training resumes if the device is lost.
+          await rec.completed(f.step, f.run, () => ({ epoch, batch: f.batch, sums: sums.slice(), seen: settledSeen }));
           await cbs.batchEnd(f.batch, logs);
         };
         /**
-         * After the GPU device is lost (the backend has switched to the CPU):
-         * put back the state of the resume point and return the batch to go
-         * on from, so no step is lost or applied twice.
+         * After a failed step: when the GPU device was lost (the backend has
+         * switched to the CPU), the state of the resume point is back; returns
+         * the batch to go on from, so no step is lost or applied twice. Any
+         * other error is rethrown.
          */
         const recover = (err: unknown, step: CompiledStep | null): number => {
-          // Training started on the GPU (there is a resume point) and the backend is not that GPU any more.
-          const gone = onGpu && (engine.host?.current()?.name !== 'webgpu' || (step !== null && stepBackendGone(step)));
-          if (err instanceof NonFiniteLossError || !gone || failedOver) throw err;
-          failedOver = true;
-          if (!resumePoint) {
-            // Back to the state from before fit, if it survived on the host.
-            const hosts = (initialState ?? []).map((t) => storageHostOf(t));
-            if (!initialState || hosts.some((h) => h === null)) {
-              throw new WebgradError(`${op}: the GPU device was lost before the first training step of this fit() completed, and the weights from before it were only on the GPU; set them again (setWeights) and call fit() again. (${(err as Error)?.message ?? err})`);
-            }
-            resumePoint = { epoch: initialEpoch, batch: -1, values: hosts as TypedArray[], sums: new Float64Array(metricKeys.length), seen: 0 };
-          }
-          dropInitial();
+          const { at } = rec.resumeAfter(err, step);
           dropAll();
-          const vars = stateVars();
-          const point = resumePoint!;
-          point.values.forEach((values, i) => {
-            const t = engine.fromHost(values, vars[i].shape, vars[i].dtype);
-            vars[i].assign(t);
-            t.dispose();
-          });
-          const sameEpoch = point.epoch === epoch && point.batch >= 0;
-          sums.set(sameEpoch ? point.sums : new Float64Array(sums.length));
-          seen = settledSeen = sameEpoch ? point.seen : 0;
+          const sameEpoch = at !== null && at.epoch === epoch;
+          sums.set(sameEpoch ? at.sums : new Float64Array(sums.length));
+          seen = settledSeen = sameEpoch ? at.seen : 0;
           first = true;
-          return sameEpoch ? point.batch + 1 : 0;
+          return sameEpoch ? at.batch + 1 : 0;
         };
         try {
           let b = 0;
@@ -320,16 +280,16 @@ export class Trainer {
             }
             const xb = gatherRows(xh, order, start, size);
             const yb = gatherRows(yh, order, start, size);
-            const snapshot = entry.updated.map((v) => reshape(v.value, v.shape));
+            const before = rec.beforeStep(entry.updated);
             let out: Tensor;
             try {
               [out] = entry.step.run([xb, yb], { read: true });
             } catch (e) {
-              for (const s of snapshot) s.dispose();
+              before.dispose();
               b = recover(e, entry.step);
               continue;
             }
-            inflight.push({ batch: b, size, out, snapshot, updated: entry.updated, step: entry.step, run: entry.step.runs });
+            inflight.push({ batch: b, size, out, before, step: entry.step, run: entry.step.runs });
             seen += size;
             b++;
             try {
@@ -364,7 +324,7 @@ export class Trainer {
       await cbs.trainEnd();
     } finally {
       this.training = false;
-      dropInitial();
+      recovery?.dispose();
     }
     return history;
   }

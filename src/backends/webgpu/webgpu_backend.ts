@@ -44,6 +44,7 @@ function GPUBufferUsageFlags(): number {
 
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu' as const;
+  readonly memoryCanBeLost = true;
   /** Free buffers by size; the wrapper (and its id) is reused so cached bind groups stay valid. */
   private pool = new Map<number, GpuBuffer[]>();
   private pipelines: PipelineCache;
