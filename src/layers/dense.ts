@@ -69,7 +69,8 @@ export class Dense extends BaseLayer {
     if (args.useBias !== undefined && typeof args.useBias !== 'boolean') throw argError(op, 'useBias', 'a boolean', args.useBias);
     const kernelInitializer = getInitializer(op, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
     const biasInitializer = getInitializer(op, 'biasInitializer', args.biasInitializer ?? 'zeros');
-    super(op, 'dense_Dense', args);
+    // Dense checks its input shape arguments itself (2-D inputs only).
+    super(op, 'dense_Dense', { name: args.name, trainable: args.trainable });
     this.units = units;
     this.activation = activation;
     this.useBias = args.useBias ?? true;

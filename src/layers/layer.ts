@@ -100,6 +100,10 @@ export interface Layer {
 export interface BaseLayerArgs {
   name?: string;
   trainable?: boolean;
+  /** Shape of one sample (a model's first layer only). */
+  inputShape?: number[];
+  /** [batch or null, ...shape of one sample] (a model's first layer only); wins over inputShape. */
+  batchInputShape?: (number | null)[];
 }
 
 // tfjs-layers names layers <snake_case class>_<Class><n>: dense_Dense1, ...
@@ -164,6 +168,21 @@ export abstract class BaseLayer implements Layer {
     if (args.trainable !== undefined && typeof args.trainable !== 'boolean') throw argError(op, 'trainable', 'a boolean', args.trainable);
     this.name = args.name ?? `${prefix}${nextUid(prefix)}`;
     this._trainable = args.trainable ?? true;
+    const dims = (arg: string, s: readonly unknown[], from: number): number[] => s.slice(from).map((d, i) => {
+      if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) throw argError(op, `${arg}[${from + i}]`, 'a positive integer', d);
+      return d;
+    });
+    if (args.batchInputShape !== undefined) {
+      const s = args.batchInputShape;
+      if (!Array.isArray(s) || s.length < 2) throw argError(op, 'batchInputShape', '[batchSize or null, ...shape of one sample]', s);
+      const b = s[0];
+      if (b !== null && (typeof b !== 'number' || !Number.isInteger(b) || b < 1)) throw argError(op, 'batchInputShape[0]', 'null or a positive integer', b);
+      this.batchInputShape = [b, ...dims('batchInputShape', s, 1)];
+    } else if (args.inputShape !== undefined) {
+      const s = args.inputShape;
+      if (!Array.isArray(s) || s.length < 1) throw argError(op, 'inputShape', 'the shape of one sample, e.g. [features]', s);
+      this.batchInputShape = [null, ...dims('inputShape', s, 0)];
+    }
   }
 
   abstract weightSpecs(inputShape: SymbolicShape): WeightSpec[];

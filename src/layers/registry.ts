@@ -15,6 +15,17 @@ const LAYER_CLASSES: Record<string, LayerFactory> = {
   Dense: (config) => denseFromConfig(config as Parameters<typeof denseFromConfig>[0]),
 };
 
+/**
+ * Adds a layer class defined outside webgrad (a custom layer), so models
+ * holding it save and load; webgrad's own layers are the lines above.
+ */
+export function registerLayerClass(className: string, fromConfig: LayerFactory): void {
+  if (typeof className !== 'string' || className === '') throw new WebgradError(`registerLayerClass: argument 'className' must be a non-empty string, but got ${JSON.stringify(className)}.`);
+  if (typeof fromConfig !== 'function') throw new WebgradError(`registerLayerClass: argument 'fromConfig' must be a function (config) => Layer, but got ${typeof fromConfig}.`);
+  if (isLayerClass(className)) throw new WebgradError(`registerLayerClass: a layer class named '${className}' is already registered.`);
+  LAYER_CLASSES[className] = fromConfig;
+}
+
 /** Class names of every layer a model can hold ('Dense', ...). */
 export function layerClassNames(): string[] {
   return Object.keys(LAYER_CLASSES);

@@ -219,6 +219,9 @@ export class Trainer {
           let vals: ArrayLike<number>;
           try {
             vals = await f.out.data();
+          } catch (e) {
+            f.before.dispose();
+            throw e;
           } finally {
             f.out.dispose();
           }
