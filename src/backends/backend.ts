@@ -37,6 +37,14 @@ export interface BackendStats {
 
 export interface Backend {
   readonly name: 'webgpu' | 'cpu';
+  /**
+   * True when buffers live in memory that is lost with the device (a GPU).
+   * Compiled steps asked to survive that (keepHostCopy) copy their state to
+   * the host only on such a backend.
+   */
+  readonly memoryCanBeLost?: boolean;
+  /** True once the device is lost: the backend runs nothing any more. */
+  readonly lost?: boolean;
   alloc(bytes: number): BackendBuffer;
   free(buffer: BackendBuffer): void;
   write(buffer: BackendBuffer, data: TypedArray): void;

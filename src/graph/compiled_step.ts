@@ -35,9 +35,12 @@ export interface StepDefinition {
   /** Name used in error messages. */
   name?: string;
   /**
-   * Copy the variables back to host memory after every run (one extra copy
-   * submission, never awaited by run()), so training can resume on the CPU
-   * from the last completed run if the GPU device is lost.
+   * Keep the variables' values after every run on the host too, so training
+   * can resume on the CPU from the last completed run if the GPU device is
+   * lost. compileStep decides whether a copy is needed: only where the
+   * backend's memory can be lost (a GPU; one extra copy in each run's own
+   * submission, never awaited by run()). On the CPU the values are host
+   * memory already, and nothing is copied.
    */
   keepHostCopy?: boolean;
 }
@@ -75,11 +78,13 @@ export interface CompiledStep {
   readonly backend: Backend;
   /** Runs enqueued so far. */
   readonly runs: number;
-  /** The newest completed run's variable values (with keepHostCopy), or null. */
+  /** Whether runs copy the variables to the host (keepHostCopy on a backend whose memory can be lost). */
+  readonly keepsHostCopy: boolean;
+  /** The newest completed run's variable values (when host copies are kept), or null. */
   lastSnapshot(): StepSnapshot | null;
   /**
-   * The variable values right after run number `run` (counted from 1), with
-   * keepHostCopy, for one of the last few runs; null if not kept or lost.
+   * The variable values right after run number `run` (counted from 1), when
+   * host copies are kept, for one of the last few runs; null if not kept or lost.
    */
   snapshotAt(run: number): Promise<TypedArray[] | null>;
   /** Resolves once every snapshot requested so far has arrived (or failed). */
@@ -94,6 +99,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   const name = def.name ?? 'step';
   const started = performance.now();
   const backend = await engine.host!.getBackend();
+  const keepHostCopy = def.keepHostCopy === true && backend.memoryCanBeLost === true;
   const nIn = def.inputs.length;
   engine.startScope();
   let traced: { outputs: Tensor[]; updates: (Tensor | null)[] };
@@ -177,6 +183,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
     plan,
     backend,
     dispatchesPerRun: plan.calls.length,
+    keepsHostCopy: keepHostCopy,
     get runs() {
       return runs;
     },
@@ -228,7 +235,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       const readback: ReadItem[] = [];
       if (options.read) outputs.forEach((t, i) => readback.push({ buffer: buffers[outSlots[i]], dtype: t.dtype, size: t.size }));
       const nRead = readback.length;
-      if (def.keepHostCopy) {
+      if (keepHostCopy) {
         let k = outputs.length;
         def.variables.forEach((v, j) => {
           const u = updates[j];
@@ -267,7 +274,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
         def.variables[j].setStorage(storageFor(outSlots[k++], u.dtype));
       });
       const run = ++runs;
-      if (def.keepHostCopy && copied) {
+      if (keepHostCopy && copied) {
         const p = copied.then(
           (values) => {
             const vars = values.slice(nRead);

@@ -1,14 +1,18 @@
 // webgrad.loadLayersModel(): TensorFlow.js Layers artifacts (from TF.js, from
-// Keras through tensorflowjs_converter, or from webgrad) → a Sequential of
-// Dense layers with the saved weights. Everything is checked before any
-// layer is built; if building fails the partial model is disposed.
+// Keras through tensorflowjs_converter, or from webgrad) → a Sequential
+// model with the saved weights. Layers are rebuilt through the layer
+// registry (src/layers/registry.ts) and matched to the saved weights through
+// their weightSpecs(); everything is checked before any weight is allocated,
+// and if building fails the partial model is disposed.
 import { WebgradError, shapeString } from '../core/errors.js';
+import { shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../ops/convert.js';
-import { Dense } from '../layers/dense.js';
+import type { Layer } from '../layers/layer.js';
+import { layerFromConfig } from '../layers/registry.js';
 import { Sequential } from '../layers/sequential.js';
 import { loadHandlerFor, type HTTPOptions } from './handlers.js';
-import { parseTopology, type DenseSpec } from './topology.js';
+import { parseTopology, type LayerSpec } from './topology.js';
 import type { IOHandler, ModelArtifacts } from './types.js';
 import { decodeWeights, joinWeightData } from './weights.js';
 
@@ -49,14 +53,43 @@ function findWeight(names: readonly string[], layer: string, kind: string, idx: 
 }
 
 interface Plan {
-  spec: DenseSpec;
-  inputDim: number;
-  kernel: Float32Array | null;
-  bias: Float32Array | null;
+  name?: string;
+  inputShape: (number | null)[];
+  /** The layers, not built yet (construction allocates nothing). */
+  layers: Layer[];
+  /** Per layer, the saved values for each of its weights (null: keep the initial value). */
+  values: (Float32Array | null)[][];
 }
 
-/** Checks artifacts and matches weights to layers; builds nothing. */
-function plan(artifacts: ModelArtifacts, source: string, strict: boolean): { name?: string; inputDim: number; layers: Plan[] } {
+/** Rebuilds a layer from its spec; an initializer webgrad does not know falls back to the layer's default. */
+function layerFromSpec(spec: LayerSpec): Layer {
+  try {
+    return layerFromConfig(spec.where, spec.className, spec.config);
+  } catch (e) {
+    const inits = Object.keys(spec.config).filter((k) => k.endsWith('Initializer'));
+    if (inits.length === 0) throw rethrowAt(spec.where, e);
+    // E.g. Orthogonal: the saved weights replace the initial values anyway.
+    const config: Record<string, unknown> = { ...spec.config };
+    for (const k of inits) delete config[k];
+    try {
+      return layerFromConfig(spec.where, spec.className, config);
+    } catch (e2) {
+      throw rethrowAt(spec.where, e2);
+    }
+  }
+}
+
+/** A layer's own error, prefixed with where in the file the layer is. */
+function rethrowAt(where: string, e: unknown): unknown {
+  return e instanceof WebgradError && !e.message.startsWith(where) ? new WebgradError(`${where}: ${e.message}`) : e;
+}
+
+/**
+ * Checks artifacts and matches weights to layers: every check runs before
+ * any weight is allocated. On failure nothing is left to dispose (layers not
+ * built yet own nothing).
+ */
+function plan(artifacts: ModelArtifacts, source: string, strict: boolean): Plan {
   if (typeof artifacts !== 'object' || artifacts === null) throw new WebgradError(`${source}: the io handler's load() returned ${String(artifacts)}, not model artifacts.`);
   if (artifacts.format === 'graph-model' || artifacts.modelTopology instanceof ArrayBuffer) {
     throw new WebgradError(`${source}: this is a TensorFlow.js graph model (format '${artifacts.format ?? 'GraphDef'}'); webgrad loads layers models (format 'layers-model').`);
@@ -68,93 +101,77 @@ function plan(artifacts: ModelArtifacts, source: string, strict: boolean): { nam
   }
   const weights = decodeWeights(artifacts.weightSpecs, joinWeightData(artifacts.weightData), source, (s) => s.group !== 'optimizer');
   const names = [...weights.keys()];
-  const used = new Set<string>();
-  let inputDim = topo.inputDim;
-  const layers: Plan[] = [];
-  for (const spec of topo.layers) {
-    const kName = findWeight(names, spec.name, 'kernel', 0, source);
-    const bName = spec.useBias ? findWeight(names, spec.name, 'bias', 1, source) : null;
-    for (const n of [kName, bName]) {
-      if (n !== null) {
-        if (used.has(n)) throw new WebgradError(`${source}: weight '${n}' matches more than one layer.`);
-        used.add(n);
-      }
-    }
-    const prevUnits = layers.length ? layers[layers.length - 1].spec.units : inputDim;
+  const has = (): string => names.map((n) => `'${n}'`).join(', ') || 'none';
+  const layers = topo.layers.map(layerFromSpec);
+  let inputShape = topo.inputShape;
+  if (inputShape === null) {
+    // Keras compatibility: without an input shape in the topology, the first
+    // layer's kernel [inputs, ...] gives the input width.
+    const kName = findWeight(names, layers[0].name, 'kernel', 0, source);
     const k = kName !== null ? weights.get(kName)! : null;
-    if (k === null) {
-      if (strict) throw new WebgradError(`${source}: no weight for '${spec.name}/kernel' in the weights manifest (it has ${names.map((n) => `'${n}'`).join(', ') || 'none'}).`);
-    } else {
-      if (k.shape.length !== 2 || k.shape[1] !== spec.units || (prevUnits !== null && k.shape[0] !== prevUnits)) {
-        throw new WebgradError(`${source}: weight '${kName}' has shape ${shapeString(k.shape)}, but layer '${spec.name}' needs a kernel of shape [${prevUnits ?? 'inputs'}, ${spec.units}].`);
-      }
-      if (inputDim === null) inputDim = k.shape[0];
+    if (k === null || k.shape.length < 1) {
+      if (strict && k === null) throw new WebgradError(`${source}: no weight for '${layers[0].name}/kernel' in the weights manifest (it has ${has()}).`);
+      throw new WebgradError(`${source}: the input width is unknown (no batch_input_shape and no kernel for the first layer).`);
     }
-    if (inputDim === null) throw new WebgradError(`${source}: the input width is unknown (no batch_input_shape and no kernel for the first layer).`);
-    const b = bName !== null ? weights.get(bName)! : null;
-    if (spec.useBias && b === null && strict) throw new WebgradError(`${source}: no weight for '${spec.name}/bias' in the weights manifest (it has ${names.map((n) => `'${n}'`).join(', ')}).`);
-    if (b !== null && (b.shape.length !== 1 || b.shape[0] !== spec.units)) {
-      throw new WebgradError(`${source}: weight '${bName}' has shape ${shapeString(b.shape)}, but layer '${spec.name}' needs a bias of shape [${spec.units}].`);
-    }
-    layers.push({ spec, inputDim: layers.length ? layers[layers.length - 1].spec.units : inputDim, kernel: k?.values ?? null, bias: b?.values ?? null });
+    inputShape = [null, k.shape[0]];
   }
+  const used = new Set<string>();
+  const values: (Float32Array | null)[][] = [];
+  const expected: string[] = [];
+  let shape: (number | null)[] = inputShape;
+  layers.forEach((layer, i) => {
+    let specs;
+    try {
+      specs = layer.weightSpecs(shape);
+    } catch (e) {
+      throw rethrowAt(topo.layers[i].where, e);
+    }
+    values.push(specs.map((spec, idx) => {
+      const full = `${layer.name}/${spec.name}`;
+      expected.push(full);
+      const n = findWeight(names, layer.name, spec.name, idx, source);
+      if (n === null) {
+        if (strict) throw new WebgradError(`${source}: no weight for '${full}' in the weights manifest (it has ${has()}).`);
+        return null;
+      }
+      if (used.has(n)) throw new WebgradError(`${source}: weight '${n}' matches more than one layer.`);
+      used.add(n);
+      const w = weights.get(n)!;
+      if (!shapesEqual(w.shape, spec.shape)) {
+        throw new WebgradError(`${source}: weight '${n}' has shape ${shapeString(w.shape)}, but layer '${layer.name}' needs a ${spec.name} of shape ${shapeString(spec.shape)}.`);
+      }
+      return w.values;
+    }));
+    shape = layer.computeOutputShape(shape);
+  });
   const extra = names.filter((n) => !used.has(n));
   if (extra.length && strict) {
-    const expected = topo.layers.flatMap((l) => (l.useBias ? [`${l.name}/kernel`, `${l.name}/bias`] : [`${l.name}/kernel`]));
     throw new WebgradError(`${source}: weight${extra.length > 1 ? 's' : ''} ${extra.map((n) => `'${n}'`).join(', ')} in the weights manifest match${extra.length > 1 ? '' : 'es'} no weight of the model (expected ${expected.map((n) => `'${n}'`).join(', ')}).`);
   }
-  return { name: topo.name, inputDim: inputDim!, layers };
-}
-
-function initializerFor(init: DenseSpec['kernelInitializer'], fallback: string): unknown {
-  return init ?? fallback;
-}
-
-function buildDense(spec: DenseSpec): Dense {
-  const args = {
-    units: spec.units,
-    activation: spec.activation as never,
-    useBias: spec.useBias,
-    name: spec.name,
-    trainable: spec.trainable,
-    batchInputShape: spec.batchInputShape,
-  };
-  try {
-    return new Dense({ ...args, kernelInitializer: initializerFor(spec.kernelInitializer, 'glorotUniform') as never, biasInitializer: initializerFor(spec.biasInitializer, 'zeros') as never });
-  } catch {
-    // An initializer webgrad does not know (e.g. Orthogonal): the saved weights
-    // replace the initial values anyway, so fall back to the defaults.
-    return new Dense(args);
-  }
+  return { name: topo.name, inputShape, layers, values };
 }
 
 /** Builds the model from a checked plan; disposes everything on failure. */
-function build(p: ReturnType<typeof plan>): Sequential {
-  const layers: Dense[] = [];
+function build(p: Plan, source: string): Sequential {
   const temps: Tensor[] = [];
   let model: Sequential | null = null;
   try {
-    for (const l of p.layers) layers.push(buildDense(l.spec));
-    model = new Sequential({ name: p.name, layers });
-    if (!model.built) model.build(p.inputDim);
-    p.layers.forEach((l, i) => {
-      const d = layers[i];
-      if (l.kernel) {
-        const t = tensor(l.kernel, [l.inputDim, l.spec.units]);
+    model = new Sequential({ name: p.name, layers: p.layers });
+    if (!model.built) model.build(p.inputShape);
+    p.layers.forEach((layer, i) => {
+      layer.weights.forEach((v, j) => {
+        const saved = p.values[i][j];
+        if (!saved) return;
+        const t = tensor(saved, [...v.shape]);
         temps.push(t);
-        d.kernel.assign(t);
-      }
-      if (l.bias && d.bias) {
-        const t = tensor(l.bias, [l.spec.units]);
-        temps.push(t);
-        d.bias.assign(t);
-      }
+        v.assign(t);
+      });
     });
     return model;
   } catch (e) {
     if (model) model.dispose();
-    else for (const l of layers) l.dispose();
-    throw e;
+    else for (const l of p.layers) l.dispose();
+    throw rethrowAt(source, e);
   } finally {
     for (const t of temps) t.dispose();
   }
@@ -162,14 +179,14 @@ function build(p: ReturnType<typeof plan>): Sequential {
 
 /** The artifacts' model as a webgrad Sequential (no I/O). */
 export function modelFromArtifacts(artifacts: ModelArtifacts, options: { strict?: boolean } = {}, source = 'model artifacts'): Sequential {
-  return build(plan(artifacts, source, options.strict ?? true));
+  return build(plan(artifacts, source, options.strict ?? true), source);
 }
 
 /**
  * Loads a TensorFlow.js Layers model (TF.js: tf.loadLayersModel): a
  * model.json URL (http(s), or relative to the page), 'file://path/model.json'
  * in Node, 'indexeddb://name', or an IOHandler with a load method. Only
- * Sequential models of Dense layers are supported.
+ * Sequential models of the layers webgrad has are supported.
  */
 export async function loadLayersModel(pathOrHandler: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
   const op = 'loadLayersModel';

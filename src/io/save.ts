@@ -1,16 +1,17 @@
-// model.save(): a Sequential of Dense layers → TensorFlow.js Layers artifacts
-// (Keras topology JSON + float32 weights) → an io handler.
+// model.save(): a Sequential model → TensorFlow.js Layers artifacts (Keras
+// topology JSON + float32 weights) → an io handler. Layers are read through
+// the Layer interface: their class, config and weights.
 import { WebgradError, argError } from '../core/errors.js';
-import type { Variable } from '../core/variable.js';
+import type { Layer } from '../layers/layer.js';
 import { saveHandlerFor } from './handlers.js';
-import { WEBGRAD_VERSION, sequentialTopology, type DenseLike } from './topology.js';
+import { WEBGRAD_VERSION, sequentialTopology } from './topology.js';
 import type { IOHandler, ModelArtifacts, SaveConfig, SaveResult } from './types.js';
 import { encodeWeights, type NamedWeight } from './weights.js';
 
 /** What saving needs of a model (src/layers/sequential.ts' Sequential). */
 export interface SaveableModel {
   name: string;
-  layers: readonly (DenseLike & { kernel?: Variable; bias?: Variable | null; built?: boolean })[];
+  layers: readonly Layer[];
 }
 
 export const LAYERS_MODEL_FORMAT = 'layers-model';
@@ -30,16 +31,16 @@ function checkConfig(op: string, config: unknown): SaveConfig {
 export async function modelArtifacts(model: SaveableModel, config: SaveConfig = {}, op = `${model.name}.save`): Promise<ModelArtifacts> {
   if (!model || !Array.isArray(model.layers)) throw argError(op, 'model', 'a webgrad Sequential model', model);
   if (model.layers.length === 0) throw new WebgradError(`${op}: the model has no layers.`);
-  const unbuilt = model.layers.find((l) => !l.kernel || l.built === false);
+  const unbuilt = model.layers.find((l) => !l.built);
   if (unbuilt) {
     throw new WebgradError(`${op}: layer '${unbuilt.name}' has no weights yet; give the first layer an inputShape (or fit/predict once) before saving.`);
   }
   const named: NamedWeight[] = [];
   for (const l of model.layers) {
-    const vars: [string, Variable][] = [[`${l.name}/kernel`, l.kernel!]];
-    if (l.bias) vars.push([`${l.name}/bias`, l.bias]);
-    for (const [name, v] of vars) {
+    for (const v of l.weights) {
       if (config.trainableOnly && !v.trainable) continue;
+      // TF.js names saved weights <layer name>/<weight name> (dense_1/kernel).
+      const name = `${l.name}/${v.name.slice(v.name.lastIndexOf('/') + 1)}`;
       const values = await v.data();
       named.push({ name, shape: v.shape, values: values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>) });
     }

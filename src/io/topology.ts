@@ -3,9 +3,14 @@
 //     keras_version, backend }
 // with snake_case keys, as tfjs-layers' model.toJSON() writes it. This file
 // turns a webgrad Sequential into that JSON and reads such JSON (written by
-// TF.js, by Keras through tensorflowjs_converter, or by webgrad) into a plain
-// description of a Dense stack, checking everything webgrad cannot represent.
+// TF.js, by Keras through tensorflowjs_converter, or by webgrad) into a list
+// of layer classes and configs in webgrad's terms, checking everything
+// webgrad cannot represent. Layers are written and read through their
+// getConfig() and the layer registry (src/layers/registry.ts); what is
+// specific here is Keras compatibility: activation layers folded into the
+// layer before them, Keras' names for activations and initializers.
 import { WebgradError } from '../core/errors.js';
+import { isLayerClass, layerClassNames } from '../layers/registry.js';
 
 export const WEBGRAD_VERSION = '0.1.0';
 
@@ -51,36 +56,33 @@ export function fromPythonic(value: unknown): unknown {
 
 // ---- webgrad → JSON ----
 
-/** What this module needs of a Dense layer (src/layers/dense.ts). */
-export interface DenseLike {
+/** What this module needs of a layer (src/layers/layer.ts' Layer). */
+export interface TopologyLayer {
   name: string;
-  units: number;
-  activation: string;
-  useBias: boolean;
-  trainable?: boolean;
+  className: string;
   getConfig(): object;
 }
 
 /** webgrad's own activation names that TF.js has no activation string for. */
 const LEAKY_RELU_ALPHA = 0.01;
 
-/** The Keras topology JSON for a Sequential of Dense layers. */
-export function sequentialTopology(name: string, layers: readonly DenseLike[]): Record<string, Json> {
+/** The Keras topology JSON for a Sequential model. */
+export function sequentialTopology(name: string, layers: readonly TopologyLayer[]): Record<string, Json> {
   const out: Json[] = [];
   for (const l of layers) {
     const config = { ...l.getConfig() } as Record<string, unknown>;
-    if (l.activation === 'leakyRelu') {
-      // TF.js and Keras have no 'leakyRelu' activation string: write a linear
-      // Dense followed by a LeakyReLU layer with webgrad's slope (folded back
-      // into one layer on load).
+    if (config.activation === 'leakyRelu') {
+      // TF.js and Keras have no 'leakyRelu' activation string: write the
+      // layer with a linear activation followed by a LeakyReLU layer with
+      // webgrad's slope (folded back into one layer on load).
       config.activation = 'linear';
-      out.push({ class_name: 'Dense', config: toPythonic(config) });
+      out.push({ class_name: l.className, config: toPythonic(config) });
       out.push({
         class_name: 'LeakyReLU',
         config: { alpha: LEAKY_RELU_ALPHA, name: `${l.name}_leaky_relu`, trainable: config.trainable !== false, dtype: 'float32' },
       });
     } else {
-      out.push({ class_name: 'Dense', config: toPythonic(config) });
+      out.push({ class_name: l.className, config: toPythonic(config) });
     }
   }
   return {
@@ -93,27 +95,27 @@ export function sequentialTopology(name: string, layers: readonly DenseLike[]): 
 
 // ---- JSON → description ----
 
-/** A Dense layer as read from a topology (camelCase, webgrad names). */
-export interface DenseSpec {
-  name: string;
-  units: number;
-  activation: string;
-  useBias: boolean;
-  trainable: boolean;
-  kernelInitializer?: { className: string; config: Record<string, unknown> };
-  biasInitializer?: { className: string; config: Record<string, unknown> };
-  /** Set on the first layer when the topology gives the input shape. */
-  batchInputShape?: (number | null)[];
+/** A layer as read from a topology: its class and its config in webgrad's terms (camelCase keys and names). */
+export interface LayerSpec {
+  className: string;
+  config: Record<string, unknown> & { name: string; trainable: boolean };
+  /** "<source>: layer <i> ('<name>', <class>)", for messages. */
+  where: string;
 }
 
 export interface SequentialSpec {
   name?: string;
-  layers: DenseSpec[];
-  /** Input features, when the topology says. */
-  inputDim: number | null;
+  layers: LayerSpec[];
+  /** [batch or null, features] of the model's input, when the topology says. */
+  inputShape: (number | null)[] | null;
 }
 
-const SUPPORTED = "only Dense layers are supported (plus an InputLayer first, and Activation, ReLU, LeakyReLU or Softmax layers directly after a linear Dense, which are folded into it)";
+/** Layer classes folded into the layer before them (webgrad has activations, not activation layers). */
+const FOLDED = ['Activation', 'ReLU', 'LeakyReLU', 'Softmax'];
+
+function supported(): string {
+  return `only ${layerClassNames().join(', ')} layers are supported (plus an InputLayer first, and ${FOLDED.slice(0, -1).join(', ')} or ${FOLDED[FOLDED.length - 1]} layers directly after a layer with a linear activation, which are folded into it)`;
+}
 
 /** Keras / TF.js activation names → webgrad's. */
 const ACTIVATIONS: Record<string, string> = {
@@ -163,6 +165,9 @@ function checkDtype(raw: unknown, where: string): void {
   if (d !== null && d !== 'float32') throw new WebgradError(`${where}: dtype '${d}' is not supported; webgrad layers compute in float32.`);
 }
 
+/** Keys through which Keras gives a layer its input shape. */
+const INPUT_SHAPE_KEYS = ['batch_input_shape', 'batch_shape', 'batchInputShape', 'input_shape', 'input_dim'];
+
 function inputShapeOf(c: Record<string, unknown>): unknown {
   return c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape ?? (c.input_shape !== undefined && c.input_shape !== null ? [null, ...(c.input_shape as unknown[])] : undefined) ?? (typeof c.input_dim === 'number' ? [null, c.input_dim] : undefined);
 }
@@ -174,7 +179,7 @@ function checkInputShape(raw: unknown, where: string): (number | null)[] {
   return [raw[0] as number | null, raw[1]];
 }
 
-function initializerOf(raw: unknown): DenseSpec['kernelInitializer'] {
+function initializerOf(raw: unknown): { className: string; config: Record<string, unknown> } | undefined {
   if (raw === null || raw === undefined) return undefined;
   if (typeof raw === 'string') return { className: toCamelCase(raw).replace(/^./, (c) => c.toUpperCase()), config: {} };
   if (typeof raw !== 'object') return undefined;
@@ -187,13 +192,30 @@ function initializerOf(raw: unknown): DenseSpec['kernelInitializer'] {
   return { className, config };
 }
 
+/**
+ * A Keras layer config in webgrad's terms: camelCase keys and values,
+ * activations and initializers under webgrad's names; the input shape and
+ * dtype are handled by the caller.
+ */
+function layerConfig(c: Record<string, unknown>, name: string, where: string): LayerSpec['config'] {
+  const out: LayerSpec['config'] = { name, trainable: c.trainable !== false };
+  for (const [k, v] of Object.entries(c)) {
+    if (INPUT_SHAPE_KEYS.includes(k) || k === 'dtype' || k === 'name' || k === 'trainable') continue;
+    const key = toCamelCase(k);
+    if (key === 'activation') out.activation = activationName(v, where);
+    else if (key.endsWith('Initializer')) out[key] = initializerOf(v);
+    else out[key] = fromPythonic(v);
+  }
+  return out;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
- * Reads a Keras / TF.js topology into a Dense stack. `source` names the file
- * or handler, for messages.
+ * Reads a Keras / TF.js topology into layer classes and configs. `source`
+ * names the file or handler, for messages.
  */
 export function parseTopology(topology: unknown, source: string): SequentialSpec {
   if (!isObject(topology)) {
@@ -204,7 +226,7 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
   if (isObject(top.model_config)) top = top.model_config;
   const className = top.class_name ?? top.className;
   if (className !== 'Sequential') {
-    throw new WebgradError(`${source}: the model has class '${String(className)}'; webgrad loads only Sequential models (${SUPPORTED}).`);
+    throw new WebgradError(`${source}: the model has class '${String(className)}'; webgrad loads only Sequential models (${supported()}).`);
   }
   const cfg = top.config;
   let rawLayers: unknown;
@@ -216,8 +238,8 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
   }
   if (!Array.isArray(rawLayers)) throw new WebgradError(`${source}: the Sequential topology has no 'config.layers' list.`);
 
-  const layers: DenseSpec[] = [];
-  let inputDim: number | null = null;
+  const layers: LayerSpec[] = [];
+  let inputShape: (number | null)[] | null = null;
   const seen = new Set<string>();
   rawLayers.forEach((entry, i) => {
     if (!isObject(entry)) throw new WebgradError(`${source}: layer ${i} must be { class_name, config }, got ${JSON.stringify(entry)?.slice(0, 80)}.`);
@@ -232,48 +254,37 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
     }
     const prev = layers[layers.length - 1];
     const fold = (act: string): void => {
-      if (!prev || prev.activation !== 'linear' || layers.length === 0) {
-        throw new WebgradError(`${where}: an activation layer is supported only directly after a Dense layer with a linear activation.`);
+      if (!prev || prev.config.activation !== 'linear') {
+        throw new WebgradError(`${where}: an activation layer is supported only directly after a layer with a linear activation (such as a Dense layer).`);
       }
-      prev.activation = act;
+      prev.config.activation = act;
     };
-    switch (cls) {
-      case 'InputLayer': {
-        if (layers.length > 0) throw new WebgradError(`${where}: an InputLayer must come first.`);
-        checkDtype(c.dtype, where);
-        if (c.sparse === true || c.ragged === true) throw new WebgradError(`${where}: sparse or ragged inputs are not supported.`);
-        inputDim = checkInputShape(inputShapeOf(c), where)[1] as number;
-        return;
-      }
-      case 'Dense': {
-        const units = c.units;
-        if (typeof units !== 'number' || !Number.isInteger(units) || units < 1) throw new WebgradError(`${where}: 'units' must be a positive integer, got ${JSON.stringify(units)}.`);
-        checkDtype(c.dtype, where);
-        const spec: DenseSpec = {
-          name: typeof c.name === 'string' ? c.name : `dense_${i}`,
-          units,
-          activation: activationName(c.activation, where),
-          useBias: (c.use_bias ?? c.useBias ?? true) !== false,
-          trainable: c.trainable !== false,
-          kernelInitializer: initializerOf(c.kernel_initializer ?? c.kernelInitializer),
-          biasInitializer: initializerOf(c.bias_initializer ?? c.biasInitializer),
-        };
-        const shape = inputShapeOf(c);
+    if (cls === 'InputLayer') {
+      if (layers.length > 0) throw new WebgradError(`${where}: an InputLayer must come first.`);
+      checkDtype(c.dtype, where);
+      if (c.sparse === true || c.ragged === true) throw new WebgradError(`${where}: sparse or ragged inputs are not supported.`);
+      inputShape = checkInputShape(inputShapeOf(c), where);
+      return;
+    }
+    if (isLayerClass(cls)) {
+      checkDtype(c.dtype, where);
+      const spec: LayerSpec = { className: cls, config: layerConfig(c, typeof c.name === 'string' ? c.name : `${toSnakeCase(cls)}_${i}`, where), where };
+      const shape = inputShapeOf(c);
+      if (layers.length === 0) {
         if (shape !== undefined && shape !== null) {
           const s = checkInputShape(shape, where);
-          if (layers.length === 0) {
-            if (inputDim !== null && inputDim !== s[1]) throw new WebgradError(`${where}: batch_input_shape ${JSON.stringify(s)} disagrees with the InputLayer's ${inputDim} features.`);
-            inputDim = s[1];
-            spec.batchInputShape = s;
-          } else if (s[1] !== layers[layers.length - 1].units) {
-            throw new WebgradError(`${where}: batch_input_shape ${JSON.stringify(s)} disagrees with the previous layer's ${layers[layers.length - 1].units} units.`);
-          }
-        } else if (layers.length === 0 && inputDim !== null) {
-          spec.batchInputShape = [null, inputDim];
+          if (inputShape !== null && inputShape[1] !== s[1]) throw new WebgradError(`${where}: batch_input_shape ${JSON.stringify(s)} disagrees with the InputLayer's ${inputShape[1]} features.`);
+          inputShape = s;
         }
-        layers.push(spec);
-        return;
+        if (inputShape !== null) spec.config.batchInputShape = inputShape;
+      } else if (shape !== undefined && shape !== null) {
+        // Checked against the previous layer's output when the model is assembled.
+        spec.config.batchInputShape = shape;
       }
+      layers.push(spec);
+      return;
+    }
+    switch (cls) {
       case 'Activation':
         fold(activationName(c.activation, where));
         return;
@@ -300,9 +311,9 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
         return;
       }
       default:
-        throw new WebgradError(`${where}: layer class '${String(cls)}' is not supported; ${SUPPORTED}.`);
+        throw new WebgradError(`${where}: layer class '${String(cls)}' is not supported; ${supported()}.`);
     }
   });
-  if (layers.length === 0) throw new WebgradError(`${source}: the model has no Dense layers.`);
-  return { name, layers, inputDim };
+  if (layers.length === 0) throw new WebgradError(`${source}: the model has no layers (an InputLayer alone computes nothing).`);
+  return { name, layers, inputShape };
 }

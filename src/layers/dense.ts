@@ -1,15 +1,15 @@
 // Dense (fully connected) layer: y = activation(x W + b), kernel W
 // [inputs, units], bias b [units] — tfjs-layers' Dense, for 2-D inputs
-// [batch, features].
+// [batch, features]. Implements Layer (src/layers/layer.ts).
 import { WebgradError, argError, shapeString } from '../core/errors.js';
 import { checkSize } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { Variable } from '../core/variable.js';
+import type { Variable } from '../core/variable.js';
 import { add } from '../ops/elementwise.js';
 import { matMul } from '../ops/matmul.js';
-import { reshape } from '../ops/shape_ops.js';
 import { applyActivation, checkActivation, type ActivationIdentifier } from './activations.js';
 import { getInitializer, initializerName, type Initializer, type InitializerConfig, type InitializerIdentifier } from './initializers.js';
+import { BaseLayer, formatShape, type ApplyArgs, type CallContext, type LayerConfig, type SymbolicShape, type WeightSpec } from './layer.js';
 
 export interface DenseLayerArgs {
   /** Output width. */
@@ -30,7 +30,7 @@ export interface DenseLayerArgs {
 }
 
 /** Dense config as tfjs-layers' Dense.getConfig() writes it. */
-export interface DenseConfig {
+export interface DenseConfig extends LayerConfig {
   units: number;
   activation: string;
   useBias: boolean;
@@ -47,48 +47,35 @@ export interface DenseConfig {
   dtype?: 'float32';
 }
 
-// tfjs-layers names layers <snake_case class>_<Class><n>: dense_Dense1, ...
-const uids: Record<string, number> = {};
-export function nextUid(prefix: string): number {
-  uids[prefix] = (uids[prefix] ?? 0) + 1;
-  return uids[prefix];
-}
-
 function positiveInt(op: string, arg: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw argError(op, arg, 'a positive integer', v);
   return v;
 }
 
-export class Dense {
+export class Dense extends BaseLayer {
   readonly className = 'Dense';
-  name: string;
   readonly units: number;
   readonly activation: ActivationIdentifier;
   readonly useBias: boolean;
-  /** Input features; set once built. */
-  inputDim: number | null = null;
-  /** [null, features] when the layer was given its input shape. */
-  batchInputShape?: (number | null)[];
   readonly kernelInitializerObj: Initializer;
   readonly biasInitializerObj: Initializer;
-  /** Kernel [inputDim, units]; set once built. */
-  kernel!: Variable;
-  bias: Variable | null = null;
-  private _trainable: boolean;
 
   constructor(args: DenseLayerArgs) {
     const op = 'dense';
     if (typeof args !== 'object' || args === null) throw argError(op, 'args', 'an object like { units: 8 }', args);
-    this.units = positiveInt(op, 'units', args.units);
-    checkSize(op, "argument 'units' (the bias' shape)", [this.units]);
-    this.activation = checkActivation(op, args.activation);
+    const units = positiveInt(op, 'units', args.units);
+    checkSize(op, "argument 'units' (the bias' shape)", [units]);
+    const activation = checkActivation(op, args.activation);
     if (args.useBias !== undefined && typeof args.useBias !== 'boolean') throw argError(op, 'useBias', 'a boolean', args.useBias);
+    const kernelInitializer = getInitializer(op, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
+    const biasInitializer = getInitializer(op, 'biasInitializer', args.biasInitializer ?? 'zeros');
+    // Dense checks its input shape arguments itself (2-D inputs only).
+    super(op, 'dense_Dense', { name: args.name, trainable: args.trainable });
+    this.units = units;
+    this.activation = activation;
     this.useBias = args.useBias ?? true;
-    this.kernelInitializerObj = getInitializer(op, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
-    this.biasInitializerObj = getInitializer(op, 'biasInitializer', args.biasInitializer ?? 'zeros');
-    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) throw argError(op, 'name', 'a non-empty string', args.name);
-    this.name = args.name ?? `dense_Dense${nextUid('Dense')}`;
-    this._trainable = args.trainable ?? true;
+    this.kernelInitializerObj = kernelInitializer;
+    this.biasInitializerObj = biasInitializer;
     let inDim: number | undefined;
     if (args.batchInputShape !== undefined) {
       const s = args.batchInputShape;
@@ -115,49 +102,45 @@ export class Dense {
     return initializerName(this.biasInitializerObj);
   }
 
-  get built(): boolean {
-    return this.inputDim !== null;
+  /** Input features; null until built. */
+  get inputDim(): number | null {
+    return (this.builtInputShape?.[1] as number | undefined) ?? null;
   }
 
-  get trainable(): boolean {
-    return this._trainable;
-  }
-  set trainable(t: boolean) {
-    this._trainable = t;
-    if (this.built) {
-      this.kernel.trainable = t;
-      if (this.bias) this.bias.trainable = t;
-    }
+  /** Kernel [inputDim, units]; set once built. */
+  get kernel(): Variable {
+    const k = this.weight('kernel');
+    if (!k) throw new WebgradError(`${this.name}: the layer has no kernel yet (it is built when it first sees an input; give it an inputShape).`);
+    return k;
   }
 
-  /** Creates the weights for `inputDim` input features (no-op when built with the same width). */
-  build(inputDim: number): void {
-    if (this.built) {
-      if (inputDim !== this.inputDim) throw new WebgradError(`${this.name}: built for ${this.inputDim} input features, cannot take ${inputDim}.`);
-      return;
-    }
-    positiveInt(this.name, 'inputDim', inputDim);
+  /** Bias [units], or null without one (or before build). */
+  get bias(): Variable | null {
+    return this.weight('bias');
+  }
+
+  /** Kernel [features, units] and bias [units] for 2-D inputs [batch, features]. */
+  weightSpecs(inputShape: SymbolicShape): WeightSpec[] {
+    if (inputShape.length !== 2) throw new WebgradError(`${this.name}: expected a 2-D input [batch, features], got shape ${formatShape(inputShape)}.`);
+    const inputDim = positiveInt(this.name, 'inputDim', inputShape[1]);
     // Refused before the initializer allocates anything.
     checkSize(this.name, 'the kernel of shape', [inputDim, this.units]);
-    const k = this.kernelInitializerObj.apply([inputDim, this.units]);
-    this.kernel = new Variable(k, `${this.name}/kernel`, this._trainable);
-    k.dispose();
-    if (this.useBias) {
-      const b = this.biasInitializerObj.apply([this.units]);
-      this.bias = new Variable(b, `${this.name}/bias`, this._trainable);
-      b.dispose();
-    }
-    this.inputDim = inputDim;
+    const specs: WeightSpec[] = [{ name: 'kernel', shape: [inputDim, this.units], initializer: this.kernelInitializerObj }];
+    if (this.useBias) specs.push({ name: 'bias', shape: [this.units], initializer: this.biasInitializerObj });
+    return specs;
   }
 
-  /** The weight variables: [kernel, bias?]. */
-  get weights(): Variable[] {
-    if (!this.built) return [];
-    return this.bias ? [this.kernel, this.bias] : [this.kernel];
+  /** Creates the weights for `input` features (a number, or a shape [null, features]); a no-op when built for that width. */
+  override build(input: number | SymbolicShape): void {
+    super.build(typeof input === 'number' ? [null, input] : input);
   }
 
-  countParams(): number {
-    return this.built ? this.inputDim! * this.units + (this.useBias ? this.units : 0) : 0;
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  call(x: Tensor, ctx: CallContext): Tensor {
+    return this.callWith(x, ctx.read(this.kernel), this.bias ? ctx.read(this.bias) : null);
   }
 
   /** Records the layer on `x` with the given weight values (kernel, bias?). */
@@ -167,32 +150,14 @@ export class Dense {
     return applyActivation(this.activation, z);
   }
 
-  /** Records the layer on `x` with its current weights. */
-  apply(x: Tensor): Tensor {
+  /** Records the layer on `x` with its current weights (built on first use). */
+  override apply(x: Tensor, args: ApplyArgs = {}): Tensor {
     if (x.rank !== 2) throw new WebgradError(`${this.name}: expected a 2-D input [batch, features], got shape ${shapeString(x.shape)}.`);
-    this.build(x.shape[1]);
-    if (x.shape[1] !== this.inputDim) throw new WebgradError(`${this.name}: expected ${this.inputDim} input features, got shape ${shapeString(x.shape)}.`);
-    return this.callWith(x, this.kernel.value, this.bias ? this.bias.value : null);
-  }
-
-  /** Copies of the current weights: [kernel, bias?] (the caller owns them). */
-  getWeights(): Tensor[] {
-    return this.weights.map((v) => reshape(v.value, v.shape));
-  }
-
-  /** Replaces the weights with values of the same shapes: [kernel, bias?]. */
-  setWeights(weights: Tensor[]): void {
-    const vars = this.weights;
-    if (!Array.isArray(weights)) throw argError(`${this.name}.setWeights`, 'weights', 'an array of tensors', weights);
-    if (!this.built) throw new WebgradError(`${this.name}.setWeights: the layer has no weights yet (it is built when it first sees an input; give it an inputShape).`);
-    if (weights.length !== vars.length) {
-      throw new WebgradError(`${this.name}.setWeights: expected ${vars.length} weights (${vars.map((v) => `${v.name} ${shapeString(v.shape)}`).join(', ')}), got ${weights.length}.`);
-    }
-    checkWeightShapes(`${this.name}.setWeights`, vars, weights, 0);
-    vars.forEach((v, i) => v.assign(weights[i]));
+    return super.apply(x, args);
   }
 
   getConfig(): DenseConfig {
+    const { name, trainable, batchInputShape, dtype } = this.baseConfig();
     const config: DenseConfig = {
       units: this.units,
       activation: this.activation,
@@ -204,32 +169,15 @@ export class Dense {
       activityRegularizer: null,
       kernelConstraint: null,
       biasConstraint: null,
-      name: this.name,
-      trainable: this._trainable,
+      name,
+      trainable,
     };
-    if (this.batchInputShape) {
-      config.batchInputShape = [...this.batchInputShape];
-      config.dtype = 'float32';
+    if (batchInputShape) {
+      config.batchInputShape = batchInputShape;
+      config.dtype = dtype;
     }
     return config;
   }
-
-  dispose(): void {
-    for (const v of this.weights) v.dispose();
-  }
-}
-
-/** Checks each weight against its variable's shape and dtype; the error names the weight. */
-export function checkWeightShapes(op: string, vars: readonly Variable[], weights: readonly unknown[], offset: number): void {
-  vars.forEach((v, i) => {
-    const w = weights[i] as Tensor;
-    if (!w || typeof w !== 'object' || !Array.isArray((w as Tensor).shape)) throw argError(op, `weights[${offset + i}] (${v.name})`, 'a Tensor', w);
-    w.assertAlive(op, `weights[${offset + i}]`);
-    const same = w.shape.length === v.shape.length && w.shape.every((d, j) => d === v.shape[j]);
-    if (!same || w.dtype !== v.dtype) {
-      throw new WebgradError(`${op}: weight ${offset + i} ('${v.name}') must have shape ${shapeString(v.shape)} (${v.dtype}), got ${shapeString(w.shape)} (${w.dtype}).`);
-    }
-  });
 }
 
 /** webgrad.layers.dense(args) (TF.js: tf.layers.dense). */

@@ -1,5 +1,7 @@
 // webgrad.layers (TensorFlow.js: tf.layers) and the model classes.
+export { BaseLayer, type Layer, type CallContext, type LayerConfig, type WeightSpec, type SymbolicShape, type ApplyArgs, type BaseLayerArgs } from './layer.js';
 export { Dense, dense, denseFromConfig, type DenseLayerArgs, type DenseConfig } from './dense.js';
+export { registerLayerClass, type LayerFactory } from './registry.js';
 export { Sequential, sequential, sequentialFromConfig, type SequentialArgs, type SequentialConfig, type ModelCompileArgs, type ModelFitArgs, type ModelEvaluateArgs, type ModelPredictArgs, type History } from './sequential.js';
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';
 export { LOSS_NAMES, METRIC_NAMES, type LossFn, type MetricFn, type LossIdentifier, type MetricIdentifier } from './losses_metrics.js';

@@ -121,7 +121,7 @@ test('Keras 2 (model_config wrapper, InputLayer with batch_input_shape, training
   };
   const model = await wg.loadLayersModel(write(tempDir('keras2'), json, { 'group1-shard1of1.bin': f32bytes(K1, B1, K2, B2) }));
   expect(model.name).toBe('sequential');
-  expect(model.layers.map((l) => [l.name, l.units, l.activation])).toEqual([['dense', 3, 'relu'], ['dense_1', 2, 'softmax']]);
+  expect((model.layers as wg.Dense[]).map((l) => [l.name, l.units, l.activation])).toEqual([['dense', 3, 'relu'], ['dense_1', 2, 'softmax']]);
   expect(model.inputDim).toBe(4);
   expectClose(await predict(model), EXPECTED);
   model.dispose();

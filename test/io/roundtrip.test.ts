@@ -41,7 +41,7 @@ describeEachBackend('file:// round trip', () => {
 
     const loaded = await wg.loadLayersModel(`file://${dir}/model.json`);
     expect(loaded.name).toBe('roundtrip');
-    expect(loaded.layers.map((l) => [l.name, l.units, l.activation, l.useBias, l.trainable])).toEqual([
+    expect((loaded.layers as wg.Dense[]).map((l) => [l.name, l.units, l.activation, l.useBias, l.trainable])).toEqual([
       ['hidden', 16, 'relu', true, true],
       ['leaky', 8, 'leakyRelu', false, false],
       ['out', 3, 'softmax', true, true],

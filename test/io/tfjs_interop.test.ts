@@ -114,8 +114,8 @@ describeEachBackend('TensorFlow.js → webgrad', () => {
     const path = writeArtifacts(tempDir('tf2wg'), a);
     const model = await wg.loadLayersModel(`file://${path}`);
     expect(model.name).toBe('from_tfjs');
-    expect(model.layers.map((l) => l.activation)).toEqual(['relu', 'tanh', 'sigmoid', 'elu', 'swish', 'gelu', 'linear', 'softmax']);
-    expect(model.layers.map((l) => l.useBias)).toEqual([true, false, true, true, false, true, true, true]);
+    expect((model.layers as wg.Dense[]).map((l) => l.activation)).toEqual(['relu', 'tanh', 'sigmoid', 'elu', 'swish', 'gelu', 'linear', 'softmax']);
+    expect((model.layers as wg.Dense[]).map((l) => l.useBias)).toEqual([true, false, true, true, false, true, true, true]);
     expect(model.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
     const x = inputs(10, 6, 5);
     expectClose(await wgPredict(model, x, 10, 6), tfPredict(m, x, 10, 6));
@@ -161,7 +161,7 @@ describeEachBackend('TensorFlow.js → webgrad', () => {
     m.setWeights(m.getWeights().map((w, i) => tf.tensor(inputs(w.size, 1, 300 + i), w.shape)));
     const a = await tfArtifacts(m);
     const model = await wg.loadLayersModel(wg.io.fromMemory(a as wg.io.ModelArtifacts));
-    expect(model.layers.map((l) => l.activation)).toEqual(['leakyRelu', 'tanh', 'relu', 'softmax']);
+    expect((model.layers as wg.Dense[]).map((l) => l.activation)).toEqual(['leakyRelu', 'tanh', 'relu', 'softmax']);
     const x = inputs(6, 4, 13);
     expectClose(await wgPredict(model, x, 6, 4), tfPredict(m, x, 6, 4));
     model.dispose();

@@ -17,7 +17,7 @@ const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void => 
 
 test('layers and weights are named as tfjs-layers names them', () => {
   const m = wg.sequential({ layers: [wg.layers.dense({ units: 5, inputShape: [3] }), wg.layers.dense({ units: 2 })] });
-  const [a, b] = m.layers;
+  const [a, b] = m.layers as wg.Dense[];
   const n = Number(/^dense_Dense(\d+)$/.exec(a.name)![1]);
   expect(b.name).toBe(`dense_Dense${n + 1}`);
   expect(m.name).toMatch(/^sequential_\d+$/);

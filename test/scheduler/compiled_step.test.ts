@@ -37,3 +37,37 @@ for (const b of ['cpu', 'webgpu'] as const) {
     for (let c = 0; c < 4; c++) expect(wv[c]).toBeCloseTo(trueW[c], 2);
   });
 }
+
+// keepHostCopy asks for a state that survives a lost device; compileStep
+// copies to the host only where memory can be lost (the GPU), and the copy
+// after run k holds the values the variables had after run k.
+for (const b of ['cpu', 'webgpu'] as const) {
+  test(`keepHostCopy copies the state only where the device memory can be lost [${b}]`, async () => {
+    await useBackend(b);
+    const w = wg.variable(wg.tensor([1, 2, 3]));
+    const step = await wg.compileStep({
+      keepHostCopy: true,
+      inputs: [{ shape: [3], dtype: 'float32' }],
+      variables: [w],
+      build: ([x], [wv]) => ({ outputs: [wg.sum(wv)], updates: [wg.add(wg.mul(wv, 2), x)] }),
+    });
+    await step.prepareVariables();
+    expect(step.keepsHostCopy).toBe(b === 'webgpu');
+    for (let i = 0; i < 3; i++) step.run([Float32Array.of(i, 0, -i)])[0].dispose();
+    await step.snapshotsSettled();
+    const now = Array.from(await w.data());
+    // Reference: w <- 2w + x for x = (0,0,0), (1,0,-1), (2,0,-2).
+    expect(now).toEqual([12, 16, 20]);
+    const last = step.lastSnapshot();
+    if (b === 'cpu') {
+      expect(last).toBeNull();
+      expect(await step.snapshotAt(3)).toBeNull();
+    } else {
+      expect(last?.run).toBe(3);
+      expect(Array.from(last!.values[0])).toEqual(now);
+      expect(Array.from((await step.snapshotAt(1))![0])).toEqual([2, 4, 6]);
+    }
+    step.dispose();
+    w.dispose();
+  });
+}

@@ -2,7 +2,7 @@
 // last snapshot, and fit() finishes with the same losses as an uninterrupted run.
 import { expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
-import { restoreFromSnapshot, stepBackendGone } from '../../src/graph/failover.js';
+import { restoreFromSnapshot, stepBackendGone } from '../../src/graph/recovery.js';
 import { useBackend } from '../helpers/backends.js';
 
 async function train(loseAt: number | null): Promise<{ losses: number[]; backend: string }> {

@@ -44,6 +44,7 @@ const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu' as const;
+  readonly memoryCanBeLost = true;
   /** Free buffers by size; the wrapper (and its id) is reused so cached bind groups stay valid. */
   private pool = new Map<number, GpuBuffer[]>();
   private pipelines: PipelineCache;

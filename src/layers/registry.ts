@@ -1,0 +1,44 @@
+// Layer classes by Keras class name: how a model's layers are rebuilt from
+// their configs (loadLayersModel, sequentialFromConfig). One line per layer
+// class. The table imports each layer file, rather than each file
+// registering itself when loaded, so that a bundler cannot drop a layer
+// class that only a saved model names (the package is marked free of side
+// effects).
+import { WebgradError } from '../core/errors.js';
+import { denseFromConfig } from './dense.js';
+import type { Layer } from './layer.js';
+
+/** Rebuilds a layer from its config as getConfig() writes it (camelCase keys, webgrad's names). */
+export type LayerFactory = (config: Record<string, unknown>) => Layer;
+
+const LAYER_CLASSES: Record<string, LayerFactory> = {
+  Dense: (config) => denseFromConfig(config as Parameters<typeof denseFromConfig>[0]),
+};
+
+/**
+ * Adds a layer class defined outside webgrad (a custom layer), so models
+ * holding it save and load; webgrad's own layers are the lines above.
+ */
+export function registerLayerClass(className: string, fromConfig: LayerFactory): void {
+  if (typeof className !== 'string' || className === '') throw new WebgradError(`registerLayerClass: argument 'className' must be a non-empty string, but got ${JSON.stringify(className)}.`);
+  if (typeof fromConfig !== 'function') throw new WebgradError(`registerLayerClass: argument 'fromConfig' must be a function (config) => Layer, but got ${typeof fromConfig}.`);
+  if (isLayerClass(className)) throw new WebgradError(`registerLayerClass: a layer class named '${className}' is already registered.`);
+  LAYER_CLASSES[className] = fromConfig;
+}
+
+/** Class names of every layer a model can hold ('Dense', ...). */
+export function layerClassNames(): string[] {
+  return Object.keys(LAYER_CLASSES);
+}
+
+export function isLayerClass(className: unknown): className is string {
+  return typeof className === 'string' && Object.prototype.hasOwnProperty.call(LAYER_CLASSES, className);
+}
+
+/** The layer of class `className` built from `config`; `op` names the caller in messages. */
+export function layerFromConfig(op: string, className: unknown, config: Record<string, unknown>): Layer {
+  if (!isLayerClass(className)) {
+    throw new WebgradError(`${op}: layer class '${String(className)}' is not supported; supported classes: ${layerClassNames().map((n) => `'${n}'`).join(', ')}.`);
+  }
+  return LAYER_CLASSES[className](config);
+}
