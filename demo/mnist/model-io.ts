@@ -20,7 +20,7 @@ export async function loadFromFiles(files: readonly File[]): Promise<wg.Sequenti
 /** Throws unless the model maps 784 pixels to 10 classes. */
 export function checkDigitModel(model: wg.Sequential, source: string): void {
   const input = model.inputShape;
-  const outputs = model.layers.at(-1)?.units;
+  const outputs = model.outputShape.at(-1);
   if (!input || input.at(-1) !== 784 || outputs !== 10) {
     throw new Error(`${source}: the model maps [${input?.join(', ') ?? '?'}] to ${outputs ?? '?'} outputs; this page needs 784 pixels in and 10 classes out`);
   }
