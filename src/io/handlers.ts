@@ -1,91 +1,19 @@
 // Where models are saved to and loaded from, as TensorFlow.js io handlers:
-//   file://path        Node: a folder with model.json + weights.bin (load: the model.json, or its folder)
+//   file://path        Node: a folder with model.json + weights.bin (load: the model.json, or its folder;
+//                      weight files must lie inside that folder)
 //   downloads://name   browser: downloads name.json + name.weights.bin
 //   indexeddb://name   browser: IndexedDB, in the same database TF.js uses (models are interchangeable)
-//   http(s)://...      load: fetch model.json, then the weight files named in it (relative to it);
+//   http(s)://...      load: fetch model.json, then the weight files named in it (inside its folder);
 //                      save: POST a multipart form (model.json, model.weights.bin), as TF.js does
 // plus any { save(artifacts) } / { load() } object.
 import { WebgradError } from '../core/errors.js';
-import type { IOHandler, ModelArtifacts, ModelArtifactsInfo, SaveResult, WeightsManifestConfig } from './types.js';
-import { joinWeightData, manifestEntries, readShards } from './weights.js';
+import { fileSystem } from './file_handler.js';
+import { http, type HTTPOptions } from './http_handler.js';
+import { artifactsInfo, loadFromModelJSON, modelJSONFor } from './model_json.js';
+import type { IOHandler, ModelArtifacts, SaveResult } from './types.js';
+import { joinWeightData } from './weights.js';
 
-// ---- artifacts <-> model.json ----
-
-/** The model.json object for artifacts whose weights go to `paths`. */
-export function modelJSONFor(artifacts: ModelArtifacts, paths: string[]): Record<string, unknown> {
-  const manifest: WeightsManifestConfig = [{ paths, weights: artifacts.weightSpecs ?? [] }];
-  const json: Record<string, unknown> = {
-    modelTopology: artifacts.modelTopology,
-    format: artifacts.format,
-    generatedBy: artifacts.generatedBy,
-    convertedBy: artifacts.convertedBy ?? null,
-    weightsManifest: manifest,
-  };
-  for (const k of ['signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature', 'trainingConfig'] as const) {
-    if (artifacts[k] !== undefined && artifacts[k] !== null) json[k] = artifacts[k];
-  }
-  return json;
-}
-
-/** Parses model.json text, checking the fields a layers model needs. */
-export function parseModelJSON(text: string, source: string): Record<string, unknown> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new WebgradError(`${source} is not valid JSON (${(e as Error).message}); expected a TensorFlow.js model.json.`);
-  }
-  return checkModelJSON(json, source);
-}
-
-export function checkModelJSON(json: unknown, source: string): Record<string, unknown> {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new WebgradError(`${source} must hold a JSON object { modelTopology, weightsManifest, ... }, got ${JSON.stringify(json)?.slice(0, 80)}.`);
-  }
-  const o = json as Record<string, unknown>;
-  if (o.modelTopology === undefined || o.modelTopology === null) {
-    throw new WebgradError(`${source} has no 'modelTopology' (keys: ${Object.keys(o).join(', ') || 'none'}); it is not a TensorFlow.js layers model.json.`);
-  }
-  if (o.weightsManifest === undefined || o.weightsManifest === null) {
-    throw new WebgradError(`${source} has no 'weightsManifest', so the model's weights cannot be found (keys: ${Object.keys(o).join(', ')}).`);
-  }
-  return o;
-}
-
-/** Artifacts from a parsed model.json and its weight stream. */
-function artifactsFromJSON(json: Record<string, unknown>, weightSpecs: ModelArtifacts['weightSpecs'], weightData: ArrayBuffer): ModelArtifacts {
-  const a: ModelArtifacts = {
-    modelTopology: json.modelTopology as {},
-    format: json.format as string | undefined,
-    generatedBy: json.generatedBy as string | undefined,
-    convertedBy: json.convertedBy as string | null | undefined,
-    weightSpecs,
-    weightData,
-  };
-  for (const k of ['trainingConfig', 'signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature'] as const) {
-    if (json[k] !== undefined && json[k] !== null) (a as Record<string, unknown>)[k] = json[k];
-  }
-  return a;
-}
-
-/** Loads model.json text plus the weight files it names, read by `read(path)`. */
-export async function loadFromModelJSON(text: string, source: string, read: (path: string) => Promise<ArrayBuffer>): Promise<ModelArtifacts> {
-  const json = parseModelJSON(text, source);
-  const { specs, groups } = manifestEntries(json.weightsManifest, source);
-  const data = await readShards(groups, source, read);
-  return artifactsFromJSON(json, specs, data);
-}
-
-export function artifactsInfo(a: ModelArtifacts): ModelArtifactsInfo {
-  const bytes = (s: string): number => new TextEncoder().encode(s).length;
-  return {
-    dateSaved: new Date(),
-    modelTopologyType: 'JSON',
-    modelTopologyBytes: a.modelTopology === undefined ? 0 : bytes(JSON.stringify(a.modelTopology)),
-    weightSpecsBytes: a.weightSpecs === undefined ? 0 : bytes(JSON.stringify(a.weightSpecs)),
-    weightDataBytes: a.weightData === undefined ? 0 : joinWeightData(a.weightData).byteLength,
-  };
-}
+export { fileSystem, http, modelJSONFor, type HTTPOptions };
 
 // ---- in memory ----
 
@@ -101,143 +29,6 @@ export function withSaveHandler(fn: (artifacts: ModelArtifacts) => Promise<SaveR
 export function fromMemory(artifacts: ModelArtifacts): IOHandler {
   if (typeof artifacts !== 'object' || artifacts === null) throw new WebgradError(`fromMemory: expected ModelArtifacts { modelTopology, weightSpecs, weightData }, got ${String(artifacts)}.`);
   return { load: async () => artifacts };
-}
-
-// ---- Node file system ----
-
-const isNode = (): boolean => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-
-async function nodeModules(scheme: string): Promise<{ fs: typeof import('node:fs/promises'); path: typeof import('node:path') }> {
-  if (!isNode()) throw new WebgradError(`'${scheme}' paths work only in Node.js; in a browser use 'indexeddb://name', 'downloads://name' or an http(s) URL.`);
-  const [fs, path] = await Promise.all([import(/* @vite-ignore */ 'node:fs/promises'), import(/* @vite-ignore */ 'node:path')]);
-  return { fs, path };
-}
-
-function stripFileScheme(url: string): string {
-  return url.startsWith('file://') ? url.slice('file://'.length) : url;
-}
-
-/**
- * file:// handler: save writes <dir>/model.json and <dir>/weights.bin
- * (creating the folder); load reads a model.json (or <dir>/model.json) and
- * the weight files it lists, relative to it.
- */
-export function fileSystem(pathOrUrl: string): IOHandler {
-  const target = stripFileScheme(pathOrUrl);
-  if (!target) throw new WebgradError(`fileSystem: the path is empty ('${pathOrUrl}').`);
-  return {
-    async save(artifacts) {
-      const { fs, path } = await nodeModules('file://');
-      if (artifacts.modelTopology instanceof ArrayBuffer) throw new WebgradError('fileSystem.save: binary (GraphDef) topologies are not supported.');
-      const dir = target;
-      try {
-        const st = await fs.stat(dir);
-        if (!st.isDirectory()) throw new WebgradError(`save('file://${dir}'): '${dir}' exists and is not a folder; give the folder to write model.json and weights.bin into.`);
-      } catch (e) {
-        if (e instanceof WebgradError) throw e;
-        await fs.mkdir(dir, { recursive: true });
-      }
-      const weightsName = 'weights.bin';
-      const data = joinWeightData(artifacts.weightData);
-      const json = modelJSONFor(artifacts, [weightsName]);
-      await fs.writeFile(path.join(dir, weightsName), new Uint8Array(data));
-      await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
-      return { modelArtifactsInfo: artifactsInfo(artifacts) };
-    },
-    async load() {
-      const { fs, path } = await nodeModules('file://');
-      let file = target;
-      try {
-        if ((await fs.stat(file)).isDirectory()) file = path.join(file, 'model.json');
-      } catch {
-        throw new WebgradError(`loadLayersModel('${pathOrUrl}'): '${file}' does not exist.`);
-      }
-      let text: string;
-      try {
-        text = await fs.readFile(file, 'utf8');
-      } catch (e) {
-        throw new WebgradError(`loadLayersModel('${pathOrUrl}'): cannot read '${file}' (${(e as Error).message}).`);
-      }
-      const dir = path.dirname(file);
-      return loadFromModelJSON(text, `model.json '${file}'`, async (p) => {
-        const wf = path.resolve(dir, p);
-        try {
-          const b = await fs.readFile(wf);
-          return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-        } catch (e) {
-          throw new WebgradError(`model.json '${file}': weight file '${p}' (${wf}) cannot be read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message}.`);
-        }
-      });
-    },
-  };
-}
-
-// ---- HTTP ----
-
-export interface HTTPOptions {
-  /** Passed to fetch for every request (headers, credentials, ...). */
-  requestInit?: RequestInit;
-  /** Replaces the global fetch. */
-  fetchFunc?: typeof fetch;
-  /** Prefix for the weight file paths (default: the folder of model.json). */
-  weightPathPrefix?: string;
-}
-
-function resolveWeightUrl(modelUrl: string, path: string, prefix?: string): string {
-  if (prefix !== undefined) return prefix + path;
-  try {
-    return new URL(path, modelUrl).toString();
-  } catch {
-    const cut = modelUrl.lastIndexOf('/');
-    return (cut >= 0 ? modelUrl.slice(0, cut + 1) : '') + path;
-  }
-}
-
-/**
- * http(s) handler: load fetches model.json and then its weight files
- * (relative to it); save POSTs a multipart form with 'model.json' and
- * 'model.weights.bin', as TF.js' http handler does.
- */
-export function http(url: string, options: HTTPOptions = {}): IOHandler {
-  if (typeof url !== 'string' || url === '') throw new WebgradError(`http: the URL must be a non-empty string, got ${JSON.stringify(url)}.`);
-  const f = (): typeof fetch => {
-    const fn = options.fetchFunc ?? (globalThis as { fetch?: typeof fetch }).fetch;
-    if (!fn) throw new WebgradError(`http('${url}'): no fetch function here; pass options.fetchFunc.`);
-    return fn;
-  };
-  const get = async (u: string, what: string): Promise<Response> => {
-    let res: Response;
-    try {
-      res = await f()(u, options.requestInit);
-    } catch (e) {
-      const hint = isNode() && !/^https?:/.test(u) ? " (in Node, load files with 'file://path/model.json')" : '';
-      throw new WebgradError(`${what} '${u}' could not be fetched: ${(e as Error).message}${hint}.`);
-    }
-    if (!res.ok) throw new WebgradError(`${what} '${u}' could not be fetched: HTTP ${res.status} ${res.statusText}.`);
-    return res;
-  };
-  return {
-    async load() {
-      const res = await get(url, 'model.json');
-      const text = await res.text();
-      const modelUrl = res.url || url;
-      return loadFromModelJSON(text, `model.json '${url}'`, async (p) => {
-        const r = await get(resolveWeightUrl(modelUrl, p, options.weightPathPrefix), 'weight file');
-        return r.arrayBuffer();
-      });
-    },
-    async save(artifacts) {
-      if (typeof FormData === 'undefined' || typeof Blob === 'undefined') throw new WebgradError(`http('${url}').save needs FormData and Blob.`);
-      const weightsName = 'model.weights.bin';
-      const form = new FormData();
-      form.append('model.json', new Blob([JSON.stringify(modelJSONFor(artifacts, [`./${weightsName}`]))], { type: 'application/json' }), 'model.json');
-      const data = joinWeightData(artifacts.weightData);
-      if (data.byteLength) form.append('model.weights.bin', new Blob([data], { type: 'application/octet-stream' }), weightsName);
-      const res = await f()(url, { method: 'POST', ...options.requestInit, body: form });
-      if (!res.ok) throw new WebgradError(`saving to '${url}' failed: HTTP ${res.status} ${res.statusText}.`);
-      return { modelArtifactsInfo: artifactsInfo(artifacts), responses: [res] };
-    },
-  };
 }
 
 // ---- browser downloads ----
@@ -388,7 +179,7 @@ export function browserFiles(files: Blob[]): IOHandler {
         const base = p.split('/').pop() ?? p;
         const f = byName.get(base);
         if (!f) throw new WebgradError(`${source}: weight file '${base}' was not among the files given (${[...byName.keys()].map((n) => `'${n}'`).join(', ') || 'none'}).`);
-        return f.arrayBuffer();
+        return { size: f.size, read: () => f.arrayBuffer() };
       });
     },
   };

@@ -5,17 +5,27 @@
 // their weightSpecs(); everything is checked before any weight is allocated,
 // and if building fails the partial model is disposed.
 import { WebgradError, shapeString } from '../core/errors.js';
-import { shapesEqual } from '../core/shape.js';
+import { shapesEqual, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { tensor } from '../ops/convert.js';
 import type { Layer } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { Sequential } from '../layers/sequential.js';
 import { loadHandlerFor, type HTTPOptions } from './handlers.js';
+import { checkNesting } from './json_guard.js';
 import { parseTopology, type LayerSpec } from './topology.js';
 import type { IOHandler, ModelArtifacts } from './types.js';
 import { decodeWeights, joinWeightData } from './weights.js';
 
+/**
+ * Options of loadLayersModel. A model.json is untrusted input: its weight
+ * files must lie inside its folder (file://: after following symbolic links;
+ * http(s): joined to the folder's URL, never to another origin or path).
+ * For http(s) models whose weights live elsewhere, the caller says where with
+ * weightPathPrefix (another folder) or weightUrlConverter (any URL per path);
+ * requestInit, fetchFunc, weightPathPrefix and weightUrlConverter apply to
+ * http(s) URLs only.
+ */
 export interface LoadOptions extends HTTPOptions {
   /**
    * Every weight of the model must be in the file and every weight in the
@@ -35,21 +45,76 @@ function normalizeName(name: string): string {
     .join('/');
 }
 
-/** Finds the manifest entry for weight `kind` (index `idx`) of layer `layer`. */
-function findWeight(names: readonly string[], layer: string, kind: string, idx: number, source: string): string | null {
-  const norm = names.map(normalizeName);
-  const targets = [`${layer}/${kind}`, `${layer}/${idx}`];
-  const exact = names.filter((_, i) => targets.includes(norm[i]));
-  if (exact.length === 1) return exact[0];
-  if (exact.length > 1) throw new WebgradError(`${source}: weights ${exact.map((n) => `'${n}'`).join(' and ')} both name ${layer}'s ${kind}.`);
-  const loose = names.filter((_, i) => {
-    const n = norm[i];
-    const t = n.split('/');
-    const cellless = t.length > 2 ? [...t.slice(0, -2), t[t.length - 1]].join('/') : n;
-    return targets.some((x) => n.endsWith(`/${x}`) || cellless === x);
-  });
-  if (loose.length > 1) throw new WebgradError(`${source}: weights ${loose.map((n) => `'${n}'`).join(' and ')} all could be ${layer}'s ${kind}.`);
-  return loose[0] ?? null;
+/**
+ * The manifest's weight names, indexed once (each name normalized once), so
+ * that matching every layer costs time linear in the model's size:
+ *   exact:    normalized name → names
+ *   tail:     last two segments of a normalized name with three or more
+ *             (candidates for "ends with '/' + target")
+ *   cellless: the name without its cell segment (a/cell/b → a/b) → names
+ * Each name adds a constant number of keys, whatever a hostile file puts in it.
+ */
+class WeightIndex {
+  private readonly normalized: string[];
+  private readonly exact = new Map<string, number[]>();
+  private readonly tail = new Map<string, number[]>();
+  private readonly cellless = new Map<string, number[]>();
+
+  constructor(readonly names: readonly string[]) {
+    this.normalized = names.map(normalizeName);
+    this.normalized.forEach((n, i) => {
+      add(this.exact, n, i);
+      const t = n.split('/');
+      if (t.length > 2) add(this.tail, t.slice(-2).join('/'), i);
+      add(this.cellless, t.length > 2 ? [...t.slice(0, -2), t[t.length - 1]].join('/') : n, i);
+    });
+  }
+
+  /** Names whose normalized form ends with '/' + one of `targets`, or whose cellless form is one. */
+  private loose(targets: readonly string[]): string[] {
+    const hits = new Set<number>();
+    for (const x of targets) {
+      const tail = x.split('/').slice(-2).join('/');
+      for (const i of this.tail.get(tail) ?? []) if (this.normalized[i].endsWith(`/${x}`)) hits.add(i);
+      for (const i of this.cellless.get(x) ?? []) hits.add(i);
+    }
+    return this.inOrder(hits);
+  }
+
+  private inOrder(hits: Set<number>): string[] {
+    return [...hits].sort((x, y) => x - y).map((i) => this.names[i]);
+  }
+
+  /** The manifest entry for weight `kind` (index `idx`) of layer `layer`, or null. */
+  find(layer: string, kind: string, idx: number, source: string): string | null {
+    const targets = [`${layer}/${kind}`, `${layer}/${idx}`];
+    const exact = this.inOrder(new Set(targets.flatMap((x) => this.exact.get(x) ?? [])));
+    if (exact.length === 1) return exact[0];
+    if (exact.length > 1) throw new WebgradError(`${source}: weights ${exact.map((n) => `'${n}'`).join(' and ')} both name ${layer}'s ${kind}.`);
+    const loose = this.loose(targets);
+    if (loose.length > 1) throw new WebgradError(`${source}: weights ${loose.map((n) => `'${n}'`).join(' and ')} all could be ${layer}'s ${kind}.`);
+    return loose[0] ?? null;
+  }
+}
+
+function add(map: Map<string, number[]>, key: string, i: number): void {
+  const list = map.get(key);
+  if (list) list.push(i);
+  else map.set(key, [i]);
+}
+
+/** Most values a layer without saved weights may start with (strict: false); beyond, it is a hostile file, not a model. */
+const MAX_INITIAL_VALUES = 2 ** 28;
+
+/** A shape for a message (a hostile one may have a million dimensions). */
+function shapeText(shape: readonly number[]): string {
+  return shape.length > 8 ? `${shapeString(shape.slice(0, 8)).slice(0, -1)}, … (${shape.length} dimensions)]` : shapeString(shape);
+}
+
+/** A list of names for a message, cut short when long. */
+function nameList(names: readonly string[], max = 20): string {
+  const shown = names.slice(0, max).map((n) => `'${n}'`).join(', ');
+  return names.length > max ? `${shown}, … (${names.length} in all)` : shown;
 }
 
 interface Plan {
@@ -86,28 +151,32 @@ function rethrowAt(where: string, e: unknown): unknown {
 
 /**
  * Checks artifacts and matches weights to layers: every check runs before
- * any weight is allocated. On failure nothing is left to dispose (layers not
+ * any weight is allocated (exported for tests). On failure nothing is left to dispose (layers not
  * built yet own nothing).
  */
-function plan(artifacts: ModelArtifacts, source: string, strict: boolean): Plan {
+export function plan(artifacts: ModelArtifacts, source: string, strict: boolean): Plan {
   if (typeof artifacts !== 'object' || artifacts === null) throw new WebgradError(`${source}: the io handler's load() returned ${String(artifacts)}, not model artifacts.`);
   if (artifacts.format === 'graph-model' || artifacts.modelTopology instanceof ArrayBuffer) {
     throw new WebgradError(`${source}: this is a TensorFlow.js graph model (format '${artifacts.format ?? 'GraphDef'}'); webgrad loads layers models (format 'layers-model').`);
   }
   if (artifacts.modelTopology === undefined || artifacts.modelTopology === null) throw new WebgradError(`${source}: the model has no 'modelTopology'.`);
+  // Before any recursive walker (fromPythonic, messages) sees them.
+  checkNesting(artifacts.modelTopology, 'modelTopology', source);
+  checkNesting(artifacts.weightSpecs, 'weightSpecs', source);
   const topo = parseTopology(artifacts.modelTopology, source);
   if (!Array.isArray(artifacts.weightSpecs) || artifacts.weightData === undefined || artifacts.weightData === null) {
     throw new WebgradError(`${source}: the model has no weights (${!Array.isArray(artifacts.weightSpecs) ? "no 'weightSpecs' / 'weightsManifest'" : "no 'weightData'"}).`);
   }
   const weights = decodeWeights(artifacts.weightSpecs, joinWeightData(artifacts.weightData), source, (s) => s.group !== 'optimizer');
   const names = [...weights.keys()];
-  const has = (): string => names.map((n) => `'${n}'`).join(', ') || 'none';
+  const index = new WeightIndex(names);
+  const has = (): string => nameList(names) || 'none';
   const layers = topo.layers.map(layerFromSpec);
   let inputShape = topo.inputShape;
   if (inputShape === null) {
     // Keras compatibility: without an input shape in the topology, the first
     // layer's kernel [inputs, ...] gives the input width.
-    const kName = findWeight(names, layers[0].name, 'kernel', 0, source);
+    const kName = index.find(layers[0].name, 'kernel', 0, source);
     const k = kName !== null ? weights.get(kName)! : null;
     if (k === null || k.shape.length < 1) {
       if (strict && k === null) throw new WebgradError(`${source}: no weight for '${layers[0].name}/kernel' in the weights manifest (it has ${has()}).`);
@@ -129,16 +198,19 @@ function plan(artifacts: ModelArtifacts, source: string, strict: boolean): Plan 
     values.push(specs.map((spec, idx) => {
       const full = `${layer.name}/${spec.name}`;
       expected.push(full);
-      const n = findWeight(names, layer.name, spec.name, idx, source);
+      const n = index.find(layer.name, spec.name, idx, source);
       if (n === null) {
         if (strict) throw new WebgradError(`${source}: no weight for '${full}' in the weights manifest (it has ${has()}).`);
+        if (sizeOf(spec.shape) > MAX_INITIAL_VALUES) {
+          throw new WebgradError(`${source}: layer '${layer.name}' has no saved ${spec.name} and would start with ${sizeOf(spec.shape)} values (at most ${MAX_INITIAL_VALUES} without saved weights).`);
+        }
         return null;
       }
       if (used.has(n)) throw new WebgradError(`${source}: weight '${n}' matches more than one layer.`);
       used.add(n);
       const w = weights.get(n)!;
       if (!shapesEqual(w.shape, spec.shape)) {
-        throw new WebgradError(`${source}: weight '${n}' has shape ${shapeString(w.shape)}, but layer '${layer.name}' needs a ${spec.name} of shape ${shapeString(spec.shape)}.`);
+        throw new WebgradError(`${source}: weight '${n}' has shape ${shapeText(w.shape)}, but layer '${layer.name}' needs a ${spec.name} of shape ${shapeString(spec.shape)}.`);
       }
       return w.values;
     }));
@@ -146,7 +218,7 @@ function plan(artifacts: ModelArtifacts, source: string, strict: boolean): Plan 
   });
   const extra = names.filter((n) => !used.has(n));
   if (extra.length && strict) {
-    throw new WebgradError(`${source}: weight${extra.length > 1 ? 's' : ''} ${extra.map((n) => `'${n}'`).join(', ')} in the weights manifest match${extra.length > 1 ? '' : 'es'} no weight of the model (expected ${expected.map((n) => `'${n}'`).join(', ')}).`);
+    throw new WebgradError(`${source}: weight${extra.length > 1 ? 's' : ''} ${nameList(extra)} in the weights manifest match${extra.length > 1 ? '' : 'es'} no weight of the model (expected ${nameList(expected)}).`);
   }
   return { name: topo.name, inputShape, layers, values };
 }
@@ -191,6 +263,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts, options: { strict?
 export async function loadLayersModel(pathOrHandler: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
   const op = 'loadLayersModel';
   if (typeof options !== 'object' || options === null) throw new WebgradError(`${op}: options must be an object, got ${String(options)}.`);
+  if (options.strict !== undefined && typeof options.strict !== 'boolean') throw new WebgradError(`${op}: options.strict must be true or false, got ${typeof options.strict}.`);
   let handler: IOHandler;
   let source: string;
   if (typeof pathOrHandler === 'string') {

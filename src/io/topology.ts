@@ -11,6 +11,7 @@
 // layer before them, Keras' names for activations and initializers.
 import { WebgradError } from '../core/errors.js';
 import { isLayerClass, layerClassNames } from '../layers/registry.js';
+import { MAX_JSON_DEPTH, preview } from './json_guard.js';
 
 export const WEBGRAD_VERSION = '0.1.0';
 
@@ -41,15 +42,20 @@ export function toPythonic(value: unknown): Json {
   return out;
 }
 
-/** Keras config → camelCase (keys and string values; 'name' values kept). */
-export function fromPythonic(value: unknown): unknown {
+/**
+ * Keras config → camelCase (keys and string values; 'name' values kept).
+ * Loading checks nesting first (checkNesting); the depth bound here keeps
+ * any other caller from overflowing the stack.
+ */
+export function fromPythonic(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return toCamelCase(value);
   if (typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => fromPythonic(v));
+  if (depth >= MAX_JSON_DEPTH) throw new WebgradError(`a Keras config is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+  if (Array.isArray(value)) return value.map((v) => fromPythonic(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[toCamelCase(k)] = k === 'name' && typeof v === 'string' ? v : fromPythonic(v);
+    out[toCamelCase(k)] = k === 'name' && typeof v === 'string' ? v : fromPythonic(v, depth + 1);
   }
   return out;
 }
@@ -139,9 +145,9 @@ function activationName(raw: unknown, where: string): string {
     const o = a as Record<string, unknown>;
     a = typeof o.config === 'string' ? o.config : (o.class_name ?? o.className);
   }
-  if (typeof a !== 'string') throw new WebgradError(`${where}: activation ${JSON.stringify(raw)} is not an activation name.`);
+  if (typeof a !== 'string') throw new WebgradError(`${where}: activation ${preview(raw)} is not an activation name.`);
   const key = toSnakeCase(toCamelCase(a));
-  const mapped = ACTIVATIONS[key];
+  const mapped = Object.hasOwn(ACTIVATIONS, key) ? ACTIVATIONS[key] : undefined;
   if (!mapped) {
     const hint = key === 'leaky_relu' ? " (webgrad's leakyRelu uses slope 0.01; Keras' leaky_relu activation uses 0.2)" : '';
     throw new WebgradError(`${where}: activation '${a}' is not supported${hint}; supported: ${Object.keys(ACTIVATIONS).join(', ')}.`);
@@ -169,12 +175,12 @@ function checkDtype(raw: unknown, where: string): void {
 const INPUT_SHAPE_KEYS = ['batch_input_shape', 'batch_shape', 'batchInputShape', 'input_shape', 'input_dim'];
 
 function inputShapeOf(c: Record<string, unknown>): unknown {
-  return c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape ?? (c.input_shape !== undefined && c.input_shape !== null ? [null, ...(c.input_shape as unknown[])] : undefined) ?? (typeof c.input_dim === 'number' ? [null, c.input_dim] : undefined);
+  return c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape ?? (c.input_shape !== undefined && c.input_shape !== null ? (Array.isArray(c.input_shape) ? [null, ...c.input_shape] : c.input_shape) : undefined) ?? (typeof c.input_dim === 'number' ? [null, c.input_dim] : undefined);
 }
 
 function checkInputShape(raw: unknown, where: string): (number | null)[] {
   if (!Array.isArray(raw) || raw.length !== 2 || typeof raw[1] !== 'number' || !Number.isInteger(raw[1]) || raw[1] < 1 || !(raw[0] === null || typeof raw[0] === 'number')) {
-    throw new WebgradError(`${where}: input shape ${JSON.stringify(raw)} is not supported; Dense models take 2-D input [batch, features].`);
+    throw new WebgradError(`${where}: input shape ${preview(raw)} is not supported; Dense models take 2-D input [batch, features].`);
   }
   return [raw[0] as number | null, raw[1]];
 }
@@ -219,7 +225,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  */
 export function parseTopology(topology: unknown, source: string): SequentialSpec {
   if (!isObject(topology)) {
-    throw new WebgradError(`${source}: 'modelTopology' must be a JSON object ({ class_name: 'Sequential', config }), got ${topology instanceof ArrayBuffer ? 'binary data (a TF.js graph model? webgrad loads layers models)' : JSON.stringify(topology)?.slice(0, 80)}.`);
+    throw new WebgradError(`${source}: 'modelTopology' must be a JSON object ({ class_name: 'Sequential', config }), got ${topology instanceof ArrayBuffer ? 'binary data (a TF.js graph model? webgrad loads layers models)' : preview(topology)}.`);
   }
   let top = topology;
   // Keras HDF5 → tfjs_layers_model topologies wrap the model in 'model_config'.
@@ -242,12 +248,12 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
   let inputShape: (number | null)[] | null = null;
   const seen = new Set<string>();
   rawLayers.forEach((entry, i) => {
-    if (!isObject(entry)) throw new WebgradError(`${source}: layer ${i} must be { class_name, config }, got ${JSON.stringify(entry)?.slice(0, 80)}.`);
+    if (!isObject(entry)) throw new WebgradError(`${source}: layer ${i} must be { class_name, config }, got ${preview(entry)}.`);
     const cls = entry.class_name ?? entry.className;
     const c = isObject(entry.config) ? entry.config : {};
     const lname = typeof c.name === 'string' ? c.name : `layer ${i}`;
     const where = `${source}: layer ${i} ('${lname}', ${String(cls)})`;
-    if (c.name !== undefined && c.name !== null && (typeof c.name !== 'string' || c.name === '')) throw new WebgradError(`${source}: layer ${i} (${String(cls)}) has an invalid name ${JSON.stringify(c.name)}; layer names must be non-empty strings.`);
+    if (c.name !== undefined && c.name !== null && (typeof c.name !== 'string' || c.name === '')) throw new WebgradError(`${source}: layer ${i} (${String(cls)}) has an invalid name ${preview(c.name)}; layer names must be non-empty strings.`);
     if (typeof c.name === 'string') {
       if (seen.has(c.name)) throw new WebgradError(`${source}: two layers are named '${c.name}'; layer names must be unique.`);
       seen.add(c.name);
@@ -273,7 +279,7 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
       if (layers.length === 0) {
         if (shape !== undefined && shape !== null) {
           const s = checkInputShape(shape, where);
-          if (inputShape !== null && inputShape[1] !== s[1]) throw new WebgradError(`${where}: batch_input_shape ${JSON.stringify(s)} disagrees with the InputLayer's ${inputShape[1]} features.`);
+          if (inputShape !== null && inputShape[1] !== s[1]) throw new WebgradError(`${where}: batch_input_shape ${preview(s)} disagrees with the InputLayer's ${inputShape[1]} features.`);
           inputShape = s;
         }
         if (inputShape !== null) spec.config.batchInputShape = inputShape;
@@ -305,7 +311,7 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
       case 'Softmax': {
         const axis = c.axis ?? -1;
         if (!(axis === -1 || axis === 1 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 1)))) {
-          throw new WebgradError(`${where}: Softmax over axis ${JSON.stringify(axis)} is not supported (only the last axis).`);
+          throw new WebgradError(`${where}: Softmax over axis ${preview(axis)} is not supported (only the last axis).`);
         }
         fold('softmax');
         return;

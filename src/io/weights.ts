@@ -3,6 +3,7 @@
 // list of { name, shape, dtype } entries. On disk the stream is cut into one
 // or more shard files per manifest group.
 import { WebgradError } from '../core/errors.js';
+import { preview } from './json_guard.js';
 import type { ModelArtifacts, WeightsManifestConfig, WeightsManifestEntry } from './types.js';
 
 /** Bytes per element of each weight dtype TF.js writes (strings have no fixed size). */
@@ -18,12 +19,20 @@ function elementCount(shape: readonly number[]): number {
 /** Checks a manifest entry's form; `where` says where it came from, for the message. */
 export function checkWeightEntry(e: unknown, where: string): WeightsManifestEntry {
   const entry = e as WeightsManifestEntry;
-  if (typeof entry !== 'object' || entry === null) throw new WebgradError(`${where}: a weight entry must be an object { name, shape, dtype }, got ${JSON.stringify(e)}.`);
-  if (typeof entry.name !== 'string' || entry.name === '') throw new WebgradError(`${where}: a weight entry has no name: ${JSON.stringify(e)}.`);
+  if (typeof entry !== 'object' || entry === null) throw new WebgradError(`${where}: a weight entry must be an object { name, shape, dtype }, got ${preview(e)}.`);
+  if (typeof entry.name !== 'string' || entry.name === '') throw new WebgradError(`${where}: a weight entry has no name: ${preview(e)}.`);
   if (!Array.isArray(entry.shape) || entry.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new WebgradError(`${where}: weight '${entry.name}' has an invalid shape ${JSON.stringify(entry.shape)} (expected an array of non-negative integers).`);
+    throw new WebgradError(`${where}: weight '${entry.name}' has an invalid shape ${preview(entry.shape)} (expected an array of non-negative integers).`);
   }
   if (typeof entry.dtype !== 'string') throw new WebgradError(`${where}: weight '${entry.name}' has no dtype.`);
+  const q = entry.quantization as unknown;
+  if (q !== undefined && q !== null) {
+    const o = q as Record<string, unknown>;
+    const finite = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'number' && Number.isFinite(v));
+    if (typeof q !== 'object' || Array.isArray(q) || typeof o.dtype !== 'string' || !finite(o.scale) || !finite(o.min)) {
+      throw new WebgradError(`${where}: weight '${entry.name}' has an invalid quantization ${preview(q)} (expected { dtype, scale?, min? } with finite numbers).`);
+    }
+  }
   return entry;
 }
 
@@ -31,13 +40,13 @@ export function checkWeightEntry(e: unknown, where: string): WeightsManifestEntr
 export function weightByteLength(entry: WeightsManifestEntry): number {
   const n = elementCount(entry.shape);
   if (entry.quantization) {
-    const q = QUANT_BYTES[entry.quantization.dtype];
+    const q = Object.hasOwn(QUANT_BYTES, entry.quantization.dtype) ? QUANT_BYTES[entry.quantization.dtype] : undefined;
     if (q === undefined) {
       throw new WebgradError(`weight '${entry.name}' is quantized as '${entry.quantization.dtype}', which is not supported (supported: uint8, uint16, float16).`);
     }
     return n * q;
   }
-  const b = DTYPE_BYTES[entry.dtype];
+  const b = Object.hasOwn(DTYPE_BYTES, entry.dtype) ? DTYPE_BYTES[entry.dtype] : undefined;
   if (b === undefined) {
     throw new WebgradError(`weight '${entry.name}' has dtype '${entry.dtype}', which webgrad cannot read (model weights must be float32).`);
   }
@@ -61,7 +70,12 @@ export function concatBuffers(parts: readonly (ArrayBuffer | ArrayBufferView)[])
 /** ModelArtifacts.weightData as one ArrayBuffer (TF.js may hand an array of them). */
 export function joinWeightData(data: ModelArtifacts['weightData']): ArrayBuffer {
   if (data === undefined) return new ArrayBuffer(0);
-  if (Array.isArray(data)) return concatBuffers(data);
+  if (Array.isArray(data)) {
+    const parts = data as unknown[];
+    const bad = parts.findIndex((d) => !(d instanceof ArrayBuffer || ArrayBuffer.isView(d)));
+    if (bad >= 0) throw new WebgradError(`weightData must be an ArrayBuffer or an array of ArrayBuffers, but weightData[${bad}] is ${preview(parts[bad])}.`);
+    return concatBuffers(data);
+  }
   if (data instanceof ArrayBuffer) return data;
   if (ArrayBuffer.isView(data)) return concatBuffers([data]);
   throw new WebgradError(`weightData must be an ArrayBuffer or an array of ArrayBuffers, got ${Object.prototype.toString.call(data)}.`);
@@ -163,44 +177,90 @@ export function decodeWeights(
 /** Validates a model.json weightsManifest and returns its entries in stream order. */
 export function manifestEntries(manifest: unknown, source: string): { specs: WeightsManifestEntry[]; groups: WeightsManifestConfig } {
   if (!Array.isArray(manifest)) {
-    throw new WebgradError(`${source}: 'weightsManifest' must be an array of { paths, weights } groups, got ${JSON.stringify(manifest)?.slice(0, 80)}.`);
+    throw new WebgradError(`${source}: 'weightsManifest' must be an array of { paths, weights } groups, got ${preview(manifest)}.`);
   }
   const specs: WeightsManifestEntry[] = [];
   manifest.forEach((g, i) => {
     if (typeof g !== 'object' || g === null || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
-      throw new WebgradError(`${source}: weightsManifest[${i}] must be { paths: [...], weights: [...] }, got ${JSON.stringify(g)?.slice(0, 120)}.`);
+      throw new WebgradError(`${source}: weightsManifest[${i}] must be { paths: [...], weights: [...] }, got ${preview(g, 120)}.`);
     }
-    if (g.paths.some((p: unknown) => typeof p !== 'string' || p === '')) throw new WebgradError(`${source}: weightsManifest[${i}].paths must be file names, got ${JSON.stringify(g.paths)}.`);
+    if (g.paths.some((p: unknown) => typeof p !== 'string' || p === '')) throw new WebgradError(`${source}: weightsManifest[${i}].paths must be file names, got ${preview(g.paths)}.`);
     for (const w of g.weights) specs.push(checkWeightEntry(w, `${source} weightsManifest[${i}]`));
   });
   return { specs, groups: manifest as WeightsManifestConfig };
 }
 
+/** Most weight bytes one load reads (they are joined into one ArrayBuffer). */
+const MAX_WEIGHT_BYTES = 2 ** 32;
+
 /**
- * Reads every shard named in the manifest with `read` (group by group, path
- * by path, as TF.js does), checks each group's byte count and returns the
- * joined stream.
+ * One weight file, opened by a handler: its size when known before reading
+ * (a file's stat, an honest Content-Length), and a read of its bytes.
  */
-export async function readShards(
-  groups: WeightsManifestConfig,
-  source: string,
-  read: (path: string) => Promise<ArrayBuffer>,
-): Promise<ArrayBuffer> {
+export interface WeightFile {
+  size: number | null;
+  read(): Promise<ArrayBuffer>;
+  /** Releases the file (closes it, cancels an unread body); called once, read or not. */
+  close?(): Promise<void> | void;
+}
+
+/**
+ * Opens weight file `path` of the manifest; `maxBytes` is what its whole
+ * group needs, so a reader must never return (or buffer) more than that.
+ */
+export type OpenWeightFile = (path: string, maxBytes: number) => Promise<WeightFile>;
+
+async function closeAll(files: readonly WeightFile[]): Promise<void> {
+  await Promise.all(files.map(async (f) => {
+    try {
+      await f.close?.();
+    } catch {
+      // Closing is best effort; the load's own outcome is what matters.
+    }
+  }));
+}
+
+/**
+ * Reads every shard named in the manifest (group by group, as TF.js does):
+ * opens a group's files, checks their sizes against what the group's
+ * weights need before reading any of them, reads them and checks the byte
+ * counts again. Returns the joined stream.
+ */
+export async function readShards(groups: WeightsManifestConfig, source: string, open: OpenWeightFile): Promise<ArrayBuffer> {
+  // Every group's size from the manifest first: a hostile one must not set
+  // the bound a reader reads up to before anything is fetched.
+  const needs = groups.map((g) => g.weights.reduce((n, w) => {
+    if (w.dtype === 'string') throw new WebgradError(`${source}: weight '${w.name}' has dtype 'string', which is not supported (Dense weights are float32).`);
+    return n + weightByteLength(w);
+  }, 0));
+  const total = needs.reduce((a, b) => a + b, 0);
+  if (!(total <= MAX_WEIGHT_BYTES)) {
+    throw new WebgradError(`${source}: the weights manifest needs ${total} bytes of weights, more than the ${MAX_WEIGHT_BYTES} webgrad loads into memory at once (a wrong shape?).`);
+  }
   const parts: ArrayBuffer[] = [];
   for (const [i, g] of groups.entries()) {
-    const need = g.weights.reduce((n, w) => {
-      if (w.dtype === 'string') throw new WebgradError(`${source}: weight '${w.name}' has dtype 'string', which is not supported (Dense weights are float32).`);
-      return n + weightByteLength(w);
-    }, 0);
-    const bufs = await Promise.all(g.paths.map((p) => read(p)));
-    const got = bufs.reduce((n, b) => n + b.byteLength, 0);
-    if (got !== need) {
-      const files = g.paths.map((p, k) => `'${p}' (${bufs[k].byteLength} bytes)`).join(', ');
+    const need = needs[i];
+    const sizeError = (sizes: readonly (number | null)[]): WebgradError => {
+      const got = sizes.reduce<number>((n, b) => n + (b ?? 0), 0);
+      const files = g.paths.map((p, k) => `'${p}' (${sizes[k] ?? '?'} bytes)`).join(', ');
       const what = g.paths.length === 1 ? `weight file ${files}` : `weight files ${files} of weightsManifest[${i}]`;
-      throw new WebgradError(`${source}: ${what}: expected ${need} bytes for weights ${g.weights.map((w) => `'${w.name}'`).join(', ')}, got ${got}${got < need ? ' (the file is truncated)' : ''}.`);
+      return new WebgradError(`${source}: ${what}: expected ${need} bytes for weights ${g.weights.map((w) => `'${w.name}'`).join(', ')}, got ${got}${got < need ? ' (the file is truncated)' : ''}.`);
+    };
+    const settled = await Promise.allSettled(g.paths.map((p) => open(p, need)));
+    const files = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    try {
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const sizes = files.map((f) => f.size);
+      if (sizes.every((s) => s !== null) && sizes.reduce<number>((n, s) => n + s!, 0) !== need) throw sizeError(sizes);
+      const bufs = await Promise.all(files.map((f) => f.read()));
+      if (bufs.some((b, k) => sizes[k] !== null && b.byteLength !== sizes[k]) || bufs.reduce((n, b) => n + b.byteLength, 0) !== need) {
+        throw sizeError(bufs.map((b) => b.byteLength));
+      }
+      parts.push(...bufs);
+    } finally {
+      await closeAll(files);
     }
-    parts.push(...bufs);
   }
   return concatBuffers(parts);
 }
-
