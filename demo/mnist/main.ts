@@ -148,7 +148,7 @@ function render(): void {
 function publishState(): void {
   publish('mnist', {
     model: modelLabel,
-    running: loop.running,
+    running: loop.busy,
     trainSize: trainSize(),
     epochs: Number(ui.epochs.value),
     seen: progress.seen,

@@ -98,7 +98,7 @@ async function measure(): Promise<void> {
 function publishState(): void {
   publish('playground', {
     epoch,
-    running: loop.running,
+    running: loop.busy,
     config: net?.config ?? null,
     trainPoints: data.train.length,
     testPoints: data.test.length,

@@ -61,7 +61,7 @@ export async function setupCurve(): Promise<TrainLoop> {
     lossPlot.set([{ name: 'training loss', color: '#1d2430', x: hist.epoch, y: hist.loss }]);
     byId('fn-epoch').textContent = String(epoch);
     byId('fn-loss').textContent = hist.loss.length ? fmt(hist.loss.at(-1)!, 5) : '–';
-    publish('curve', { epoch, loss: hist.loss.slice(), fitted: Array.from(fitted), running: loop.running });
+    publish('curve', { epoch, loss: hist.loss.slice(), fitted: Array.from(fitted), running: loop.busy });
   }
 
   async function reset({ newData = false } = {}): Promise<void> {

@@ -65,7 +65,7 @@ export async function setupLinear(): Promise<TrainLoop> {
       ...truth.map((t, i) => ({ name: `${names[i]} true`, color: COLOURS[i], x: [0, Math.max(10, epoch)], y: [t, t], style: 'dashed' as const, width: 1, hideInLegend: true })),
     ]);
     lossPlot.set([{ name: 'training loss', color: '#1d2430', x: hist.epoch.slice(1), y: hist.loss }]);
-    publish('linear', { epoch, weights: values.slice(0, 4), bias: values[4], loss: hist.loss.slice(), running: loop.running });
+    publish('linear', { epoch, weights: values.slice(0, 4), bias: values[4], loss: hist.loss.slice(), running: loop.busy });
   }
 
   async function reset(): Promise<void> {

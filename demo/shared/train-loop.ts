@@ -33,8 +33,17 @@ export class TrainLoop {
    */
   constructor(private readonly tick: () => Promise<boolean | void>, private readonly onState: (running: boolean) => void = () => {}) {}
 
+  /** True from start() until pause() is asked for (the current tick may still be finishing). */
   get running(): boolean {
     return this.runningFlag;
+  }
+
+  /**
+   * True while any tick runs or is still finishing after pause(): what a page
+   * publishes as its state, so that "not running" means its numbers are final.
+   */
+  get busy(): boolean {
+    return this.runningFlag || this.loopDone !== null || this.stepDone !== null;
   }
 
   /** Runs ticks until pause() or a tick returns false. */
