@@ -5,6 +5,7 @@
 import type { Backend, PreparedPlan } from '../backends/backend.js';
 import type { Tensor } from '../core/tensor.js';
 import { buildPlan, topoOrder, type BuiltPlan } from './build_plan.js';
+import type { Plan } from './plan.js';
 
 export interface CachedPlan {
   built: BuiltPlan;
@@ -35,17 +36,32 @@ export class PlanCache {
   constructor(private backend: Backend) {}
 
   async get(key: string, outputs: readonly Tensor[], fuse: boolean): Promise<CachedPlan> {
-    const hit = this.entries.get(`${fuse}|${key}`);
+    const hit = this.lookup(`${fuse}|${key}`);
+    if (hit) return hit;
+    const built = buildPlan(outputs, { fuse });
+    return this.insert(`${fuse}|${key}`, { built, prepared: await this.backend.prepare(built.plan) });
+  }
+
+  /** get() for a backend that prepares synchronously (dataSync on the CPU). */
+  getSync(key: string, outputs: readonly Tensor[], fuse: boolean, prepare: (plan: Plan) => PreparedPlan): CachedPlan {
+    const hit = this.lookup(`${fuse}|${key}`);
+    if (hit) return hit;
+    const built = buildPlan(outputs, { fuse });
+    return this.insert(`${fuse}|${key}`, { built, prepared: prepare(built.plan) });
+  }
+
+  private lookup(k: string): CachedPlan | undefined {
+    const hit = this.entries.get(k);
     if (hit) {
       // Refresh recency.
-      this.entries.delete(`${fuse}|${key}`);
-      this.entries.set(`${fuse}|${key}`, hit);
-      return hit;
+      this.entries.delete(k);
+      this.entries.set(k, hit);
     }
-    const built = buildPlan(outputs, { fuse });
-    const prepared = await this.backend.prepare(built.plan);
-    const entry = { built, prepared };
-    this.entries.set(`${fuse}|${key}`, entry);
+    return hit;
+  }
+
+  private insert(k: string, entry: CachedPlan): CachedPlan {
+    this.entries.set(k, entry);
     if (this.entries.size > MAX_ENTRIES) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.get(oldest)!.prepared.dispose();
