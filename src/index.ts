@@ -41,5 +41,8 @@ export { loadLayersModel, type LoadOptions } from './io/load.js';
 export * as io from './io/index.js';
 
 // Tensor methods for the ops (x.matMul(w).add(b).relu()), installed once.
+// The bare import keeps chain.ts' declarations of the methods in the
+// published types (an import used only at run time is dropped from them).
+import './ops/chain.js';
 import { installChaining } from './ops/chain.js';
 installChaining();

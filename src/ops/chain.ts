@@ -8,35 +8,37 @@
 import type { DType } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import * as elementwise from './elementwise.js';
-import { gather } from './gather.js';
+import * as gatherOps from './gather.js';
 import { concat, stack, tile } from './joining.js';
-import { matMul } from './matmul.js';
+import * as matmulOps from './matmul.js';
 import * as reductions from './reduce.js';
 import * as shapeOps from './shape_ops.js';
-import { pad, slice, split } from './slicing.js';
+import * as slicing from './slicing.js';
 import * as softmaxOps from './softmax.js';
 import { where } from './where.js';
 
-// The elementwise module's building blocks are not ops.
+// Exports that are building blocks, not ops.
 const { unaryOp: _unary, binaryOp: _binary, ...elementwiseOps } = elementwise;
+const { checkAxis: _checkAxis, ...slicingOps } = slicing;
 
 /** Ops called as `x.op(...rest)` for `op(x, ...rest)`. */
-const THIS_FIRST = {
-  ...elementwiseOps,
-  ...reductions,
-  ...softmaxOps,
-  ...shapeOps,
-  matMul,
-  slice,
-  split,
-  pad,
-  tile,
-  gather,
-};
+const THIS_FIRST = { ...elementwiseOps, ...reductions, ...softmaxOps, ...shapeOps, ...matmulOps, ...slicingOps, ...gatherOps, tile };
 
 /** `(x, ...rest) => R` as the method `(...rest) => R`. */
 type Method<F> = F extends (x: never, ...rest: infer A) => infer R ? (...rest: A) => R : never;
-type ThisFirstMethods = { [K in keyof typeof THIS_FIRST]: Method<(typeof THIS_FIRST)[K]> };
+type Methods<M> = { [K in keyof M]: Method<M[K]> };
+// The same modules as THIS_FIRST, named by module so the published
+// declarations refer to them rather than spelling every signature out.
+type ThisFirstMethods = Methods<Omit<typeof elementwise, 'unaryOp' | 'binaryOp'>> &
+  Methods<typeof reductions> &
+  Methods<typeof softmaxOps> &
+  Methods<typeof shapeOps> &
+  Methods<typeof matmulOps> &
+  Methods<Omit<typeof slicing, 'checkAxis'>> &
+  Methods<typeof gatherOps> &
+  Methods<{ tile: typeof tile }>;
+// Every declared method is installed (tsc fails if THIS_FIRST lacks one).
+const _declaredAreInstalled: Record<keyof ThisFirstMethods, unknown> = THIS_FIRST;
 
 declare module '../core/tensor.js' {
   interface Tensor extends ThisFirstMethods {
