@@ -14,6 +14,11 @@ export interface CachedPlan {
 
 const MAX_ENTRIES = 64;
 
+/** JSON keeps numbers JSON cannot tell apart (NaN, +-Infinity are all null; -0 is 0) distinct in keys. */
+function exactNumbers(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${String(Object.is(v, -0) ? '-0' : v)}` : v;
+}
+
 /** Structural key of the graph behind `outputs`, and its source tensors in plan order. */
 export function graphKey(outputs: readonly Tensor[]): { key: string; sources: Tensor[] } {
   const order = topoOrder(outputs);
@@ -24,7 +29,7 @@ export function graphKey(outputs: readonly Tensor[]): { key: string; sources: Te
     index.set(t.id, i);
     const isSource = t.op === null || t.op.kind === 'placeholder';
     if (isSource) sources.push(t);
-    const op = isSource ? 'S' : JSON.stringify(t.op);
+    const op = isSource ? 'S' : JSON.stringify(t.op, exactNumbers);
     parts.push(`${op}:${t.shape.join('x')}:${t.dtype}:${isSource ? '' : t.inputs.map((x) => index.get(x.id)).join(',')}`);
   });
   parts.push(`->${outputs.map((t) => index.get(t.id)).join(',')}`);

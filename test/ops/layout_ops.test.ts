@@ -97,6 +97,15 @@ describeEachBackend('pad and tile', () => {
     await expectTensorClose(wg.pad(wg.zeros([0, 2]), [[1, 0], [0, 1]], 7), ref.fullND([1, 3], 7), EXACT, 'empty input');
   });
 
+  test('pad with non-finite constants (-inf for max pooling): each its own value', async () => {
+    const x = wg.tensor([1, 2]);
+    for (const v of [Infinity, NaN, -Infinity, -0]) {
+      const y = await wg.pad(x, [[1, 1]], v).data();
+      expectAllClose(y, [v, 1, 2, v], EXACT, `pad with ${v}`);
+      expect(Object.is(y[0], v), `pad with ${v}: first value ${y[0]}`).toBe(true);
+    }
+  });
+
   test('pad of int32 keeps dtype and truncates the constant', async () => {
     const rng = new Rng(5);
     const x = ints(rng, [3, 2]);
