@@ -10,6 +10,10 @@ import type { Tensor } from '../core/tensor.js';
 import { composite } from '../core/scope.js';
 import { asTensor } from './convert.js';
 
+/**
+ * `a` where `condition` is non-zero, else `b`, elementwise; the three are
+ * broadcast together and `a`, `b` must share a dtype (the result's).
+ */
 export function where(condition: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
   return composite(() => {
     const c = asTensor('where', 'condition', condition);
