@@ -18,9 +18,13 @@ export {
   linear, sigmoid, tanh, relu, leakyRelu, swish, elu, gelu,
 } from './ops/elementwise.js';
 export { matMul } from './ops/matmul.js';
+export { slice, split, pad } from './ops/slicing.js';
+export { concat, stack, tile } from './ops/joining.js';
+export { gather } from './ops/gather.js';
+export { where } from './ops/where.js';
 export { sum, mean, max, argMax } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
-export { reshape, transpose, broadcastTo, cast, expandDims, oneHot } from './ops/shape_ops.js';
+export { reshape, transpose, broadcastTo, cast, expandDims, oneHot, clone } from './ops/shape_ops.js';
 export { meanSquaredError, meanAbsoluteError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy } from './ops/losses.js';
 export * as losses from './ops/losses.js';
 export { grad, grads, valueAndGrad, valueAndGrads } from './autodiff/grad.js';
@@ -35,3 +39,10 @@ export * as callbacks from './callbacks/index.js';
 export { CustomCallback, Callback } from './callbacks/index.js';
 export { loadLayersModel, type LoadOptions } from './io/load.js';
 export * as io from './io/index.js';
+
+// Tensor methods for the ops (x.matMul(w).add(b).relu()), installed once.
+// The bare import keeps chain.ts' declarations of the methods in the
+// published types (an import used only at run time is dropped from them).
+import './ops/chain.js';
+import { installChaining } from './ops/chain.js';
+installChaining();

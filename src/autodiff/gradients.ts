@@ -12,6 +12,7 @@ import * as ew from '../ops/elementwise.js';
 import { matMul } from '../ops/matmul.js';
 import { sum } from '../ops/reduce.js';
 import { broadcastTo, reshape, transpose } from '../ops/shape_ops.js';
+import { LAYOUT_GRADS } from './layout_gradients.js';
 
 /** Gradient of each input (null = zero / not differentiable). */
 export type Grads = (Tensor | null)[];
@@ -116,6 +117,7 @@ const OP_GRADS: { [K in Op['kind']]: OpRule<K> } = {
     throw new WebgradError('grad: softmaxXentGrad has no gradient (second-order gradients are not supported).');
   },
   placeholder: () => [],
+  ...LAYOUT_GRADS,
 };
 
 export function gradientOf(t: Tensor, dy: Tensor): Grads {

@@ -59,6 +59,12 @@ export interface Backend {
    * submission, and the promise resolves to their values.
    */
   run(prepared: PreparedPlan, buffers: readonly BackendBuffer[], readback?: readonly ReadItem[]): Promise<TypedArray[]> | null;
+  /**
+   * Synchronous twins of prepare and read, for a backend that computes on the
+   * calling thread (the CPU); dataSync() needs them and refuses without.
+   */
+  prepareSync?(plan: Plan): PreparedPlan;
+  readSync?(buffer: BackendBuffer, dtype: DType, size: number): TypedArray;
   /** Resolves when all enqueued work has finished. */
   sync(): Promise<void>;
   stats(): BackendStats;

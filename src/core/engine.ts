@@ -2,7 +2,8 @@
 // scopes) and realization (turning the pending graph behind some tensors
 // into a plan and running it). Realizations are serialized so concurrent
 // `await t.data()` calls never race over the same nodes.
-import type { Backend, BackendBuffer } from '../backends/backend.js';
+import type { Backend, BackendBuffer, PreparedPlan } from '../backends/backend.js';
+import type { BuiltPlan } from '../graph/build_plan.js';
 import { graphKey, PlanCache } from '../graph/plan_cache.js';
 import { slotBytes } from '../graph/plan.js';
 import type { Op } from '../graph/op.js';
@@ -32,6 +33,8 @@ class Engine {
   host: BackendHost | null = null;
   private scopes: Tensor[][] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  /** Tasks of the realization queue not finished yet (dataSync cannot wait for them). */
+  private queued = 0;
   /** Whether realizations fuse kernels (the scheduler's job; off = op by op). */
   fuse = true;
   /** Prepared plans of eager computations, per backend. */
@@ -194,7 +197,15 @@ class Engine {
   // ---- realization ----
   /** Runs, in order, after every realization queued before it. */
   serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
+    this.queued++;
+    const run = async (): Promise<T> => {
+      try {
+        return await fn();
+      } finally {
+        this.queued--;
+      }
+    };
+    const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -215,6 +226,11 @@ class Engine {
     const cache = this.planCaches.get(backend) ?? new PlanCache(backend);
     this.planCaches.set(backend, cache);
     const { built, prepared } = await cache.get(key, pending, this.fuse);
+    this.execute(backend, pending, sources, built, prepared, copyOut);
+  }
+
+  /** Runs a prepared plan computing `pending` from `sources`, and binds the results to the tensors. */
+  private execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: BuiltPlan, prepared: PreparedPlan, copyOut: boolean): void {
     const { plan, outputSlotOf } = built;
     const buffers: BackendBuffer[] = new Array(plan.slots.length);
     sources.forEach((s, i) => {
@@ -290,6 +306,40 @@ class Engine {
     return s;
   }
 
+  /**
+   * dataSync(): computes `t` and reads it on the calling thread. Possible
+   * only on a backend that prepares and reads synchronously (the CPU), and
+   * only while no asynchronous realization is queued (it cannot wait for one).
+   */
+  readSync(t: Tensor, op: string): TypedArray {
+    const stored = t.op === null ? t.storage : null;
+    if (stored?.host) return stored.host.slice(0, t.size) as TypedArray;
+    const backend = this.host?.current();
+    const instead = op === 'arraySync' ? 'await t.array()' : 'await t.data()';
+    if (!backend) throw new WebgradError(`${op}(): no backend is initialised yet; call await webgrad.ready() first, or use ${instead}.`);
+    if (!backend.prepareSync || !backend.readSync) {
+      throw new WebgradError(`${op}(): the ${backend.name} backend reads data asynchronously; use ${instead} instead.`);
+    }
+    if (this.queued > 0) {
+      throw new WebgradError(`${op}(): other computations are still queued (an await not finished, or a fit() running); use ${instead}, which waits for them.`);
+    }
+    if (t.op !== null) {
+      const pending = [t];
+      const { key, sources } = graphKey(pending);
+      for (const src of sources) {
+        if (!src.storage) throw new WebgradError(`${op}(): tensor ${t.id} depends on a placeholder of a compiled step; it has no value outside run().`);
+      }
+      const cache = this.planCaches.get(backend) ?? new PlanCache(backend);
+      this.planCaches.set(backend, cache);
+      const { built, prepared } = cache.getSync(key, pending, this.fuse, (plan) => backend.prepareSync!(plan));
+      this.execute(backend, pending, sources, built, prepared, false);
+    }
+    const s = t.storage!;
+    if (s.failure) throw s.failure;
+    if (s.host) return s.host.slice(0, t.size) as TypedArray;
+    return backend.readSync(this.upload(backend, s), t.dtype, t.size);
+  }
+
   async read(t: Tensor): Promise<TypedArray> {
     // Hold the tensor while reading: dispose() right after data() must not
     // cancel a read already asked for.
@@ -318,4 +368,4 @@ class Engine {
 }
 
 export const engine = new Engine();
-installTensorRuntime({ read: (t) => engine.read(t), release: (t) => engine.release(t) });
+installTensorRuntime({ read: (t) => engine.read(t), readSync: (t, op) => engine.readSync(t, op), release: (t) => engine.release(t) });

@@ -12,6 +12,8 @@ let nextId = 0;
 /** Hooks the engine installs so this file does not import it (no cycle). */
 export interface TensorRuntime {
   read(t: Tensor): Promise<TypedArray>;
+  /** Computes and reads on the calling thread (CPU backend), or throws naming `op` (dataSync, arraySync). */
+  readSync(t: Tensor, op: string): TypedArray;
   release(t: Tensor): void;
 }
 let runtime: TensorRuntime | null = null;
@@ -67,6 +69,23 @@ export class Tensor {
   async array(): Promise<NestedArray> {
     const flat = await this.data();
     return nest(flat, this.shape);
+  }
+
+  /**
+   * The values, computed and read synchronously. Only where the backend runs
+   * on the calling thread (the CPU); on WebGPU it throws: use `await data()`.
+   */
+  dataSync(): TypedArray {
+    this.assertAlive('dataSync');
+    if (!runtime) throw new WebgradError('webgrad engine not initialised');
+    return runtime.readSync(this, 'dataSync');
+  }
+
+  /** The values as nested arrays, synchronously (CPU only; on WebGPU use `await array()`). */
+  arraySync(): NestedArray {
+    this.assertAlive('arraySync');
+    if (!runtime) throw new WebgradError('webgrad engine not initialised');
+    return nest(runtime.readSync(this, 'arraySync'), this.shape);
   }
 
   /** Frees the tensor's memory once nothing pending needs it. Safe to call twice. */

@@ -2,6 +2,7 @@
 // (activations, losses, optimizers) is composed from these.
 import type { ElementwiseFn } from '../kernels/elementwise_table.js';
 import type { Reducer } from '../kernels/kernel_spec.js';
+import type { LayoutOp } from './layout_op.js';
 
 export type Op =
   /** Elementwise function of 1-2 inputs broadcast to the node's shape (also broadcastTo and cast). */
@@ -20,6 +21,8 @@ export type Op =
   /** Its gradient wrt the logits: (softmax(logits) - labels) * dy[row] (inputs: logits, labels, dy). */
   | { kind: 'softmaxXentGrad' }
   /** An input of a compiled step, bound to new data on every run. */
-  | { kind: 'placeholder'; index: number };
+  | { kind: 'placeholder'; index: number }
+  /** Batched matMul, slice, pad, tile, concat, gather, where (layout_op.ts). */
+  | LayoutOp;
 
 export type OpKind = Op['kind'];

@@ -3,6 +3,7 @@
 // implement the same plan and a plan can be cached and compared.
 import type { DType } from '../core/dtype.js';
 import type { ElementwiseFn } from './elementwise_table.js';
+import type { LayoutSpec } from './layout_spec.js';
 
 /** One instruction of a fused elementwise program (SSA: values 0..inputs-1 are the inputs). */
 export interface ElementwiseInstr {
@@ -105,7 +106,9 @@ export interface SoftmaxXentSpec {
   clip: boolean;
 }
 
-export type KernelSpec = ElementwiseSpec | MatmulSpec | ReduceSpec | SoftmaxSpec | SoftmaxGradSpec | OneHotSpec | SoftmaxXentSpec;
+export type KernelSpec = ElementwiseSpec | MatmulSpec | ReduceSpec | SoftmaxSpec | SoftmaxGradSpec | OneHotSpec | SoftmaxXentSpec
+  /** Shape ops and batched matMul (layout_spec.ts). */
+  | LayoutSpec;
 
 /**
  * Multiply-adds up to which a matmul counts as small: backends run it with a

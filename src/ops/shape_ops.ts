@@ -80,3 +80,9 @@ export function oneHot(labels: Tensor, depth: number): Tensor {
   checkSize('oneHot', 'the result of shape', [...t.shape, depth]);
   return engine.make({ kind: 'oneHot', depth }, [t], [...t.shape, depth], 'float32');
 }
+
+/** A new tensor holding the same values (TensorFlow.js' clone); it shares x's data, since tensors never change. */
+export function clone(x: Tensor): Tensor {
+  const t = asTensor('clone', 'x', x);
+  return reshape(t, t.shape);
+}

@@ -56,8 +56,9 @@ describeEachBackend('argument errors', () => {
   test('matMul with disagreeing inner dimensions', () => {
     expectMessage(thrown(() => wg.matMul(wg.zeros([2, 3]), wg.zeros([4, 5]))), /^matMul\b/, /inner dimensions/, /'a' \[2, 3\]/, /'b' \[4, 5\]/, /3 columns/, /4 rows/);
     expectMessage(thrown(() => wg.matMul(wg.zeros([2, 3]), wg.zeros([2, 3]), true, true)), /^matMul\b/, /'a' \[2, 3\] \(transposed\)/, /'b' \[2, 3\] \(transposed\)/);
-    expectMessage(thrown(() => wg.matMul(wg.zeros([2, 3, 4]), wg.zeros([4, 5]))), /^matMul\b/, /'a'/, /2-D/, /\[2, 3, 4\]/);
-    expectMessage(thrown(() => wg.matMul(wg.zeros([2, 3]), wg.zeros([3]))), /^matMul\b/, /'b'/, /2-D/, /\[3\]/);
+    // Rank 3 and more is batched (batch dimensions broadcast); rank 1 is refused.
+    expectMessage(thrown(() => wg.matMul(wg.zeros([2, 3, 4]), wg.zeros([3, 4, 5]))), /^matMul\b/, /batch dimensions/, /'a' \[2, 3, 4\]/, /'b' \[3, 4, 5\]/);
+    expectMessage(thrown(() => wg.matMul(wg.zeros([2, 3]), wg.zeros([3]))), /^matMul\b/, /'b'/, /rank >= 2/, /\[3\]/);
   });
 
   test('wrong dtypes: matMul of int32, oneHot of float labels, exp of int32', () => {

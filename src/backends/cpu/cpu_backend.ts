@@ -6,6 +6,7 @@ import { WebgradError } from '../../core/errors.js';
 import type { Plan } from '../../graph/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import * as k from './cpu_kernels.js';
+import * as layout from './cpu_layout_kernels.js';
 
 let nextId = 0;
 
@@ -51,6 +52,10 @@ export class CpuBackend implements Backend {
   }
 
   async read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray> {
+    return this.readSync(buffer, dtype, size);
+  }
+
+  readSync(buffer: BackendBuffer, dtype: DType, size: number): TypedArray {
     const b = buffer as CpuBuffer;
     return (dtype === 'int32' ? b.i32 : b.f32).slice(0, size);
   }
@@ -60,6 +65,10 @@ export class CpuBackend implements Backend {
   }
 
   async prepare(plan: Plan): Promise<PreparedPlan> {
+    return this.prepareSync(plan);
+  }
+
+  prepareSync(plan: Plan): PreparedPlan {
     return { plan, dispose: () => undefined };
   }
 
@@ -92,6 +101,11 @@ export class CpuBackend implements Backend {
         case 'softmaxGrad': k.runSoftmaxGrad(s, ins[0], ins[1], out); break;
         case 'oneHot': k.runOneHot(s, ins[0], out); break;
         case 'softmaxXent': k.runSoftmaxXent(s, ins[0], ins[1], s.grad ? ins[2] : null, out); break;
+        case 'window': layout.runWindow(s, ins[0], out); break;
+        case 'concat': layout.runConcat(s, ins, out); break;
+        case 'gather': layout.runGather(s, ins[0], ins[1], out); break;
+        case 'where': layout.runWhere(s, ins[0], ins[1], ins[2], out); break;
+        case 'batchMatmul': layout.runBatchMatmul(s, ins[0], ins[1], out); break;
       }
     }
     return readback?.length ? this.readMany(readback) : null;

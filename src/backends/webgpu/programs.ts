@@ -6,6 +6,7 @@ import oneHotWgsl from '../../../shaders/one_hot.wgsl?raw';
 import softmaxWgsl from '../../../shaders/softmax.wgsl?raw';
 import { ACTIVATION_CODES, type KernelSpec } from '../../kernels/kernel_spec.js';
 import { elementwiseProgram } from './elementwise_program.js';
+import { layoutProgram } from './layout_program.js';
 import { matmulProgram } from './matmul_program.js';
 import { epilogueFn } from './expr_codegen.js';
 import { reduceProgram } from './reduce_program.js';
@@ -105,5 +106,7 @@ export function programFor(spec: KernelSpec): GpuProgram {
         uniform: u32s(spec.n, spec.depth, 0, 0),
         uniformBinding: 2,
       };
+    case 'window': case 'concat': case 'gather': case 'where': case 'batchMatmul':
+      return layoutProgram(spec);
   }
 }
