@@ -7,7 +7,7 @@ export { Tensor, type NestedArray } from './core/tensor.js';
 export type { DType, TypedArray } from './core/dtype.js';
 export { WebgradError } from './core/errors.js';
 export { tidy, keep, dispose, type TensorContainer } from './core/scope.js';
-export { stats, getWebGPUDevice, type Stats } from './core/introspect.js';
+export { stats, getWebGPUDevice, type Stats } from './graph/introspect.js';
 export { ready, getBackend, type ReadyOptions, type BackendInfo, type BackendName } from './backends/select.js';
 
 export { tensor, type TensorLike } from './ops/convert.js';

@@ -1,7 +1,7 @@
 // The backend interface: the only place GPU objects live below this line.
 // A backend owns buffers and runs plans; it knows nothing about tensors.
 import type { DType, TypedArray } from '../core/dtype.js';
-import type { Plan } from '../graph/plan.js';
+import type { Plan } from '../kernels/plan.js';
 
 /** An opaque handle to memory on a backend. */
 export interface BackendBuffer {

@@ -4,8 +4,8 @@
 // `await t.data()` calls never race over the same nodes.
 import type { Backend, BackendBuffer } from '../backends/backend.js';
 import { graphKey, PlanCache } from '../graph/plan_cache.js';
-import { slotBytes } from '../graph/plan.js';
-import type { Op } from '../graph/op.js';
+import { slotBytes } from '../kernels/plan.js';
+import type { Op } from '../kernels/op.js';
 import type { DType, TypedArray } from './dtype.js';
 import { WebgradError } from './errors.js';
 import { checkSize, sizeOf } from './shape.js';

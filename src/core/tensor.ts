@@ -1,7 +1,7 @@
 // Tensor: a node of the lazy graph. A tensor either holds data (a leaf, or a
 // node that has been computed) or an op with inputs that will compute it when
 // a value is needed. See README "Memory model".
-import type { Op } from '../graph/op.js';
+import type { Op } from '../kernels/op.js';
 import type { DType, TypedArray } from './dtype.js';
 import { WebgradError, shapeString } from './errors.js';
 import type { Storage } from './storage.js';

@@ -12,7 +12,7 @@ import { Storage } from '../core/storage.js';
 import { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import { buildPlan, topoOrder } from './build_plan.js';
-import { slotBytes, type Plan } from './plan.js';
+import { slotBytes, type Plan } from '../kernels/plan.js';
 
 export interface StepInputSpec {
   shape: readonly number[];

@@ -3,7 +3,7 @@
 // reference.
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { WebgradError } from '../../core/errors.js';
-import type { Plan } from '../../graph/plan.js';
+import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import * as k from './cpu_kernels.js';
 

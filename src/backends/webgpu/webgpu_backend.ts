@@ -4,7 +4,7 @@
 // creates no GPU objects.
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { WebgradError } from '../../core/errors.js';
-import type { Plan } from '../../graph/plan.js';
+import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import type { AdapterDescription } from '../backend_choice.js';
 import { PipelineCache } from './pipeline_cache.js';

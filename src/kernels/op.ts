@@ -1,7 +1,7 @@
 // The primitive ops a graph node can hold. Everything the library offers
 // (activations, losses, optimizers) is composed from these.
-import type { ElementwiseFn } from '../kernels/elementwise_table.js';
-import type { Reducer } from '../kernels/kernel_spec.js';
+import type { ElementwiseFn } from './elementwise_table.js';
+import type { Reducer } from './kernel_spec.js';
 
 export type Op =
   /** Elementwise function of 1-2 inputs broadcast to the node's shape (also broadcastTo and cast). */
