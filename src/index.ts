@@ -3,6 +3,11 @@
 // is kept in dist/index.d.ts (preserve) so a consumer's compiler loads
 // @webgpu/types (a dependency of the package) without configuring anything.
 /// <reference types="@webgpu/types" preserve="true" />
+import { installRuntime } from './runtime.js';
+
+// The package's one start-up step (see src/runtime.ts).
+installRuntime();
+
 export { Tensor, type NestedArray } from './core/tensor.js';
 export type { DType, TypedArray } from './core/dtype.js';
 export { WebgradError } from './core/errors.js';

@@ -3,7 +3,7 @@
 // falls back to the CPU, remembering why. The rules for `auto` are pure
 // functions in backend_choice.ts.
 import { argError, WebgradError } from '../core/errors.js';
-import { engine, type BackendHost } from '../core/engine.js';
+import { engine } from '../core/engine.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu_backend.js';
 import { autoSkipsAdapter, missingGpuReason, type AdapterDescription } from './backend_choice.js';
@@ -137,7 +137,7 @@ async function init(options: ReadyOptions): Promise<BackendInfo> {
 /** Makes `next` active, moving every live tensor's data off the old backend first. */
 export async function switchTo(next: Backend, nextInfo: BackendInfo): Promise<void> {
   const prev = active;
-  if (prev && prev !== next) await engine.migrate(prev, next);
+  if (prev && prev !== next) await engine.migrate(prev);
   active = next;
   info = nextInfo;
   if (prev && prev !== next) prev.destroy();
@@ -153,6 +153,13 @@ export function getBackend(): BackendInfo | null {
   return info;
 }
 
+/** The active backend, for the layers above (realization, compiled steps, recovery). */
+export interface BackendHost {
+  /** Returns the active backend, initialising the default one on first use. */
+  getBackend(): Promise<Backend>;
+  current(): Backend | null;
+}
+
 export const backendHost: BackendHost = {
   async getBackend(): Promise<Backend> {
     if (pendingFailover) await pendingFailover;
@@ -162,4 +169,3 @@ export const backendHost: BackendHost = {
   },
   current: () => active,
 };
-engine.host = backendHost;

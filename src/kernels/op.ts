@@ -23,3 +23,11 @@ export type Op =
   | { kind: 'placeholder'; index: number };
 
 export type OpKind = Op['kind'];
+
+// Core's tensors hold an op without importing this file (core sits below the
+// IR): this makes `Tensor.op` this union (see OpRegistry in core/tensor.ts).
+declare module '../core/tensor.js' {
+  interface OpRegistry {
+    op: Op;
+  }
+}

@@ -4,7 +4,7 @@
 import elementwiseWgsl from '../../../shaders/elementwise.wgsl?raw';
 import type { ElementwiseSpec } from '../../kernels/kernel_spec.js';
 import { bindingDecl, instrLines, loadLines } from './expr_codegen.js';
-import { spread, type GpuProgram } from './programs.js';
+import { spread, type GpuProgram } from './gpu_program.js';
 import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
 export function elementwiseProgram(spec: ElementwiseSpec): GpuProgram {

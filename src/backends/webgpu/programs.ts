@@ -1,7 +1,8 @@
 // Kernel descriptors: for each kernel spec, the WGSL source (from shaders/),
 // the `override` constants, the uniform values, the workgroup counts, and how
-// many input bindings the shader declares. Pipelines are cached by
-// (code, entry point, constants), so shape-independent kernels compile once.
+// many input bindings the shader declares (a GpuProgram, gpu_program.ts).
+// Pipelines are cached by (code, entry point, constants), so shape-independent
+// kernels compile once.
 import oneHotWgsl from '../../../shaders/one_hot.wgsl?raw';
 import softmaxWgsl from '../../../shaders/softmax.wgsl?raw';
 import { ACTIVATION_CODES, type KernelSpec } from '../../kernels/kernel_spec.js';
@@ -9,33 +10,8 @@ import { elementwiseProgram } from './elementwise_program.js';
 import { matmulProgram } from './matmul_program.js';
 import { epilogueFn } from './expr_codegen.js';
 import { reduceProgram } from './reduce_program.js';
+import { spread, type GpuProgram } from './gpu_program.js';
 import { FUNCTIONS_WGSL } from './wgsl_library.js';
-
-export interface GpuProgram {
-  /** Cache key: equal keys mean equal code, entry point and constants. */
-  key: string;
-  code: string;
-  entryPoint: string;
-  constants: Record<string, number>;
-  workgroups: [number, number, number];
-  /** Binding index of each of the call's args, in order (all read-only storage). */
-  argBindings: number[];
-  /** Read-only bindings the shader declares that no arg feeds (a dummy buffer is bound). */
-  dummyBindings: number[];
-  outBinding: number;
-  /** Uniform block contents, or null; bound at uniformBinding. */
-  uniform: ArrayBuffer | null;
-  uniformBinding: number;
-}
-
-const MAX_GROUPS = 65535;
-
-/** Spreads `groups` workgroups over x and y so neither exceeds the per-dimension limit. */
-export function spread(groups: number): [number, number, number] {
-  if (groups <= MAX_GROUPS) return [Math.max(groups, 1), 1, 1];
-  const y = Math.ceil(groups / MAX_GROUPS);
-  return [Math.ceil(groups / y), y, 1];
-}
 
 function u32s(...v: number[]): ArrayBuffer {
   return new Uint32Array(v).buffer;

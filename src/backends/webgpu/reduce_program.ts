@@ -5,7 +5,7 @@
 import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
 import type { ReduceSpec } from '../../kernels/kernel_spec.js';
 import { bindingDecl, epilogueFn, prologueFn } from './expr_codegen.js';
-import { spread, type GpuProgram } from './programs.js';
+import { spread, type GpuProgram } from './gpu_program.js';
 import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
 export function reduceProgram(spec: ReduceSpec): GpuProgram {
