@@ -121,5 +121,5 @@ const OP_GRADS: { [K in Op['kind']]: OpRule<K> } = {
 export function gradientOf(t: Tensor, dy: Tensor): Grads {
   const op = t.op!;
   const rule = OP_GRADS[op.kind] as OpRule<typeof op.kind>;
-  return rule(op as never, t.inputs, t, dy);
+  return rule(op, t.inputs, t, dy);
 }

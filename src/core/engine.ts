@@ -258,11 +258,11 @@ class Engine {
     await this.serialize(() => this.runtime.realize([t], true));
     // Already being copied out with the run that computed it: no queue wait.
     const pending = t.storage?.hostPromise;
-    if (pending) return (await pending).slice(0, t.size) as TypedArray;
+    if (pending) return (await pending).slice(0, t.size);
     return this.serialize(async () => {
       const s = t.storage;
       if (!s) throw new WebgradError(`data(): tensor ${t.id} was disposed while being computed`);
-      if (!s.buffer && s.host) return s.host.slice(0, t.size) as TypedArray;
+      if (!s.buffer && s.host) return s.host.slice(0, t.size);
       const backend = await this.runtime.backend();
       return backend.read(s.buffer!, t.dtype, t.size);
     });

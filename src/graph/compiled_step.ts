@@ -7,7 +7,7 @@ import type { Backend, BackendBuffer, PreparedPlan, ReadItem } from '../backends
 import { backendHost } from '../backends/select.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { engine } from '../core/engine.js';
-import { argError, article, shapeString, WebgradError } from '../core/errors.js';
+import { argError, article, isArray, shapeString, WebgradError } from '../core/errors.js';
 import { shapesEqual, sizeOf } from '../core/shape.js';
 import { Storage } from '../core/storage.js';
 import { Tensor } from '../core/tensor.js';
@@ -156,7 +156,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   stepTimings.lastCompileMs = performance.now() - started;
   const temps = plan.tempBytes.map((b) => backend.alloc(b));
   const inputBuffers = def.inputs.map((s) => backend.alloc(slotBytes(sizeOf(s.shape))));
-  const buffers: BackendBuffer[] = new Array(plan.slots.length);
+  const buffers: BackendBuffer[] = new Array<BackendBuffer>(plan.slots.length);
   plan.slots.forEach((slot, i) => {
     if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
   });
@@ -203,7 +203,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       if (backendHost.current() !== backend) {
         throw new WebgradError(`${name}: the backend changed since this step was compiled (now ${backendHost.current()?.name}); compile it again.`);
       }
-      if (!Array.isArray(inputs) || inputs.length !== nIn) throw argError(name, 'inputs', `an array of ${nIn} inputs`, inputs);
+      if (!isArray(inputs) || inputs.length !== nIn) throw argError(name, 'inputs', `an array of ${nIn} inputs`, inputs);
       const pending = checkVariables();
       if (pending) throw new WebgradError(`${name}: variable '${pending}' has a pending value; await step.prepareVariables() before run().`);
       inputs.forEach((x, i) => {

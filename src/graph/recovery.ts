@@ -68,7 +68,7 @@ export class Checkpoint {
   hostValues(): TypedArray[] | null {
     if (this.host) return [...this.host];
     const values = (this.held ?? []).map(hostValuesOf);
-    return this.held && values.every((v) => v !== null) ? (values as TypedArray[]) : null;
+    return this.held && values.every((v) => v !== null) ? values : null;
   }
 
   /** Puts the values back into the variables. */

@@ -55,7 +55,7 @@ export function checkModelJSON(json: unknown, source: string): Record<string, un
 /** Artifacts from a parsed model.json and its weight stream. */
 function artifactsFromJSON(json: Record<string, unknown>, weightSpecs: ModelArtifacts['weightSpecs'], weightData: ArrayBuffer): ModelArtifacts {
   const a: ModelArtifacts = {
-    modelTopology: json.modelTopology as {},
+    modelTopology: json.modelTopology as ModelArtifacts['modelTopology'],
     format: json.format as string | undefined,
     generatedBy: json.generatedBy as string | undefined,
     convertedBy: json.convertedBy as string | null | undefined,
@@ -100,7 +100,7 @@ export function withSaveHandler(fn: (artifacts: ModelArtifacts) => Promise<SaveR
 /** A handler that loads the given artifacts (TF.js: tf.io.fromMemory), e.g. from tf.io.withSaveHandler. */
 export function fromMemory(artifacts: ModelArtifacts): IOHandler {
   if (typeof artifacts !== 'object' || artifacts === null) throw new WebgradError(`fromMemory: expected ModelArtifacts { modelTopology, weightSpecs, weightData }, got ${String(artifacts)}.`);
-  return { load: async () => artifacts };
+  return { load: () => Promise.resolve(artifacts) };
 }
 
 // ---- Node file system ----
@@ -163,7 +163,7 @@ export function fileSystem(pathOrUrl: string): IOHandler {
         const wf = path.resolve(dir, p);
         try {
           const b = await fs.readFile(wf);
-          return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+          return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
         } catch (e) {
           throw new WebgradError(`model.json '${file}': weight file '${p}' (${wf}) cannot be read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message}.`);
         }
@@ -303,7 +303,7 @@ function openDB(): Promise<IDBDatabase> {
 function done(tx: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
+    tx.onerror = () => reject(tx.error ?? new Error('transaction failed'));
     tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
   });
 }
@@ -335,8 +335,8 @@ export function browserIndexedDB(name: string): IOHandler {
         const tx = db.transaction(MODEL_STORE, 'readonly');
         const req = tx.objectStore(MODEL_STORE).get(modelPath);
         const record = await new Promise<{ modelArtifacts?: ModelArtifacts } | undefined>((resolve, reject) => {
-          req.onsuccess = () => resolve(req.result);
-          req.onerror = () => reject(req.error);
+          req.onsuccess = () => resolve(req.result as { modelArtifacts?: ModelArtifacts } | undefined);
+          req.onerror = () => reject(req.error ?? new Error('read failed'));
         });
         if (!record?.modelArtifacts) throw new WebgradError(`loadLayersModel('indexeddb://${modelPath}'): no model named '${modelPath}' in IndexedDB.`);
         return record.modelArtifacts;

@@ -156,8 +156,10 @@ function dtypeOf(raw: unknown): string | null {
     // Keras 3: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' } }
     const c = (raw as Record<string, unknown>).config as Record<string, unknown> | undefined;
     if (c && typeof c.name === 'string') return c.name;
+    return JSON.stringify(raw);
   }
-  return String(raw);
+  const primitive = raw as number | boolean | bigint | symbol;
+  return String(primitive);
 }
 
 function checkDtype(raw: unknown, where: string): void {

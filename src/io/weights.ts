@@ -166,8 +166,9 @@ export function manifestEntries(manifest: unknown, source: string): { specs: Wei
     throw new WebgradError(`${source}: 'weightsManifest' must be an array of { paths, weights } groups, got ${JSON.stringify(manifest)?.slice(0, 80)}.`);
   }
   const specs: WeightsManifestEntry[] = [];
-  manifest.forEach((g, i) => {
-    if (typeof g !== 'object' || g === null || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
+  manifest.forEach((entry: unknown, i) => {
+    const g = (typeof entry === 'object' && entry !== null ? entry : {}) as { paths?: unknown; weights?: unknown };
+    if (typeof entry !== 'object' || entry === null || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
       throw new WebgradError(`${source}: weightsManifest[${i}] must be { paths: [...], weights: [...] }, got ${JSON.stringify(g)?.slice(0, 120)}.`);
     }
     if (g.paths.some((p: unknown) => typeof p !== 'string' || p === '')) throw new WebgradError(`${source}: weightsManifest[${i}].paths must be file names, got ${JSON.stringify(g.paths)}.`);

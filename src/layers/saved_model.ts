@@ -3,6 +3,8 @@
 // below src/io/, because model.save() names them; src/io/ (save, load,
 // handlers, weights) implements them and re-exports them as webgrad.io's.
 
+/* eslint-disable @typescript-eslint/no-empty-object-type -- these mirror tf.io's types, whose `{}` (any JSON value) keeps TF.js artifacts assignable */
+
 export type WeightDType = 'float32' | 'int32' | 'bool' | 'string' | 'complex64';
 
 export interface WeightsManifestEntry {

@@ -50,17 +50,17 @@ export class CpuBackend implements Backend {
     (data instanceof Int32Array ? b.i32 : b.f32).set(data);
   }
 
-  async read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray> {
+  read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray> {
     const b = buffer as CpuBuffer;
-    return (dtype === 'int32' ? b.i32 : b.f32).slice(0, size);
+    return Promise.resolve((dtype === 'int32' ? b.i32 : b.f32).slice(0, size));
   }
 
   async readMany(items: readonly ReadItem[]): Promise<TypedArray[]> {
     return Promise.all(items.map((i) => this.read(i.buffer, i.dtype, i.size)));
   }
 
-  async prepare(plan: Plan): Promise<PreparedPlan> {
-    return { plan, dispose: () => undefined };
+  prepare(plan: Plan): Promise<PreparedPlan> {
+    return Promise.resolve({ plan, dispose: () => undefined });
   }
 
   run(prepared: PreparedPlan, buffers: readonly BackendBuffer[], readback?: readonly ReadItem[]): Promise<TypedArray[]> | null {
