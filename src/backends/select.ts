@@ -36,7 +36,6 @@ export interface BackendInfo {
 let active: Backend | null = null;
 let info: BackendInfo | null = null;
 let initializing: Promise<BackendInfo> | null = null;
-const lossListeners = new Set<(reason: string) => void>();
 
 function isGpu(x: unknown): x is GPU {
   return typeof x === 'object' && x !== null && typeof (x as GPU).requestAdapter === 'function';
@@ -76,19 +75,15 @@ function onDeviceLost(lost: Backend, reason: string): void {
   const cpu = new CpuBackend();
   const failover = switchTo(cpu, { name: 'cpu', reason: `the WebGPU device was lost (${reason})` });
   pendingFailover = failover;
-  void failover.finally(() => {
+  // Handled both ways: a failed switch must not become an unhandled rejection
+  // (a getBackend() call waiting on it meanwhile gets the error).
+  const settled = (): void => {
     if (pendingFailover === failover) pendingFailover = null;
-    for (const l of lossListeners) l(reason);
-  });
+  };
+  failover.then(settled, settled);
 }
 
 let pendingFailover: Promise<void> | null = null;
-
-/** Listens for the loss of the active WebGPU device (used by compiled steps to fail over). */
-export function onBackendLost(listener: (reason: string) => void): () => void {
-  lossListeners.add(listener);
-  return () => lossListeners.delete(listener);
-}
 
 /**
  * Initialises (or switches) the backend. Safe to call more than once; tensors

@@ -21,8 +21,6 @@ export interface UpdateResult {
 export abstract class Optimizer {
   /** TF.js' class name ('SGD', 'Momentum', 'Adam', 'RMSProp'). */
   abstract readonly className: string;
-  /** Steps applied so far (host counter; the GPU-side state is in Variables). */
-  iterations = 0;
   /** Bumped when a hyperparameter changes, so compiled steps are rebuilt. */
   version = 0;
   protected slotVars = new Map<Variable, Variable[]>();
