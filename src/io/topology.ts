@@ -11,6 +11,7 @@
 // layer before them, Keras' names for activations and initializers.
 import { WebgradError } from '../core/errors.js';
 import { isLayerClass, layerClassNames } from '../layers/registry.js';
+import { LEAKY_RELU_ALPHA } from '../ops/elementwise.js';
 
 export const WEBGRAD_VERSION = '0.1.0';
 
@@ -62,9 +63,6 @@ export interface TopologyLayer {
   className: string;
   getConfig(): object;
 }
-
-/** webgrad's own activation names that TF.js has no activation string for. */
-const LEAKY_RELU_ALPHA = 0.01;
 
 /** The Keras topology JSON for a Sequential model. */
 export function sequentialTopology(name: string, layers: readonly TopologyLayer[]): Record<string, Json> {
@@ -143,7 +141,7 @@ function activationName(raw: unknown, where: string): string {
   const key = toSnakeCase(toCamelCase(a));
   const mapped = ACTIVATIONS[key];
   if (!mapped) {
-    const hint = key === 'leaky_relu' ? " (webgrad's leakyRelu uses slope 0.01; Keras' leaky_relu activation uses 0.2)" : '';
+    const hint = key === 'leaky_relu' ? ` (webgrad's leakyRelu uses slope ${LEAKY_RELU_ALPHA}; Keras' leaky_relu activation uses 0.2)` : '';
     throw new WebgradError(`${where}: activation '${a}' is not supported${hint}; supported: ${Object.keys(ACTIVATIONS).join(', ')}.`);
   }
   return mapped;
