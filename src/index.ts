@@ -4,6 +4,9 @@
 // @webgpu/types (a dependency of the package) without configuring anything.
 /// <reference types="@webgpu/types" preserve="true" />
 import { installRuntime } from './runtime.js';
+// Types only: makes the IR's op kinds part of the package's declarations, so
+// `Tensor.op` is typed by them there too (see OpRegistry in core/tensor.ts).
+import './kernels/op.js';
 
 // The package's one start-up step (see src/runtime.ts).
 installRuntime();
