@@ -7,15 +7,21 @@
 
 //@BINDINGS
 
-// Each invocation computes 4 elements, a whole grid apart, so neighbouring
-// invocations still touch neighbouring addresses (contiguous vector loads on
-// SIMD hardware and CPU emulation) while 4x fewer invocations are scheduled.
-@compute @workgroup_size(256)
+// Invocations per workgroup, and elements per invocation: set by the
+// TypeScript that sizes the grid with them (elementwise_program.ts).
+override WG: u32;
+override PER_THREAD: u32;
+
+// Each invocation computes PER_THREAD elements, a whole grid apart, so
+// neighbouring invocations still touch neighbouring addresses (contiguous
+// vector loads on SIMD hardware and CPU emulation) while fewer invocations
+// are scheduled.
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   // Large tensors spill into a second dispatch dimension.
-  let grid = nwg.x * nwg.y * 256u;
-  let g = gid.x + gid.y * nwg.x * 256u;
-  for (var k = 0u; k < 4u; k++) {
+  let grid = nwg.x * nwg.y * WG;
+  let g = gid.x + gid.y * nwg.x * WG;
+  for (var k = 0u; k < PER_THREAD; k++) {
     element(g + k * grid);
   }
 }

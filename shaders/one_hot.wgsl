@@ -6,9 +6,12 @@ struct OneHotDims { n: u32, depth: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> dims: OneHotDims;
 
-@compute @workgroup_size(256)
+// Invocations per workgroup: set by the TypeScript that sizes the grid with it (programs.ts).
+override WG: u32;
+
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
+  let i = gid.x + gid.y * nwg.x * WG;
   if (i >= dims.n * dims.depth) { return; }
   let row = i / dims.depth;
   let col = i % dims.depth;

@@ -14,10 +14,12 @@ struct ReduceDims { outer: u32, size: u32, inner: u32, pad: u32 }
 
 // 0 = sum, 1 = max, 2 = argmax
 override REDUCER: u32 = 0u;
-const WG: u32 = 64u;
+// Invocations per workgroup (a power of two): set by the TypeScript that
+// sizes the grid with it (reduce_program.ts).
+override WG: u32;
 
-var<workgroup> partVal: array<f32, 64>;
-var<workgroup> partIdx: array<u32, 64>;
+var<workgroup> partVal: array<f32, WG>;
+var<workgroup> partIdx: array<u32, WG>;
 
 // Whether value v at index i beats the best so far: NaN wins (max is NaN and
 // argmax the first NaN's index), then larger values, then the smaller index.
@@ -36,7 +38,7 @@ fn store(o: u32, v: f32, idx: u32) {
 
 // inner == 1: one workgroup per output, threads stride over the row and
 // combine in workgroup memory, so long rows (a loss over a big batch) are fast.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn reduce_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let o = wid.x + wid.y * nwg.x;
   let valid = o < dims.outer;
@@ -74,7 +76,7 @@ fn reduce_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
 
 // inner > 1: one thread per output; neighbouring threads read neighbouring
 // addresses (coalesced), e.g. the bias gradient summed over a batch.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn reduce_cols(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = gid.x + gid.y * nwg.x * WG;
   if (o >= dims.outer * dims.inner) { return; }

@@ -17,11 +17,15 @@ struct SoftmaxDims { rows: u32, cols: u32, pad0: u32, pad1: u32 }
 
 override LOG: bool = false;
 // softmax_xent only: write the gradient instead of the loss, and whether the
-// loss clips probabilities to [1e-7, 1 - 1e-7] as Keras does.
+// loss clips probabilities to [EPS, 1 - EPS] as Keras does.
 override GRAD: bool = false;
 override CLIP: bool = false;
+// Set by the TypeScript (programs.ts): invocations per workgroup, with which
+// it sizes the grid, and the clip epsilon (kernel_spec.ts' CLIP_EPSILON).
+override WG: u32;
+override EPS: f32;
 
-fn row_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * 64u; }
+fn row_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.x + gid.y * nwg.x * WG; }
 
 // Row maximum and log(sum(exp(a - max))): callers form (a - max) - logSum,
 // which stays exact for large logits where a - (max + logSum) would round.
@@ -42,7 +46,7 @@ fn row_log_sum(base: u32, mx: f32) -> f32 {
 }
 
 // a = logits -> out = softmax(a) or log_softmax(a). (b is unused.)
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn softmax_fwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = row_index(gid, nwg);
   if (r >= dims.rows) { return; }
@@ -56,7 +60,7 @@ fn softmax_fwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 }
 
 // a = y (softmax output, or log-softmax output when LOG), b = dy -> dx.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn softmax_bwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = row_index(gid, nwg);
   if (r >= dims.rows) { return; }
@@ -74,7 +78,7 @@ fn softmax_bwd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 
 // a = logits, b = one-hot labels, c = upstream gradient per row.
 // Forward (GRAD = false): out[r] = row loss. Backward: out = (softmax(a) - b) * c[r].
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn softmax_xent(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = row_index(gid, nwg);
   if (r >= dims.rows) { return; }
@@ -89,7 +93,7 @@ fn softmax_xent(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     var loss = 0.0;
     for (var col = 0u; col < dims.cols; col++) {
       var logp = (a[base + col] - mx) - ls;
-      if (CLIP) { logp = wg_keep_nan(logp, log(clamp(exp(logp), 1e-7, 1.0 - 1e-7))); }
+      if (CLIP) { logp = wg_keep_nan(logp, log(clamp(exp(logp), EPS, 1.0 - EPS))); }
       // A class labelled 0 adds nothing, even where its log-probability is
       // -inf (a -inf logit, or one that far below the maximum): 0 * -inf
       // would be NaN. NaN never hides here: it makes the whole row's logp NaN,

@@ -3,11 +3,19 @@
 // is kept in dist/index.d.ts (preserve) so a consumer's compiler loads
 // @webgpu/types (a dependency of the package) without configuring anything.
 /// <reference types="@webgpu/types" preserve="true" />
+import { installRuntime } from './runtime.js';
+// Types only: makes the IR's op kinds part of the package's declarations, so
+// `Tensor.op` is typed by them there too (see OpRegistry in core/tensor.ts).
+import './kernels/op.js';
+
+// The package's one start-up step (see src/runtime.ts).
+installRuntime();
+
 export { Tensor, type NestedArray } from './core/tensor.js';
 export type { DType, TypedArray } from './core/dtype.js';
 export { WebgradError } from './core/errors.js';
 export { tidy, keep, dispose, type TensorContainer } from './core/scope.js';
-export { stats, getWebGPUDevice, type Stats } from './core/introspect.js';
+export { stats, getWebGPUDevice, type Stats } from './graph/introspect.js';
 export { ready, getBackend, type ReadyOptions, type BackendInfo, type BackendName } from './backends/select.js';
 
 export { tensor, type TensorLike } from './ops/convert.js';

@@ -21,14 +21,14 @@ const downloadButton = byId<HTMLButtonElement>('download');
 
 quickBox.checked = params.has('quick');
 if (params.get('reps')) repsBox.value = params.get('reps')!;
-const chosenWorkloads = list(params.get('workloads')) ?? (quickBox.checked ? QUICK_WORKLOADS : WORKLOADS.map((w) => w.name));
+const chosenWorkloads = list(params.get('workloads')) ?? (quickBox.checked ? QUICK_WORKLOADS : WORKLOADS.map((w): string => String(w.name)));
 const chosenSystems = list(params.get('systems')) ?? SYSTEMS;
 
 function checkboxes(container: HTMLElement, name: string, items: { value: string; label: string }[], checked: string[]): void {
   container.replaceChildren(...items.map((it) =>
     h('label', { style: 'display:block' }, h('input', { type: 'checkbox', name, value: it.value, checked: checked.includes(it.value) }), ` ${it.label}`)));
 }
-checkboxes(byId('workloads'), 'workload', WORKLOADS.map((w) => ({ value: w.name, label: `${w.name} (${w.unit}, ${w.better} is better)` })), chosenWorkloads);
+checkboxes(byId('workloads'), 'workload', WORKLOADS.map((w) => ({ value: String(w.name), label: `${w.name} (${w.unit}, ${w.better} is better)` })), chosenWorkloads);
 checkboxes(byId('systems'), 'system', SYSTEMS.map((s) => ({ value: s, label: s })), chosenSystems);
 const checked = (name: string): string[] => Array.from(document.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`), (i) => i.value);
 
@@ -67,9 +67,9 @@ function render(): void {
   const sp = speedupTable(results, WEBGRAD);
   byId('tables').replaceChildren(
     h('h2', { style: 'margin-top:12px' }, 'All results'),
-    table(RESULT_HEAD, resultRows(results), (c, i) => (c.startsWith('error:') ? 'err' : i === 2 || i === 5 ? 'num' : '')),
+    table(RESULT_HEAD, resultRows(results) as string[][], (c, i) => (c.startsWith('error:') ? 'err' : i === 2 || i === 5 ? 'num' : '')),
     h('h2', { style: 'margin-top:12px' }, 'webgrad speed-up (how many times faster than each peer; > 1 = webgrad faster)'),
-    table(sp.head, sp.rows, (c, i) => (i < 2 || c === '-' ? '' : parseFloat(c) >= 1 ? 'num fast' : 'num slow')),
+    table(sp.head, sp.rows as string[][], (c, i) => (i < 2 || c === '-' ? '' : parseFloat(c) >= 1 ? 'num fast' : 'num slow')),
   );
 }
 

@@ -80,10 +80,10 @@ export async function runPair(workload: string, system: string, opts: { quick: b
     const ctx = {
       mnist,
       log: opts.log,
-      reps: opts.reps ?? wl.reps[opts.quick ? 'quick' : 'full'],
+      reps: opts.reps ?? (wl.reps as { quick: number; full: number })[opts.quick ? 'quick' : 'full'],
       budgetMs: Math.max(1000, wl.budgetMs * (opts.quick ? 0.5 : 1)),
     };
-    const r = (await wl.run(entry.sys as never, ctx as never)) as { samples: number[]; note?: string; extra?: unknown };
+    const r = (await wl.run(entry.sys, ctx)) as { samples: number[]; note?: string; extra?: unknown };
     return { ...base, ok: true, ...summarize(r.samples), samples: r.samples, note: r.note, extra: r.extra, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
     return { ...base, ok: false, error: String((e as Error)?.message ?? e).split('\n')[0], seconds: (performance.now() - t0) / 1000 };

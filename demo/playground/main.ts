@@ -147,7 +147,7 @@ picker.onSwitch({
     resumeAfterSwitch = loop.running;
     await loop.pause();
   },
-  afterSwitch: async () => {
+  afterSwitch: () => {
     // The model and its optimizer state move to the new backend with it.
     if (resumeAfterSwitch) loop.start();
   },

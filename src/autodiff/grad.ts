@@ -69,8 +69,9 @@ function callScoped<T>(name: string, f: () => Tensor, after: (y: Tensor) => T, k
     if (!(y instanceof Tensor)) throw new WebgradError(`${name}: the function must return a Tensor, but returned ${String(y)}.`);
     result = after(y);
   } finally {
-    // Intermediates of f lose their handles but stay usable by the graph, so a
-    // gradient can itself be differentiated (grad of grad).
+    // Intermediates of f lose their handles without being marked disposed:
+    // the returned gradient's pending graph still reads them. (A gradient
+    // cannot be differentiated again: gradients.ts refuses second order.)
     engine.endScope(new Set(result === undefined ? [] : keep(result)), true);
   }
   return result;

@@ -6,7 +6,7 @@ import { WebgradError } from '../core/errors.js';
 import { engine } from '../core/engine.js';
 import { shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import type { Op } from '../graph/op.js';
+import type { Op } from '../kernels/op.js';
 import type { ElementwiseFn } from '../kernels/elementwise_table.js';
 import * as ew from '../ops/elementwise.js';
 import { matMul } from '../ops/matmul.js';
@@ -123,5 +123,5 @@ const OP_GRADS: { [K in Op['kind']]: OpRule<K> } = {
 export function gradientOf(t: Tensor, dy: Tensor): Grads {
   const op = t.op!;
   const rule = OP_GRADS[op.kind] as OpRule<typeof op.kind>;
-  return rule(op as never, t.inputs, t, dy);
+  return rule(op, t.inputs, t, dy);
 }

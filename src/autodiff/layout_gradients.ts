@@ -5,7 +5,7 @@
 import { engine } from '../core/engine.js';
 import { shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import type { LayoutOp } from '../graph/layout_op.js';
+import type { LayoutOp } from '../kernels/layout_op.js';
 import { zeros } from '../ops/creation.js';
 import { gather } from '../ops/gather.js';
 import { matMul } from '../ops/matmul.js';

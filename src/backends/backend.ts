@@ -1,13 +1,11 @@
 // The backend interface: the only place GPU objects live below this line.
 // A backend owns buffers and runs plans; it knows nothing about tensors.
 import type { DType, TypedArray } from '../core/dtype.js';
-import type { Plan } from '../graph/plan.js';
+import type { BackendBuffer, BufferMemory } from '../core/storage.js';
+import type { Plan } from '../kernels/plan.js';
 
-/** An opaque handle to memory on a backend. */
-export interface BackendBuffer {
-  readonly id: number;
-  readonly bytes: number;
-}
+// Defined in core, which holds buffers in tensors' storages; backends make them.
+export type { BackendBuffer };
 
 /** A buffer to read back, with the type and count of its values. */
 export interface ReadItem {
@@ -35,7 +33,7 @@ export interface BackendStats {
   peakBytes: number;
 }
 
-export interface Backend {
+export interface Backend extends BufferMemory {
   readonly name: 'webgpu' | 'cpu';
   /**
    * True when buffers live in memory that is lost with the device (a GPU).

@@ -3,7 +3,7 @@
 // falls back to the CPU, remembering why. The rules for `auto` are pure
 // functions in backend_choice.ts.
 import { argError, WebgradError } from '../core/errors.js';
-import { engine, type BackendHost } from '../core/engine.js';
+import { engine } from '../core/engine.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu_backend.js';
 import { autoSkipsAdapter, missingGpuReason, type AdapterDescription } from './backend_choice.js';
@@ -36,7 +36,6 @@ export interface BackendInfo {
 let active: Backend | null = null;
 let info: BackendInfo | null = null;
 let initializing: Promise<BackendInfo> | null = null;
-const lossListeners = new Set<(reason: string) => void>();
 
 function isGpu(x: unknown): x is GPU {
   return typeof x === 'object' && x !== null && typeof (x as GPU).requestAdapter === 'function';
@@ -76,19 +75,15 @@ function onDeviceLost(lost: Backend, reason: string): void {
   const cpu = new CpuBackend();
   const failover = switchTo(cpu, { name: 'cpu', reason: `the WebGPU device was lost (${reason})` });
   pendingFailover = failover;
-  void failover.finally(() => {
+  // Handled both ways: a failed switch must not become an unhandled rejection
+  // (a getBackend() call waiting on it meanwhile gets the error).
+  const settled = (): void => {
     if (pendingFailover === failover) pendingFailover = null;
-    for (const l of lossListeners) l(reason);
-  });
+  };
+  failover.then(settled, settled);
 }
 
 let pendingFailover: Promise<void> | null = null;
-
-/** Listens for the loss of the active WebGPU device (used by compiled steps to fail over). */
-export function onBackendLost(listener: (reason: string) => void): () => void {
-  lossListeners.add(listener);
-  return () => lossListeners.delete(listener);
-}
 
 /**
  * Initialises (or switches) the backend. Safe to call more than once; tensors
@@ -137,7 +132,7 @@ async function init(options: ReadyOptions): Promise<BackendInfo> {
 /** Makes `next` active, moving every live tensor's data off the old backend first. */
 export async function switchTo(next: Backend, nextInfo: BackendInfo): Promise<void> {
   const prev = active;
-  if (prev && prev !== next) await engine.migrate(prev, next);
+  if (prev && prev !== next) await engine.migrate(prev);
   active = next;
   info = nextInfo;
   if (prev && prev !== next) prev.destroy();
@@ -153,6 +148,13 @@ export function getBackend(): BackendInfo | null {
   return info;
 }
 
+/** The active backend, for the layers above (realization, compiled steps, recovery). */
+export interface BackendHost {
+  /** Returns the active backend, initialising the default one on first use. */
+  getBackend(): Promise<Backend>;
+  current(): Backend | null;
+}
+
 export const backendHost: BackendHost = {
   async getBackend(): Promise<Backend> {
     if (pendingFailover) await pendingFailover;
@@ -162,4 +164,3 @@ export const backendHost: BackendHost = {
   },
   current: () => active,
 };
-engine.host = backendHost;

@@ -11,9 +11,3 @@ export function checkDType(op: string, dtype: unknown, arg = 'dtype'): DType {
   if (!DTYPES.includes(dtype as DType)) throw argError(op, arg, DTYPES.map((d) => `'${d}'`).join(' or '), dtype);
   return dtype as DType;
 }
-
-export function typedArrayFor(dtype: DType, size: number): TypedArray {
-  return dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
-}
-
-export const BYTES_PER_ELEMENT = 4;

@@ -1,17 +1,15 @@
-// The engine: the active backend, tensor bookkeeping (refcounts, tidy
-// scopes) and realization (turning the pending graph behind some tensors
-// into a plan and running it). Realizations are serialized so concurrent
-// `await t.data()` calls never race over the same nodes.
-import type { Backend, BackendBuffer, PreparedPlan } from '../backends/backend.js';
-import type { BuiltPlan } from '../graph/build_plan.js';
-import { graphKey, PlanCache } from '../graph/plan_cache.js';
-import { slotBytes } from '../graph/plan.js';
-import type { Op } from '../graph/op.js';
+// The engine: tensor bookkeeping (creation, refcounts, tidy scopes), the
+// storages that hold backend buffers (so a backend switch can move them), and
+// the queue that orders every computation, so concurrent `await t.data()`
+// calls never race over the same nodes. Computing values (plans, kernels,
+// backends) sits above core, in graph/realize.ts: the engine reaches it
+// through the Runtime below, which installRuntime() (src/runtime.ts) plugs in
+// once at start-up.
 import type { DType, TypedArray } from './dtype.js';
 import { WebgradError } from './errors.js';
 import { checkSize, sizeOf } from './shape.js';
-import { Storage } from './storage.js';
-import { installTensorRuntime, Tensor } from './tensor.js';
+import { Storage, type BackendBuffer, type BufferMemory } from './storage.js';
+import { installTensorRuntime, Tensor, type TensorOp } from './tensor.js';
 
 /** What a task of engine.deferred() computes with (inside the realization queue). */
 export interface DeferredContext {
@@ -23,27 +21,52 @@ export interface DeferredContext {
   compute(targets: readonly Tensor[]): Promise<() => Promise<TypedArray[]>>;
 }
 
-export interface BackendHost {
-  /** Returns the active backend, initialising the default one on first use. */
-  getBackend(): Promise<Backend>;
-  current(): Backend | null;
+/**
+ * What the engine needs from the layers above core: computing tensors on the
+ * active backend. Implemented by graph/realize.ts and backends/select.ts,
+ * installed by installRuntime() in src/runtime.ts.
+ */
+export interface Runtime {
+  /**
+   * Computes the pending tensors among `targets` on the active backend (and
+   * uploads the stored ones), then binds each to its storage (engine.settle).
+   * With `copyOut`, the computed values are also copied out in the same
+   * submission (storage.hostPromise). Runs inside the engine's queue.
+   */
+  realize(targets: readonly Tensor[], copyOut: boolean): Promise<void>;
+  /** The active backend, initialising the default one on first use. */
+  backend(): Promise<BufferMemory>;
+  /** The active backend, or null before the first computation. */
+  currentBackend(): BufferMemory | null;
+  /**
+   * dataSync(): computes `t` and reads it on the calling thread, or throws
+   * naming `op` where the backend cannot (it prepares or reads asynchronously).
+   * Called only while the engine's queue is empty.
+   */
+  readSync(t: Tensor, op: string): TypedArray;
 }
 
 class Engine {
-  host: BackendHost | null = null;
+  private installed: Runtime | null = null;
   private scopes: Tensor[][] = [];
   private queue: Promise<unknown> = Promise.resolve();
-  /** Tasks of the realization queue not finished yet (dataSync cannot wait for them). */
+  /** Tasks of the queue not finished yet (dataSync cannot wait for them). */
   private queued = 0;
-  /** Whether realizations fuse kernels (the scheduler's job; off = op by op). */
-  fuse = true;
-  /** Prepared plans of eager computations, per backend. */
-  private planCaches = new WeakMap<Backend, PlanCache>();
   /** Every storage that holds a backend buffer, so a backend switch can move them. */
   private live = new Set<Storage>();
 
+  /** Plugs in the computation (src/runtime.ts' installRuntime, at start-up). */
+  install(runtime: Runtime): void {
+    this.installed = runtime;
+  }
+
+  private get runtime(): Runtime {
+    if (!this.installed) throw new WebgradError('internal: webgrad\'s runtime is not installed (import webgrad from its entry point, src/index.ts)');
+    return this.installed;
+  }
+
   /** Creates a pending tensor computed by `op` from `inputs`. */
-  make(op: Op, inputs: Tensor[], shape: readonly number[], dtype: DType): Tensor {
+  make(op: TensorOp, inputs: Tensor[], shape: readonly number[], dtype: DType): Tensor {
     // Backstop: the public ops refuse such shapes under their own names first.
     checkSize(op.kind, 'the result of shape', shape);
     const t = new Tensor(shape, dtype, op, inputs);
@@ -95,8 +118,8 @@ class Engine {
   }
 
   private async computeNow(targets: readonly Tensor[]): Promise<() => Promise<TypedArray[]>> {
-    await this.realizeNow(targets, true);
-    const backend = await this.host!.getBackend();
+    await this.runtime.realize(targets, true);
+    const backend = await this.runtime.backend();
     const values = targets.map((t) => {
       const s = t.storage!;
       if (s.hostPromise) return s.hostPromise.then((v) => v.slice(0, t.size) as TypedArray);
@@ -139,7 +162,7 @@ class Engine {
   releaseStorage(s: Storage): void {
     if (--s.refs > 0) return;
     if (s.buffer && s.recycle) s.recycle(s.buffer);
-    else if (s.buffer) this.host?.current()?.free(s.buffer);
+    else if (s.buffer) this.installed?.currentBackend()?.free(s.buffer);
     this.live.delete(s);
     s.buffer = null;
     s.host = null;
@@ -150,7 +173,7 @@ class Engine {
    * uploaded to the next backend. Data that cannot be read (a lost device)
    * and has no host copy is marked lost.
    */
-  async migrate(from: Backend, _to: Backend): Promise<void> {
+  async migrate(from: BufferMemory): Promise<void> {
     for (const s of [...this.live]) {
       if (!s.buffer) continue;
       if (!s.host) {
@@ -212,73 +235,11 @@ class Engine {
 
   /** Computes the given tensors (and only them) on the backend. */
   realize(targets: readonly Tensor[]): Promise<void> {
-    return this.serialize(() => this.realizeNow(targets));
+    return this.serialize(() => this.runtime.realize(targets, false));
   }
 
-  /** `copyOut`: also copy the targets' values out in the same submission (data() of a pending tensor). */
-  private async realizeNow(targets: readonly Tensor[], copyOut = false): Promise<void> {
-    const backend = await this.host!.getBackend();
-    const pending = targets.filter((t) => t.op !== null);
-    // Sources first: every stored input must be on this backend.
-    for (const t of targets) if (!t.op && t.storage) this.upload(backend, t.storage);
-    if (pending.length === 0) return;
-    const { key, sources } = graphKey(pending);
-    const cache = this.planCaches.get(backend) ?? new PlanCache(backend);
-    this.planCaches.set(backend, cache);
-    const { built, prepared } = await cache.get(key, pending, this.fuse);
-    this.execute(backend, pending, sources, built, prepared, copyOut);
-  }
-
-  /** Runs a prepared plan computing `pending` from `sources`, and binds the results to the tensors. */
-  private execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: BuiltPlan, prepared: PreparedPlan, copyOut: boolean): void {
-    const { plan, outputSlotOf } = built;
-    const buffers: BackendBuffer[] = new Array(plan.slots.length);
-    sources.forEach((s, i) => {
-      if (!s.storage) throw new WebgradError(`internal: source tensor ${s.id} has no data (placeholder used outside a compiled step?)`);
-      buffers[plan.inputSlots[i]] = this.upload(backend, s.storage);
-    });
-    const temps: BackendBuffer[] = [];
-    const outputs: BackendBuffer[] = [];
-    try {
-      for (const b of plan.tempBytes) temps.push(backend.alloc(b));
-      plan.slots.forEach((slot, i) => {
-        if (slot.kind === 'output') outputs.push((buffers[i] = backend.alloc(slot.bytes)));
-        else if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
-      });
-    } catch (e) {
-      // A refused allocation must not strand the buffers taken before it.
-      for (const b of [...temps, ...outputs]) backend.free(b);
-      throw e;
-    }
-    let copied: Promise<TypedArray[]> | null = null;
-    try {
-      const readback = copyOut ? pending.map((t, i) => ({ buffer: buffers[outputSlotOf[i]], dtype: t.dtype, size: t.size })) : undefined;
-      copied = backend.run(prepared, buffers, readback);
-    } catch (e) {
-      for (const s of plan.outputSlots) backend.free(buffers[s]);
-      throw e;
-    } finally {
-      for (const b of temps) backend.free(b);
-    }
-    // Bind results; outputs that alias an input (pure reshapes) share its storage.
-    const storageOfSlot = new Map<number, Storage>();
-    sources.forEach((s, i) => storageOfSlot.set(plan.inputSlots[i], s.storage!));
-    pending.forEach((t, i) => {
-      const slot = outputSlotOf[i];
-      let storage = storageOfSlot.get(slot);
-      if (storage) storage.refs++;
-      else {
-        storage = new Storage(t.dtype, plan.slots[slot].size, null, buffers[slot]);
-        if (copied) storage.hostPromise = copied.then((values) => values[i]);
-        this.live.add(storage);
-        storageOfSlot.set(slot, storage);
-      }
-      this.settle(t, storage);
-    });
-  }
-
-  /** Turns a pending tensor into a computed one holding `storage`. */
-  private settle(t: Tensor, storage: Storage): void {
+  /** Turns a pending tensor into a computed one holding `storage` (the realization's last step). */
+  settle(t: Tensor, storage: Storage): void {
     t.storage = storage;
     const inputs = t.inputs;
     t.inputs = [];
@@ -286,58 +247,16 @@ class Engine {
     for (const x of inputs) this.release(x);
   }
 
-  upload(backend: Backend, s: Storage): BackendBuffer {
-    if (!s.buffer) {
-      if (!s.host) {
-        if (s.failure) throw s.failure;
-        throw new WebgradError(s.lost ? 'a tensor\'s data was lost with the GPU device (it was never read back); recompute it' : 'internal: storage has neither host data nor a buffer');
-      }
-      s.buffer = backend.alloc(slotBytes(s.size));
-      backend.write(s.buffer, s.host);
-      this.live.add(s);
-    }
-    return s.buffer;
+  /** Records that `s` now holds a buffer on the active backend (so a backend switch moves its data). */
+  holdsBuffer(s: Storage): void {
+    this.live.add(s);
   }
 
-  /** Adopts a buffer computed outside realize() (compiled steps) as a tensor's data. */
+  /** Adopts a buffer computed on the active backend as a tensor's data. */
   adopt(dtype: DType, size: number, buffer: BackendBuffer): Storage {
     const s = new Storage(dtype, size, null, buffer);
     this.live.add(s);
     return s;
-  }
-
-  /**
-   * dataSync(): computes `t` and reads it on the calling thread. Possible
-   * only on a backend that prepares and reads synchronously (the CPU), and
-   * only while no asynchronous realization is queued (it cannot wait for one).
-   */
-  readSync(t: Tensor, op: string): TypedArray {
-    const stored = t.op === null ? t.storage : null;
-    if (stored?.host) return stored.host.slice(0, t.size) as TypedArray;
-    const backend = this.host?.current();
-    const instead = op === 'arraySync' ? 'await t.array()' : 'await t.data()';
-    if (!backend) throw new WebgradError(`${op}(): no backend is initialised yet; call await webgrad.ready() first, or use ${instead}.`);
-    if (!backend.prepareSync || !backend.readSync) {
-      throw new WebgradError(`${op}(): the ${backend.name} backend reads data asynchronously; use ${instead} instead.`);
-    }
-    if (this.queued > 0) {
-      throw new WebgradError(`${op}(): other computations are still queued (an await not finished, or a fit() running); use ${instead}, which waits for them.`);
-    }
-    if (t.op !== null) {
-      const pending = [t];
-      const { key, sources } = graphKey(pending);
-      for (const src of sources) {
-        if (!src.storage) throw new WebgradError(`${op}(): tensor ${t.id} depends on a placeholder of a compiled step; it has no value outside run().`);
-      }
-      const cache = this.planCaches.get(backend) ?? new PlanCache(backend);
-      this.planCaches.set(backend, cache);
-      const { built, prepared } = cache.getSync(key, pending, this.fuse, (plan) => backend.prepareSync!(plan));
-      this.execute(backend, pending, sources, built, prepared, false);
-    }
-    const s = t.storage!;
-    if (s.failure) throw s.failure;
-    if (s.host) return s.host.slice(0, t.size) as TypedArray;
-    return backend.readSync(this.upload(backend, s), t.dtype, t.size);
   }
 
   async read(t: Tensor): Promise<TypedArray> {
@@ -352,18 +271,32 @@ class Engine {
   }
 
   private async readHeld(t: Tensor): Promise<TypedArray> {
-    await this.serialize(() => this.realizeNow([t], true));
+    await this.serialize(() => this.runtime.realize([t], true));
     // Already being copied out with the run that computed it: no queue wait.
     const pending = t.storage?.hostPromise;
-    if (pending) return (await pending).slice(0, t.size) as TypedArray;
+    if (pending) return (await pending).slice(0, t.size);
     return this.serialize(async () => {
       const s = t.storage;
       if (!s) throw new WebgradError(`data(): tensor ${t.id} was disposed while being computed`);
-      if (!s.buffer && s.host) return s.host.slice(0, t.size) as TypedArray;
-      const backend = await this.host!.getBackend();
-      const out = await backend.read(s.buffer!, t.dtype, t.size);
-      return out;
+      if (!s.buffer && s.host) return s.host.slice(0, t.size);
+      const backend = await this.runtime.backend();
+      return backend.read(s.buffer!, t.dtype, t.size);
     });
+  }
+
+  /**
+   * dataSync(): computes `t` and reads it on the calling thread. Possible
+   * only on a backend that prepares and reads synchronously (the CPU), and
+   * only while nothing is queued (it cannot wait for an asynchronous task).
+   */
+  readSync(t: Tensor, op: string): TypedArray {
+    const stored = t.op === null ? t.storage : null;
+    if (stored?.host) return stored.host.slice(0, t.size);
+    if (this.queued > 0) {
+      const instead = op === 'arraySync' ? 'await t.array()' : 'await t.data()';
+      throw new WebgradError(`${op}(): other computations are still queued (an await not finished, or a fit() running); use ${instead}, which waits for them.`);
+    }
+    return this.runtime.readSync(t, op);
   }
 }
 

@@ -18,11 +18,22 @@ export function describe(value: unknown): string {
     const shape = (value as { shape?: unknown }).shape;
     const dtype = (value as { dtype?: unknown }).dtype;
     if (Array.isArray(shape)) return typeof dtype === 'string' ? `${article(dtype)} ${dtype} tensor of shape [${shape.join(', ')}]` : `a tensor of shape [${shape.join(', ')}]`;
-    const name = (value as object).constructor?.name;
+    const name = value.constructor?.name;
     return name && name !== 'Object' ? `a ${name}` : 'an object';
   }
   if (typeof value === 'string') return JSON.stringify(value);
-  return String(value);
+  // A function's String() is its whole source.
+  if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
+  const primitive = value as number | boolean | bigint | symbol;
+  return String(primitive);
+}
+
+/**
+ * Array.isArray for checking arguments: unlike it, this keeps a declared
+ * element type (Array.isArray narrows `readonly number[]` to `any[]`).
+ */
+export function isArray(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
 }
 
 /** 'a' or 'an' for a word (a float32, an int32). */

@@ -117,5 +117,5 @@ export function checkShape(op: string, arg: string, shape: unknown): number[] {
     throw argError(op, arg, 'an array of non-negative integers', shape);
   }
   checkSize(op, `argument '${arg}'`, shape);
-  return [...shape] as number[];
+  return [...(shape as number[])];
 }

@@ -1,8 +1,22 @@
 // Storage: the memory behind a computed tensor, shared (refcounted) between a
 // tensor and its reshaped views. Values live on the active backend; a CPU copy
 // is kept for leaves created from JavaScript data until they are uploaded.
-import type { BackendBuffer } from '../backends/backend.js';
 import type { DType, TypedArray } from './dtype.js';
+
+/** An opaque handle to memory on a backend: backends/ allocate them, core only holds them. */
+export interface BackendBuffer {
+  readonly id: number;
+  readonly bytes: number;
+}
+
+/**
+ * What core asks of the backend that holds its buffers: to take one back, and
+ * to copy one out. backends/backend.ts' Backend has these, and more.
+ */
+export interface BufferMemory {
+  free(buffer: BackendBuffer): void;
+  read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray>;
+}
 
 export class Storage {
   refs = 1;

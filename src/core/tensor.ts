@@ -1,13 +1,23 @@
 // Tensor: a node of the lazy graph. A tensor either holds data (a leaf, or a
 // node that has been computed) or an op with inputs that will compute it when
 // a value is needed. See README "Memory model".
-import type { Op } from '../graph/op.js';
 import type { DType, TypedArray } from './dtype.js';
 import { WebgradError, shapeString } from './errors.js';
 import type { Storage } from './storage.js';
 import { sizeOf } from './shape.js';
 
 let nextId = 0;
+
+/**
+ * The op kinds a tensor can record are defined above core, in the IR
+ * (src/kernels/op.ts), which adds its `Op` union here by declaration merging
+ * (`declare module`). So core imports nothing of the IR, and yet `tensor.op`
+ * is that union everywhere, narrowed by its `kind` as usual.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by kernels/op.ts (declaration merging)
+export interface OpRegistry {}
+/** The op of a pending tensor: the IR's `Op` (see OpRegistry). */
+export type TensorOp = OpRegistry extends { op: infer O } ? O : { readonly kind: string };
 
 /** Hooks the engine installs so this file does not import it (no cycle). */
 export interface TensorRuntime {
@@ -29,7 +39,7 @@ export class Tensor {
   readonly dtype: DType;
   readonly size: number;
   /** The op that computes this tensor, or null once it holds data. */
-  op: Op | null;
+  op: TensorOp | null;
   inputs: Tensor[];
   /** Where the values live once computed. */
   storage: Storage | null = null;
@@ -42,7 +52,7 @@ export class Tensor {
   /** Set when a composite op released the creation handle of this intermediate. */
   handleReleased = false;
 
-  constructor(shape: readonly number[], dtype: DType, op: Op | null, inputs: Tensor[]) {
+  constructor(shape: readonly number[], dtype: DType, op: TensorOp | null, inputs: Tensor[]) {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = sizeOf(shape);

@@ -4,7 +4,7 @@
 // assigns temporaries to shared buffers.
 import type { Tensor } from '../core/tensor.js';
 import { lowerNode } from './lower.js';
-import { assignTemps, slotBytes, type Plan, type PlanCall, type PlanSlot } from './plan.js';
+import { assignTemps, slotBytes, type Plan, type PlanCall, type PlanSlot } from '../kernels/plan.js';
 import { fuseCalls } from './fusion.js';
 
 export interface BuiltPlan {

@@ -4,15 +4,17 @@
 // binds the variables' current buffers, and enqueues every kernel in one
 // submission. Nothing is read back unless the caller reads an output.
 import type { Backend, BackendBuffer, PreparedPlan, ReadItem } from '../backends/backend.js';
+import { backendHost } from '../backends/select.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { engine } from '../core/engine.js';
-import { argError, article, shapeString, WebgradError } from '../core/errors.js';
+import { argError, article, isArray, shapeString, WebgradError } from '../core/errors.js';
 import { shapesEqual, sizeOf } from '../core/shape.js';
 import { Storage } from '../core/storage.js';
 import { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import { buildPlan, topoOrder } from './build_plan.js';
-import { slotBytes, type Plan } from './plan.js';
+import { scheduler, upload } from './realize.js';
+import { slotBytes, type Plan } from '../kernels/plan.js';
 
 export interface StepInputSpec {
   shape: readonly number[];
@@ -98,7 +100,7 @@ export const stepTimings = { compiledSteps: 0, lastCompileMs: 0 };
 export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   const name = def.name ?? 'step';
   const started = performance.now();
-  const backend = await engine.host!.getBackend();
+  const backend = await backendHost.getBackend();
   const keepHostCopy = def.keepHostCopy === true && backend.memoryCanBeLost === true;
   const nIn = def.inputs.length;
   engine.startScope();
@@ -131,7 +133,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   for (const t of targets) t.kept = true;
   engine.endScope(new Set(targets));
   await foldConstants(targets);
-  const built = buildPlan(targets, { fuse: def.fuse ?? engine.fuse });
+  const built = buildPlan(targets, { fuse: def.fuse ?? scheduler.fuse });
   const { plan } = built;
 
   // Where each source comes from on every run.
@@ -154,7 +156,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   stepTimings.lastCompileMs = performance.now() - started;
   const temps = plan.tempBytes.map((b) => backend.alloc(b));
   const inputBuffers = def.inputs.map((s) => backend.alloc(slotBytes(sizeOf(s.shape))));
-  const buffers: BackendBuffer[] = new Array(plan.slots.length);
+  const buffers: BackendBuffer[] = new Array<BackendBuffer>(plan.slots.length);
   plan.slots.forEach((slot, i) => {
     if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
   });
@@ -164,7 +166,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   // output slot cycles through the same two or three buffers (stable bind groups).
   const spares = new Map<number, BackendBuffer[]>(plan.outputSlots.map((s) => [s, []]));
   const recycler = (slot: number) => (buffer: BackendBuffer) => {
-    if (disposed || engine.host!.current() !== backend) backend.free(buffer);
+    if (disposed || backendHost.current() !== backend) backend.free(buffer);
     else spares.get(slot)!.push(buffer);
   };
   let snapshot: StepSnapshot | null = null;
@@ -193,15 +195,15 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
     async prepareVariables(): Promise<void> {
       await engine.realize(def.variables.map((v) => v.value));
       // Values computed on the host (fresh leaves) must be uploaded too.
-      for (const v of def.variables) if (v.value.storage) engine.upload(backend, v.value.storage);
-      for (const c of constants) engine.upload(backend, c.tensor.storage!);
+      for (const v of def.variables) if (v.value.storage) upload(backend, v.value.storage);
+      for (const c of constants) upload(backend, c.tensor.storage!);
     },
     run(inputs, options = {}): Tensor[] {
       if (disposed) throw new WebgradError(`${name}: this compiled step was disposed.`);
-      if (engine.host!.current() !== backend) {
-        throw new WebgradError(`${name}: the backend changed since this step was compiled (now ${engine.host!.current()?.name}); compile it again.`);
+      if (backendHost.current() !== backend) {
+        throw new WebgradError(`${name}: the backend changed since this step was compiled (now ${backendHost.current()?.name}); compile it again.`);
       }
-      if (!Array.isArray(inputs) || inputs.length !== nIn) throw argError(name, 'inputs', `an array of ${nIn} inputs`, inputs);
+      if (!isArray(inputs) || inputs.length !== nIn) throw argError(name, 'inputs', `an array of ${nIn} inputs`, inputs);
       const pending = checkVariables();
       if (pending) throw new WebgradError(`${name}: variable '${pending}' has a pending value; await step.prepareVariables() before run().`);
       inputs.forEach((x, i) => {
@@ -211,7 +213,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
           x.assertAlive(name, `inputs[${i}]`);
           if (!shapesEqual(x.shape, spec.shape) || x.dtype !== spec.dtype) throw argError(name, `inputs[${i}]`, `${article(spec.dtype)} ${spec.dtype} tensor of shape ${shapeString(spec.shape)}`, x);
           if (x.op !== null || !x.storage) throw argError(name, `inputs[${i}]`, 'a computed tensor (await its data() first) or a typed array', x);
-          if (slot !== undefined) buffers[slot] = engine.upload(backend, x.storage);
+          if (slot !== undefined) buffers[slot] = upload(backend, x.storage);
         } else {
           const want = sizeOf(spec.shape);
           const okType = spec.dtype === 'int32' ? x instanceof Int32Array : x instanceof Float32Array;
@@ -228,7 +230,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
         const slot = placeholderSlot.get(nIn + j);
         if (slot !== undefined) buffers[slot] = v.value.storage!.buffer!;
       });
-      for (const c of constants) buffers[c.slot] = engine.upload(backend, c.tensor.storage!);
+      for (const c of constants) buffers[c.slot] = upload(backend, c.tensor.storage!);
       for (const s of plan.outputSlots) buffers[s] = spares.get(s)!.pop() ?? backend.alloc(plan.slots[s].bytes);
       // Values to copy out in the same submission: requested outputs, and the
       // variables' new values when a host snapshot is kept.

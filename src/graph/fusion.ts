@@ -13,7 +13,7 @@
 import { readsInOrder } from '../core/shape.js';
 import type { ElementwiseInstr, ElementwiseSpec, MatmulSpec } from '../kernels/kernel_spec.js';
 import { ACTIVATION_CODES, isSmallMatmul, type ActivationName } from '../kernels/kernel_spec.js';
-import type { PlanCall, PlanSlot } from './plan.js';
+import type { PlanCall, PlanSlot } from '../kernels/plan.js';
 
 /** Most storage buffers a kernel binds besides its output (WebGPU's default limit is 8 per stage). */
 const MAX_KERNEL_INPUTS = 7;

@@ -30,7 +30,7 @@ export function lowerNode(t: Tensor): KernelSpec {
       };
     }
     case 'matmul': {
-      const [a, b] = t.inputs;
+      const [a] = t.inputs;
       const k = op.transA ? a.shape[0] : a.shape[1];
       return { type: 'matmul', m: shape[0], n: shape[1], k, transA: op.transA, transB: op.transB, hasBias: false, act: 'linear', alpha: 0 };
     }

@@ -2,7 +2,7 @@
 import { broadcastStrides, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { LayoutSpec } from '../kernels/layout_spec.js';
-import type { LayoutOp } from './layout_op.js';
+import type { LayoutOp } from '../kernels/layout_op.js';
 
 export function lowerLayout(t: Tensor, op: LayoutOp): LayoutSpec {
   const shape = [...t.shape];

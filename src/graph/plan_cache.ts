@@ -5,7 +5,7 @@
 import type { Backend, PreparedPlan } from '../backends/backend.js';
 import type { Tensor } from '../core/tensor.js';
 import { buildPlan, topoOrder, type BuiltPlan } from './build_plan.js';
-import type { Plan } from './plan.js';
+import type { Plan } from '../kernels/plan.js';
 
 export interface CachedPlan {
   built: BuiltPlan;

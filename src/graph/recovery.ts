@@ -18,6 +18,7 @@
 // What a "position" in training is (epoch, batch, running sums) belongs to
 // the training loop; this file keeps it opaque.
 import type { Backend } from '../backends/backend.js';
+import { backendHost } from '../backends/select.js';
 import type { TypedArray } from '../core/dtype.js';
 import { engine } from '../core/engine.js';
 import { WebgradError } from '../core/errors.js';
@@ -30,7 +31,7 @@ export class NonFiniteLossError extends WebgradError {}
 
 /** True when `step` can no longer run because its backend is gone or replaced. */
 export function stepBackendGone(step: CompiledStep): boolean {
-  const current = engine.host?.current();
+  const current = backendHost.current();
   return current !== step.backend || step.backend.lost === true;
 }
 
@@ -67,7 +68,7 @@ export class Checkpoint {
   hostValues(): TypedArray[] | null {
     if (this.host) return [...this.host];
     const values = (this.held ?? []).map(hostValuesOf);
-    return this.held && values.every((v) => v !== null) ? (values as TypedArray[]) : null;
+    return this.held && values.every((v) => v !== null) ? values : null;
   }
 
   /** Puts the values back into the variables. */
@@ -100,7 +101,7 @@ export class Checkpoint {
  */
 export async function restoreFromSnapshot(step: CompiledStep, variables: readonly Variable[]): Promise<number> {
   await step.snapshotsSettled();
-  await engine.host!.getBackend();
+  await backendHost.getBackend();
   const snap = step.lastSnapshot();
   if (!snap) throw new WebgradError('the GPU device was lost before any training step completed, and no copy of the weights exists; start training again.');
   Checkpoint.onHost(variables, snap.values).restore();
@@ -129,7 +130,7 @@ export class TrainingRecovery<P> {
    * state is on the host.
    */
   constructor(private readonly state: () => Variable[], private readonly lostEarly: (reason: string) => string) {
-    this.startedOn = engine.host?.current() ?? null;
+    this.startedOn = backendHost.current() ?? null;
     this.resumable = this.startedOn?.memoryCanBeLost === true;
     // Until the first step's snapshot arrives, hold the state from before
     // training: usable after a device loss if it still has a host copy
@@ -178,7 +179,7 @@ export class TrainingRecovery<P> {
    * other error is rethrown.
    */
   resumeAfter(err: unknown, step: CompiledStep | null): { at: P | null } {
-    const gone = this.resumable && (engine.host?.current() !== this.startedOn || (step !== null && stepBackendGone(step)));
+    const gone = this.resumable && (backendHost.current() !== this.startedOn || (step !== null && stepBackendGone(step)));
     if (err instanceof NonFiniteLossError || !gone || this.failedOver) throw err;
     this.failedOver = true;
     let point: { at: P | null; values: TypedArray[] } | null = this.resumePoint;

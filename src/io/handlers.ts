@@ -28,7 +28,7 @@ export function withSaveHandler(fn: (artifacts: ModelArtifacts) => Promise<SaveR
 /** A handler that loads the given artifacts (TF.js: tf.io.fromMemory), e.g. from tf.io.withSaveHandler. */
 export function fromMemory(artifacts: ModelArtifacts): IOHandler {
   if (typeof artifacts !== 'object' || artifacts === null) throw new WebgradError(`fromMemory: expected ModelArtifacts { modelTopology, weightSpecs, weightData }, got ${String(artifacts)}.`);
-  return { load: async () => artifacts };
+  return { load: () => Promise.resolve(artifacts) };
 }
 
 // ---- browser downloads ----
@@ -94,7 +94,7 @@ function openDB(): Promise<IDBDatabase> {
 function done(tx: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
+    tx.onerror = () => reject(tx.error ?? new Error('transaction failed'));
     tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
   });
 }
@@ -126,8 +126,8 @@ export function browserIndexedDB(name: string): IOHandler {
         const tx = db.transaction(MODEL_STORE, 'readonly');
         const req = tx.objectStore(MODEL_STORE).get(modelPath);
         const record = await new Promise<{ modelArtifacts?: ModelArtifacts } | undefined>((resolve, reject) => {
-          req.onsuccess = () => resolve(req.result);
-          req.onerror = () => reject(req.error);
+          req.onsuccess = () => resolve(req.result as { modelArtifacts?: ModelArtifacts } | undefined);
+          req.onerror = () => reject(req.error ?? new Error('IndexedDB read failed'));
         });
         if (!record?.modelArtifacts) throw new WebgradError(`loadLayersModel('indexeddb://${modelPath}'): no model named '${modelPath}' in IndexedDB.`);
         return record.modelArtifacts;
@@ -175,11 +175,11 @@ export function browserFiles(files: Blob[]): IOHandler {
     async load() {
       const text = await jsonFile.text();
       const byName = new Map(weightFiles.map((f) => [f.name ?? '', f]));
-      return loadFromModelJSON(text, source, async (p) => {
+      return loadFromModelJSON(text, source, (p) => {
         const base = p.split('/').pop() ?? p;
         const f = byName.get(base);
-        if (!f) throw new WebgradError(`${source}: weight file '${base}' was not among the files given (${[...byName.keys()].map((n) => `'${n}'`).join(', ') || 'none'}).`);
-        return { size: f.size, read: () => f.arrayBuffer() };
+        if (!f) return Promise.reject(new WebgradError(`${source}: weight file '${base}' was not among the files given (${[...byName.keys()].map((n) => `'${n}'`).join(', ') || 'none'}).`));
+        return Promise.resolve({ size: f.size, read: () => f.arrayBuffer() });
       });
     },
   };

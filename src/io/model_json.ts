@@ -50,7 +50,7 @@ export function checkModelJSON(json: unknown, source: string): Record<string, un
 /** Artifacts from a parsed model.json and its weight stream. */
 function artifactsFromJSON(json: Record<string, unknown>, weightSpecs: ModelArtifacts['weightSpecs'], weightData: ArrayBuffer): ModelArtifacts {
   const a: ModelArtifacts = {
-    modelTopology: json.modelTopology as {},
+    modelTopology: json.modelTopology as ModelArtifacts['modelTopology'],
     format: json.format as string | undefined,
     generatedBy: json.generatedBy as string | undefined,
     convertedBy: json.convertedBy as string | null | undefined,

@@ -1,7 +1,7 @@
 // model.save(): a Sequential model → TensorFlow.js Layers artifacts (Keras
 // topology JSON + float32 weights) → an io handler. Layers are read through
 // the Layer interface: their class, config and weights.
-import { WebgradError, argError } from '../core/errors.js';
+import { WebgradError, argError, isArray } from '../core/errors.js';
 import type { Layer } from '../layers/layer.js';
 import { saveHandlerFor } from './handlers.js';
 import { WEBGRAD_VERSION, sequentialTopology } from './topology.js';
@@ -29,7 +29,7 @@ function checkConfig(op: string, config: unknown): SaveConfig {
 
 /** The artifacts model.save() hands to an io handler. */
 export async function modelArtifacts(model: SaveableModel, config: SaveConfig = {}, op = `${model.name}.save`): Promise<ModelArtifacts> {
-  if (!model || !Array.isArray(model.layers)) throw argError(op, 'model', 'a webgrad Sequential model', model);
+  if (!model || !isArray(model.layers)) throw argError(op, 'model', 'a webgrad Sequential model', model);
   if (model.layers.length === 0) throw new WebgradError(`${op}: the model has no layers.`);
   const unbuilt = model.layers.find((l) => !l.built);
   if (unbuilt) {

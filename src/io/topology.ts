@@ -163,7 +163,7 @@ function dtypeOf(raw: unknown): string | null {
     const c = (raw as Record<string, unknown>).config as Record<string, unknown> | undefined;
     if (c && typeof c.name === 'string') return c.name;
   }
-  return String(raw);
+  return preview(raw);
 }
 
 function checkDtype(raw: unknown, where: string): void {
@@ -175,7 +175,7 @@ function checkDtype(raw: unknown, where: string): void {
 const INPUT_SHAPE_KEYS = ['batch_input_shape', 'batch_shape', 'batchInputShape', 'input_shape', 'input_dim'];
 
 function inputShapeOf(c: Record<string, unknown>): unknown {
-  return c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape ?? (c.input_shape !== undefined && c.input_shape !== null ? (Array.isArray(c.input_shape) ? [null, ...c.input_shape] : c.input_shape) : undefined) ?? (typeof c.input_dim === 'number' ? [null, c.input_dim] : undefined);
+  return c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape ?? (c.input_shape !== undefined && c.input_shape !== null ? (Array.isArray(c.input_shape) ? [null, ...(c.input_shape as unknown[])] : c.input_shape) : undefined) ?? (typeof c.input_dim === 'number' ? [null, c.input_dim] : undefined);
 }
 
 function checkInputShape(raw: unknown, where: string): (number | null)[] {

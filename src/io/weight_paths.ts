@@ -19,7 +19,6 @@ export function checkWeightPath(path: unknown, source: string, folder: string, k
     new WebgradError(`${source}: weight file path ${JSON.stringify(path)} ${why}; weight files must be inside the model's folder '${folder}' (paths relative to it, without '..' leaving it).`);
   if (typeof path !== 'string' || path === '') throw bad('is not a file name');
   if (path.length > 4096) throw bad('is too long');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(path)) throw bad('has control characters');
   if (path.includes('\\')) throw bad("has a '\\'");
   // Servers may decode these into separators after the URL check.

@@ -2,7 +2,7 @@
 // holding every weight in manifest order (row-major values), described by a
 // list of { name, shape, dtype } entries. On disk the stream is cut into one
 // or more shard files per manifest group.
-import { WebgradError } from '../core/errors.js';
+import { isArray, WebgradError } from '../core/errors.js';
 import { preview } from './json_guard.js';
 import type { ModelArtifacts, WeightsManifestConfig, WeightsManifestEntry } from './types.js';
 
@@ -180,9 +180,10 @@ export function manifestEntries(manifest: unknown, source: string): { specs: Wei
     throw new WebgradError(`${source}: 'weightsManifest' must be an array of { paths, weights } groups, got ${preview(manifest)}.`);
   }
   const specs: WeightsManifestEntry[] = [];
-  manifest.forEach((g, i) => {
-    if (typeof g !== 'object' || g === null || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
-      throw new WebgradError(`${source}: weightsManifest[${i}] must be { paths: [...], weights: [...] }, got ${preview(g, 120)}.`);
+  (manifest as readonly unknown[]).forEach((entry, i) => {
+    const g = (typeof entry === 'object' && entry !== null ? entry : {}) as { paths?: unknown; weights?: unknown };
+    if (typeof entry !== 'object' || entry === null || !isArray(g.paths) || !isArray(g.weights)) {
+      throw new WebgradError(`${source}: weightsManifest[${i}] must be { paths: [...], weights: [...] }, got ${preview(entry, 120)}.`);
     }
     if (g.paths.some((p: unknown) => typeof p !== 'string' || p === '')) throw new WebgradError(`${source}: weightsManifest[${i}].paths must be file names, got ${preview(g.paths)}.`);
     for (const w of g.weights) specs.push(checkWeightEntry(w, `${source} weightsManifest[${i}]`));
@@ -252,7 +253,7 @@ export async function readShards(groups: WeightsManifestConfig, source: string, 
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const sizes = files.map((f) => f.size);
-      if (sizes.every((s) => s !== null) && sizes.reduce<number>((n, s) => n + s!, 0) !== need) throw sizeError(sizes);
+      if (sizes.every((s) => s !== null) && sizes.reduce<number>((n, s) => n + s, 0) !== need) throw sizeError(sizes);
       const bufs = await Promise.all(files.map((f) => f.read()));
       if (bufs.some((b, k) => sizes[k] !== null && b.byteLength !== sizes[k]) || bufs.reduce((n, b) => n + b.byteLength, 0) !== need) {
         throw sizeError(bufs.map((b) => b.byteLength));

@@ -12,11 +12,8 @@ export interface ElementwiseInstr {
   attrs: number[];
 }
 
-export interface ElementwiseInput {
-  dtype: DType;
-  /** Element stride per output dimension (0 = broadcast), so broadcasting and transposes are free. */
-  strides: number[];
-}
+export type { ElementwiseInput } from './strided_input.js';
+import type { ElementwiseInput } from './strided_input.js';
 
 /**
  * An elementwise expression over a tensor of `shape`, used as a kernel's
@@ -91,9 +88,16 @@ export interface OneHotSpec {
 }
 
 /**
+ * Keras' fuzz factor: cross-entropies clip probabilities to
+ * [CLIP_EPSILON, 1 - CLIP_EPSILON] before the log (ops/losses.ts, and the
+ * fused softmax + cross-entropy kernels of both backends).
+ */
+export const CLIP_EPSILON = 1e-7;
+
+/**
  * Fused softmax + categorical cross-entropy over [rows, cols] logits and
  * one-hot labels: writes per-row losses (forward; probabilities clipped to
- * [1e-7, 1 - 1e-7] first when `clip`, as Keras does; classes labelled 0 add
+ * [CLIP_EPSILON, 1 - CLIP_EPSILON] first when `clip`, as Keras does; classes labelled 0 add
  * nothing, even with a -inf logit) or, backward, the gradient
  * (softmax - labels) * dy[row], which needs no Jacobian. A NaN logit makes
  * its row's loss and gradient NaN.

@@ -2,7 +2,7 @@
 // gather, where) and of batched matMul. Data-movement kernels copy 32-bit
 // words, so one kernel serves float32 and int32 alike.
 import type { DType } from '../core/dtype.js';
-import type { ElementwiseInput } from './kernel_spec.js';
+import type { ElementwiseInput } from './strided_input.js';
 
 /**
  * out[c] = x[s] with s[d] = c[d] + shift[d] along every axis (modulo

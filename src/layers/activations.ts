@@ -17,7 +17,7 @@ const ACTIVATIONS: { [K in ActivationIdentifier]: (x: Tensor) => Tensor } = {
   sigmoid: (x) => ew.sigmoid(x),
   tanh: (x) => ew.tanh(x),
   relu: (x) => ew.relu(x),
-  leakyRelu: (x) => ew.leakyRelu(x, 0.01),
+  leakyRelu: (x) => ew.leakyRelu(x, ew.LEAKY_RELU_ALPHA),
   softmax: (x) => softmax(x),
   swish: (x) => ew.swish(x),
   elu: (x) => ew.elu(x, 1),

@@ -29,7 +29,7 @@ export async function toHost(op: string, arg: string, value: unknown): Promise<H
   if (value instanceof Tensor) {
     value.assertAlive(op, arg);
     const data = await value.data();
-    return { data: data as Float32Array | Int32Array, shape: [...value.shape] };
+    return { data, shape: [...value.shape] };
   }
   return toHostSync(op, arg, value);
 }
@@ -57,7 +57,7 @@ export function toHostSync(op: string, arg: string, value: unknown): HostData {
   }
   if (Array.isArray(value)) {
     const { data, shape } = toTypedArray(op, arg, value, 'float32');
-    return { data: data as Float32Array, shape };
+    return { data, shape };
   }
   throw argError(op, arg, 'a Tensor, a nested array, a typed array or { data, shape }', value);
 }
@@ -153,5 +153,5 @@ export function sparseLabels(op: string, arg: string, h: HostData, classes: numb
 /** Rows [from, to) of `h` (a copy). */
 export function sliceRows(h: HostData, from: number, to: number): HostData {
   const row = sizeOf(h.shape.slice(1));
-  return { data: h.data.slice(from * row, to * row) as HostData['data'], shape: [to - from, ...h.shape.slice(1)] };
+  return { data: h.data.slice(from * row, to * row), shape: [to - from, ...h.shape.slice(1)] };
 }

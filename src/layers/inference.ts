@@ -80,7 +80,7 @@ export function targetRows(op: string, y: unknown, sparse: boolean, units: numbe
   if (!(s.length === 1 || (s.length === 2 && s[1] === 1))) {
     throw new WebgradError(`${op}: argument 'y' must hold one class index per sample (shape [samples] or [samples, 1]) for sparseCategoricalCrossentropy, got shape ${shapeString(s)}.`);
   }
-  const labels = (values: TypedArray): Int32Array => targetsFor(op, 'y', { data: values as Float32Array | Int32Array, shape: [...s] }, true, units).data as Int32Array;
+  const labels = (values: TypedArray): Int32Array => targetsFor(op, 'y', { data: values, shape: [...s] }, true, units).data as Int32Array;
   const host = storageHostOf(y);
   // Values on the host are checked now; values only on the device when they are read back.
   if (host) return { n: s[0], rowShape: [], dtype: 'int32', source: labels(host.subarray(0, y.size)) };
@@ -128,7 +128,7 @@ async function eachBatch(
         const row = r.rowShape.reduce((a, b) => a * b, 1);
         return engine.fromHost(hosts[i].subarray(start * row, (start + size) * row), [size, ...r.rowShape], r.dtype);
       })));
-      const entry = { out, values: async () => [] as TypedArray[], start, size };
+      const entry = { out, values: () => Promise.resolve([] as TypedArray[]), start, size };
       inflight.push(entry);
       entry.values = await ctx.compute([out]);
       if (inflight.length > 1) await settle();

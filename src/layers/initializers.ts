@@ -230,11 +230,12 @@ export function initializerFromConfig(op: string, arg: string, spec: Initializer
     case 'Zeros': return new Zeros();
     case 'Ones': return new Ones();
     case 'Constant': return new Constant(num(c, 'value', 0)!);
-    case 'RandomNormal': return new RandomNormal(num(c, 'mean', 0), num(c, 'stddev', 0.05), seed);
-    case 'RandomUniform': return new RandomUniform(num(c, 'minval', -0.05), num(c, 'maxval', 0.05), seed);
-    case 'TruncatedNormal': return new TruncatedNormal(num(c, 'mean', 0), num(c, 'stddev', 0.05), seed);
+    // A missing number takes the constructor's default (undefined).
+    case 'RandomNormal': return new RandomNormal(num(c, 'mean'), num(c, 'stddev'), seed);
+    case 'RandomUniform': return new RandomUniform(num(c, 'minval'), num(c, 'maxval'), seed);
+    case 'TruncatedNormal': return new TruncatedNormal(num(c, 'mean'), num(c, 'stddev'), seed);
     case 'VarianceScaling':
-      return new VarianceScaling(num(c, 'scale', 1), (c.mode as FanMode) ?? 'fanIn', (c.distribution as Distribution) ?? 'normal', seed);
+      return new VarianceScaling(num(c, 'scale'), (c.mode ?? undefined) as FanMode | undefined, (c.distribution ?? undefined) as Distribution | undefined, seed);
     case 'GlorotUniform': return glorotUniform({ seed });
     case 'GlorotNormal': return glorotNormal({ seed });
     case 'HeUniform': return heUniform({ seed });

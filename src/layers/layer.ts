@@ -139,7 +139,7 @@ export function eagerContext(training: boolean, values?: ReadonlyMap<Variable, T
 export function checkWeightShapes(op: string, vars: readonly Variable[], weights: readonly unknown[], offset: number): void {
   vars.forEach((v, i) => {
     const w = weights[i] as Tensor;
-    if (!w || typeof w !== 'object' || !Array.isArray((w as Tensor).shape)) throw argError(op, `weights[${offset + i}] (${v.name})`, 'a Tensor', w);
+    if (!w || typeof w !== 'object' || !Array.isArray((w as { shape?: unknown }).shape)) throw argError(op, `weights[${offset + i}] (${v.name})`, 'a Tensor', w);
     w.assertAlive(op, `weights[${offset + i}]`);
     const same = w.shape.length === v.shape.length && w.shape.every((d, j) => d === v.shape[j]);
     if (!same || w.dtype !== v.dtype) {

@@ -8,7 +8,7 @@
 // (moving statistics), in one submission; its output is [loss, ...metrics]
 // as one vector, so a step costs one small read-back.
 import { gradients } from '../autodiff/grad.js';
-import { engine } from '../core/engine.js';
+import { backendHost } from '../backends/select.js';
 import { WebgradError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
@@ -115,7 +115,7 @@ export class ModelSteps {
   }
 
   private checkSignature(c: Compiled): void {
-    const backend = engine.host?.current();
+    const backend = backendHost.current();
     const sig = `${c.version}|${c.optimizer.version}|${this.model.weights.map((v) => (v.trainable ? 1 : 0)).join('')}`;
     const stale = sig !== this.signature
       || [...this.trainSteps.values(), ...this.evalSteps.values()].some((e) => e.step.backend !== backend);

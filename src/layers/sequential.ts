@@ -13,8 +13,6 @@ import { WebgradError, argError, shapeString } from '../core/errors.js';
 import { tidy } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
-import { saveModel } from '../io/save.js';
-import type { IOHandler, SaveConfig, SaveResult } from '../io/types.js';
 import { getOptimizer, type Optimizer, type OptimizerIdentifier } from '../train/optimizers.js';
 import type { DataLike } from './data.js';
 import { evaluateInBatches, hold, inputRows, predictInBatches, rowsTensor, targetRows, type Rows } from './inference.js';
@@ -22,9 +20,23 @@ import { checkWeightShapes, eagerContext, formatShape, isLayer, nextUid, type Ca
 import { resolveLoss, resolveMetrics, type LossFn, type LossIdentifier, type MetricFn, type MetricIdentifier } from './losses_metrics.js';
 import { forwardLayers, metricTensors, pack } from './model_steps.js';
 import { layerFromConfig } from './registry.js';
+import type { IOHandler, SaveConfig, SaveResult } from './saved_model.js';
 import { Trainer, type History, type ModelFitArgs } from './training.js';
 
 export type { History, ModelFitArgs } from './training.js';
+
+/** Writes a model through an io handler: src/io/save.ts' saveModel. */
+export type ModelSaver = (model: Sequential, handlerOrUrl: string | IOHandler, config?: SaveConfig) => Promise<SaveResult>;
+let modelSaver: ModelSaver | null = null;
+
+/**
+ * Plugs in how models are saved. src/io/ sits above src/layers/ (it rebuilds
+ * models from files), so save() reaches it through this, installed once at
+ * start-up by installRuntime() (src/runtime.ts).
+ */
+export function installModelSaver(save: ModelSaver): void {
+  modelSaver = save;
+}
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -245,7 +257,8 @@ export class Sequential {
 
   /** Saves topology and weights through src/io (TF.js: model.save). */
   async save(handlerOrUrl: string | IOHandler, config?: SaveConfig): Promise<SaveResult> {
-    return saveModel(this, handlerOrUrl, config);
+    if (!modelSaver) throw new WebgradError(`${this.name}.save: internal: no model saver installed (import webgrad from its entry point, src/index.ts)`);
+    return modelSaver(this, handlerOrUrl, config);
   }
 
   dispose(): void {

@@ -53,7 +53,7 @@ declare module '../core/tensor.js' {
   }
 }
 
-const list = (t: Tensor, more: Tensor | readonly Tensor[]): Tensor[] => [t, ...(Array.isArray(more) ? more : [more as Tensor])];
+const list = (t: Tensor, more: Tensor | readonly Tensor[]): Tensor[] => [t, ...(more instanceof Tensor ? [more] : more)];
 
 /** Installs the methods (src/index.ts calls it once; calling again changes nothing). */
 export function installChaining(): void {

@@ -8,7 +8,7 @@ import { shapeString } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 
 export type TensorLike = Tensor | number | TypedArray | readonly number[] | readonly TensorLikeArray[];
-export interface TensorLikeArray extends ReadonlyArray<number | TensorLikeArray> {}
+export type TensorLikeArray = ReadonlyArray<number | TensorLikeArray>;
 
 /** Infers the shape of a nested array, checking that it is rectangular. */
 export function inferShape(op: string, arg: string, value: unknown): number[] {

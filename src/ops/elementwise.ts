@@ -71,12 +71,14 @@ export const linear = (x: Input): Tensor => unaryOp('linear', x);
 export const sigmoid = (x: Input): Tensor => unaryOp('sigmoid', x);
 export const tanh = (x: Input): Tensor => unaryOp('tanh', x);
 export const relu = (x: Input): Tensor => unaryOp('relu', x);
+/** leakyRelu's default slope, also the 'leakyRelu' activation's (layers/activations.ts, io/topology.ts). */
+export const LEAKY_RELU_ALPHA = 0.01;
 /**
  * Leaky ReLU: x for x >= 0, alpha * x otherwise. The default alpha is 0.01, the
  * classic definition (TensorFlow.js' tf.leakyRelu defaults to 0.2 and its
  * layer to 0.3: pass alpha to match them).
  */
-export const leakyRelu = (x: Input, alpha = 0.01): Tensor => unaryOp('leakyRelu', x, [checkNumber('leakyRelu', 'alpha', alpha)]);
+export const leakyRelu = (x: Input, alpha = LEAKY_RELU_ALPHA): Tensor => unaryOp('leakyRelu', x, [checkNumber('leakyRelu', 'alpha', alpha)]);
 /** Swish (SiLU): x * sigmoid(x). */
 export const swish = (x: Input): Tensor => unaryOp('swish', x);
 /** ELU: x for x >= 0, alpha * (exp(x) - 1) otherwise (alpha defaults to 1). */

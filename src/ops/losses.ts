@@ -1,5 +1,5 @@
 // Losses as compositions of primitives, each returning the scalar mean over
-// samples, with Keras' definitions (and its epsilon of 1e-7 for clipping).
+// samples, with Keras' definitions (and its epsilon for clipping, CLIP_EPSILON).
 // yTrue comes first, as in TensorFlow.js (tf.losses.*, tf.metrics.*).
 import { argError, shapeString, WebgradError } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
@@ -10,9 +10,10 @@ import { asFloat, asTensor } from './convert.js';
 import * as ew from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { oneHot, reshape } from './shape_ops.js';
+import { CLIP_EPSILON } from '../kernels/kernel_spec.js';
 
-/** Keras' fuzz factor: probabilities are clipped to [EPSILON, 1 - EPSILON] before log. */
-export const EPSILON = 1e-7;
+/** Keras' fuzz factor: probabilities are clipped to [EPSILON, 1 - EPSILON] before log (kernels/kernel_spec.ts' CLIP_EPSILON). */
+export const EPSILON = CLIP_EPSILON;
 
 export interface CrossentropyOptions {
   /** yPred holds logits (pre-sigmoid / pre-softmax) rather than probabilities. */
@@ -47,7 +48,7 @@ export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
 
 /**
  * Binary cross-entropy, -mean(y log p + (1 - y) log(1 - p)). From
- * probabilities, p is clipped to [1e-7, 1 - 1e-7] first, like Keras; from
+ * probabilities, p is clipped to [EPSILON, 1 - EPSILON] first, like Keras; from
  * logits, the stable form max(x, 0) - x y + log(1 + exp(-|x|)) is used.
  */
 export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
@@ -68,7 +69,7 @@ export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, options: Crosse
 /**
  * Categorical cross-entropy against one-hot (or soft) labels over the last
  * axis, averaged over samples. From probabilities, rows are renormalised to
- * sum to 1 and clipped to [1e-7, 1 - 1e-7], as Keras does.
+ * sum to 1 and clipped to [EPSILON, 1 - EPSILON], as Keras does.
  */
 export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, options: CrossentropyOptions = {}): Tensor {
   return composite(() => {

@@ -1,6 +1,6 @@
 // Ops that move or reinterpret data: reshape, transpose, broadcastTo, cast,
 // expandDims, oneHot.
-import { argError, shapeString, WebgradError } from '../core/errors.js';
+import { argError, isArray, shapeString, WebgradError } from '../core/errors.js';
 import { checkDType, type DType } from '../core/dtype.js';
 import { engine } from '../core/engine.js';
 import { broadcastShapes, checkShape, checkSize, shapesEqual, sizeOf } from '../core/shape.js';
@@ -10,7 +10,7 @@ import { asTensor } from './convert.js';
 /** Same values, new shape (one dimension may be -1). Never copies. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const t = asTensor('reshape', 'x', x);
-  if (!Array.isArray(shape)) throw argError('reshape', 'shape', 'an array of integers', shape);
+  if (!isArray(shape)) throw argError('reshape', 'shape', 'an array of integers', shape);
   const inferred = [...shape];
   const unknown = inferred.indexOf(-1);
   if (inferred.filter((d) => d === -1).length > 1) {
@@ -33,7 +33,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 /** Permutes the axes (default: reverses them). */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const t = asTensor('transpose', 'x', x);
-  if (perm !== undefined && perm !== null && !Array.isArray(perm)) throw argError('transpose', 'perm', `an array, a permutation of [0..${t.rank - 1}]`, perm);
+  if (perm !== undefined && perm !== null && !isArray(perm)) throw argError('transpose', 'perm', `an array, a permutation of [0..${t.rank - 1}]`, perm);
   const p = perm ? [...perm] : t.shape.map((_, i) => t.rank - 1 - i);
   const valid = p.length === t.rank && [...p].sort((a, b) => a - b).every((v, i) => v === i);
   if (!valid) throw argError('transpose', 'perm', `a permutation of [0..${t.rank - 1}]`, perm);

@@ -95,11 +95,12 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
   const t = asTensor('pad', 'x', x);
   const valid = Array.isArray(paddings) && paddings.length === t.rank && paddings.every((p) => isIntegerList(p) && p.length === 2);
   if (!valid) throw argError('pad', 'paddings', `a list of ${t.rank} [before, after] pairs of integers (one per axis of 'x', shape ${shapeString(t.shape)})`, paddings);
-  const negative = paddings.findIndex((p) => p[0] < 0 || p[1] < 0);
-  if (negative >= 0) throw argError('pad', `paddings[${negative}]`, 'a pair of non-negative integers (pad cannot crop: use slice)', paddings[negative]);
+  const pairs = paddings as readonly (readonly [number, number])[];
+  const negative = pairs.findIndex((p) => p[0] < 0 || p[1] < 0);
+  if (negative >= 0) throw argError('pad', `paddings[${negative}]`, 'a pair of non-negative integers (pad cannot crop: use slice)', pairs[negative]);
   if (typeof constantValue !== 'number') throw argError('pad', 'constantValue', 'a number', constantValue);
-  const out = t.shape.map((dim, d) => paddings[d][0] + dim + paddings[d][1]);
+  const out = t.shape.map((dim, d) => pairs[d][0] + dim + pairs[d][1]);
   checkSize('pad', 'the result of shape', out);
   if (out.every((n, d) => n === t.shape[d])) return reshape(t, t.shape);
-  return engine.make({ kind: 'pad', before: paddings.map((p) => p[0]), value: constantValue }, [t], out, t.dtype);
+  return engine.make({ kind: 'pad', before: pairs.map((p) => p[0]), value: constantValue }, [t], out, t.dtype);
 }

@@ -21,8 +21,6 @@ export interface UpdateResult {
 export abstract class Optimizer {
   /** TF.js' class name ('SGD', 'Momentum', 'Adam', 'RMSProp'). */
   abstract readonly className: string;
-  /** Steps applied so far (host counter; the GPU-side state is in Variables). */
-  iterations = 0;
   /** Bumped when a hyperparameter changes, so compiled steps are rebuilt. */
   version = 0;
   protected slotVars = new Map<Variable, Variable[]>();
@@ -102,6 +100,9 @@ function checkRange(op: string, arg: string, v: unknown, lo: number, hi: number)
   if (typeof v !== 'number' || !(v >= lo && v < hi)) throw argError(op, arg, `a number in [${lo}, ${hi})`, v);
 }
 
+/** Adam's and RMSProp's default epsilon, as in TF.js and Keras. */
+const DEFAULT_EPSILON = 1e-7;
+
 /** Plain SGD: p <- p - lr * g (TF.js: tf.train.sgd). */
 export class SGDOptimizer extends Optimizer {
   readonly className = 'SGD';
@@ -153,7 +154,7 @@ export class MomentumOptimizer extends Optimizer {
  */
 export class AdamOptimizer extends Optimizer {
   readonly className = 'Adam';
-  constructor(learningRate = 0.001, public beta1 = 0.9, public beta2 = 0.999, public epsilon = 1e-7) {
+  constructor(learningRate = 0.001, public beta1 = 0.9, public beta2 = 0.999, public epsilon = DEFAULT_EPSILON) {
     super(learningRate);
     checkRange('adam', 'beta1', beta1, 0, 1);
     checkRange('adam', 'beta2', beta2, 0, 1);
@@ -192,7 +193,7 @@ export class AdamOptimizer extends Optimizer {
  */
 export class RMSPropOptimizer extends Optimizer {
   readonly className = 'RMSProp';
-  constructor(learningRate: number, public decay = 0.9, public momentum = 0, public epsilon = 1e-7) {
+  constructor(learningRate: number, public decay = 0.9, public momentum = 0, public epsilon = DEFAULT_EPSILON) {
     super(learningRate);
     checkRange('rmsprop', 'decay', decay, 0, 1);
     checkPositive('rmsprop', 'momentum', momentum);
@@ -218,13 +219,13 @@ export class RMSPropOptimizer extends Optimizer {
   }
 }
 
-// Factories with TF.js' signatures (tf.train.*).
+// Factories with TF.js' signatures (tf.train.*); the defaults are the constructors'.
 export const sgd = (learningRate: number): SGDOptimizer => new SGDOptimizer(learningRate);
 export const momentum = (learningRate: number, momentum: number, useNesterov = false): MomentumOptimizer =>
   new MomentumOptimizer(learningRate, momentum, useNesterov);
-export const adam = (learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7): AdamOptimizer =>
+export const adam = (learningRate?: number, beta1?: number, beta2?: number, epsilon?: number): AdamOptimizer =>
   new AdamOptimizer(learningRate, beta1, beta2, epsilon);
-export const rmsprop = (learningRate: number, decay = 0.9, momentum = 0, epsilon = 1e-7): RMSPropOptimizer =>
+export const rmsprop = (learningRate: number, decay?: number, momentum?: number, epsilon?: number): RMSPropOptimizer =>
   new RMSPropOptimizer(learningRate, decay, momentum, epsilon);
 
 /** The optimizer names model.compile() accepts; a typo fails to compile. */
@@ -232,7 +233,7 @@ export type OptimizerIdentifier = 'sgd' | 'adam' | 'rmsprop';
 
 const BY_NAME: Record<OptimizerIdentifier, () => Optimizer> = {
   sgd: () => sgd(0.01),
-  adam: () => adam(0.001),
+  adam: () => adam(),
   rmsprop: () => rmsprop(0.001),
 };
 export const OPTIMIZER_NAMES: string[] = Object.keys(BY_NAME);

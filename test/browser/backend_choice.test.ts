@@ -83,7 +83,6 @@ async function choose(origin: string): Promise<PageResult> {
     const importError = await page.evaluate(() => (window as unknown as { webgradError?: string }).webgradError ?? null);
     expect(importError, `importing /dist/webgrad.js from ${origin}`).toBeNull();
     return await page.evaluate(async () => {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const wg = (window as any).webgrad;
       const auto = await wg.ready();
       let forced = null;

@@ -96,7 +96,6 @@ test('dist/webgrad.js runs a matMul on navigator.gpu in headless Chromium', asyn
   const result = await page.evaluate(
     async (A: number[], B: number[], shapes: number[][]) => {
       const hasGpu = typeof navigator !== 'undefined' && 'gpu' in navigator && !!(navigator as { gpu?: unknown }).gpu;
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const wg = (window as any).webgrad;
       let info: { name: string; reason?: string; adapter?: unknown } | null = null;
       let readyError: string | null = null;

@@ -7,7 +7,7 @@
 // (swish(-inf) = 0), the limit.
 import { expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
-import { engine } from '../../src/core/engine.js';
+import { scheduler } from '../../src/graph/realize.js';
 import { ELEMENTWISE, type ElementwiseFn } from '../../src/kernels/elementwise_table.js';
 import { ACTIVATION_CODES } from '../../src/kernels/kernel_spec.js';
 import { binaryOp, unaryOp } from '../../src/ops/elementwise.js';
@@ -149,12 +149,12 @@ test('a fused elementwise chain propagates NaN like the same ops one by one', as
 
   const got = await onBothBackends(async () => {
     const runChain = async (fuse: boolean, a: number[], b: number[]): Promise<{ values: number[]; dispatches: number }> => {
-      engine.fuse = fuse;
+      scheduler.fuse = fuse;
       try {
         const { result, dispatches } = await dispatchesOf(() => values(chain(f32(a), f32(b))));
         return { values: result, dispatches };
       } finally {
-        engine.fuse = true;
+        scheduler.fuse = true;
       }
     };
     return {

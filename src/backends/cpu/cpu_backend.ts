@@ -3,7 +3,7 @@
 // reference.
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { WebgradError } from '../../core/errors.js';
-import type { Plan } from '../../graph/plan.js';
+import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import * as k from './cpu_kernels.js';
 import * as layout from './cpu_layout_kernels.js';
@@ -51,8 +51,8 @@ export class CpuBackend implements Backend {
     (data instanceof Int32Array ? b.i32 : b.f32).set(data);
   }
 
-  async read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray> {
-    return this.readSync(buffer, dtype, size);
+  read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray> {
+    return Promise.resolve(this.readSync(buffer, dtype, size));
   }
 
   readSync(buffer: BackendBuffer, dtype: DType, size: number): TypedArray {
@@ -64,8 +64,8 @@ export class CpuBackend implements Backend {
     return Promise.all(items.map((i) => this.read(i.buffer, i.dtype, i.size)));
   }
 
-  async prepare(plan: Plan): Promise<PreparedPlan> {
-    return this.prepareSync(plan);
+  prepare(plan: Plan): Promise<PreparedPlan> {
+    return Promise.resolve(this.prepareSync(plan));
   }
 
   prepareSync(plan: Plan): PreparedPlan {

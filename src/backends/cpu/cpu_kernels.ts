@@ -5,8 +5,9 @@
 import type { TypedArray } from '../../core/dtype.js';
 import { readsInOrder, readsOneValue, stridesOf } from '../../core/shape.js';
 import { ELEMENTWISE } from '../../kernels/elementwise_table.js';
-import type {
-  ElementwiseExpr, ElementwiseInstr, ElementwiseSpec, MatmulSpec, OneHotSpec, ReduceSpec, SoftmaxGradSpec, SoftmaxSpec, SoftmaxXentSpec,
+import {
+  CLIP_EPSILON, type ElementwiseExpr, type ElementwiseInstr, type ElementwiseSpec, type MatmulSpec, type OneHotSpec, type ReduceSpec,
+  type SoftmaxGradSpec, type SoftmaxSpec, type SoftmaxXentSpec,
 } from '../../kernels/kernel_spec.js';
 
 /** Reads an input of an expression at every element of `shape` (broadcasts and transposes resolved). */
@@ -225,8 +226,6 @@ export function runOneHot(spec: OneHotSpec, labels: TypedArray, out: TypedArray)
   }
 }
 
-const EPS = 1e-7;
-
 export function runSoftmaxXent(spec: SoftmaxXentSpec, logits: TypedArray, labels: TypedArray, dy: TypedArray | null, out: TypedArray): void {
   const { rows, cols, grad, clip } = spec;
   for (let r = 0; r < rows; r++) {
@@ -244,7 +243,7 @@ export function runSoftmaxXent(spec: SoftmaxXentSpec, logits: TypedArray, labels
         // A class labelled 0 adds nothing (not 0 * -inf), as in softmax.wgsl.
         if (labels[o + c] === 0) continue;
         const logp = logits[o + c] - mx - ls;
-        loss -= labels[o + c] * (clip ? Math.log(Math.min(Math.max(Math.exp(logp), EPS), 1 - EPS)) : logp);
+        loss -= labels[o + c] * (clip ? Math.log(Math.min(Math.max(Math.exp(logp), CLIP_EPSILON), 1 - CLIP_EPSILON)) : logp);
       }
       out[r] = loss;
     }

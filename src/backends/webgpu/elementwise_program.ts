@@ -4,8 +4,12 @@
 import elementwiseWgsl from '../../../shaders/elementwise.wgsl?raw';
 import type { ElementwiseSpec } from '../../kernels/kernel_spec.js';
 import { bindingDecl, instrLines, loadLines } from './expr_codegen.js';
-import { spread, type GpuProgram } from './programs.js';
+import { spread, type GpuProgram } from './gpu_program.js';
 import { FUNCTIONS_WGSL } from './wgsl_library.js';
+
+/** Invocations per workgroup, and elements each invocation computes (the shader's WG and PER_THREAD). */
+const WORKGROUP_SIZE = 256;
+const PER_THREAD = 4;
 
 export function elementwiseProgram(spec: ElementwiseSpec): GpuProgram {
   const total = spec.outShape.reduce((a, b) => a * b, 1);
@@ -25,8 +29,8 @@ export function elementwiseProgram(spec: ElementwiseSpec): GpuProgram {
     key: code,
     code,
     entryPoint: 'main',
-    constants: {},
-    workgroups: spread(Math.ceil(total / 1024)),
+    constants: { WG: WORKGROUP_SIZE, PER_THREAD },
+    workgroups: spread(Math.ceil(total / (WORKGROUP_SIZE * PER_THREAD))),
     argBindings: spec.inputs.map((_, j) => j),
     dummyBindings: [],
     outBinding: n,

@@ -8,7 +8,7 @@ import layoutWgsl from '../../../shaders/layout.wgsl?raw';
 import type { DType } from '../../core/dtype.js';
 import { sizeOf, stridesOf } from '../../core/shape.js';
 import type { BatchMatmulSpec, ConcatSpec, GatherSpec, LayoutSpec, WhereSpec, WindowSpec } from '../../kernels/layout_spec.js';
-import { spread, type GpuProgram } from './programs.js';
+import { spread, type GpuProgram } from './gpu_program.js';
 
 const WG = 256;
 

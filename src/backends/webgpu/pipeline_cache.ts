@@ -2,7 +2,7 @@
 // with createComputePipelineAsync, and a compile already in flight is shared,
 // so a plan's kernels compile in parallel and never twice.
 import { WebgradError } from '../../core/errors.js';
-import type { GpuProgram } from './programs.js';
+import type { GpuProgram } from './gpu_program.js';
 
 /** DEBUG >= 2 prints every kernel's WGSL: `WEBGRAD_DEBUG=2` in Node, `globalThis.WEBGRAD_DEBUG = 2` in a page. */
 function debugLevel(): number {

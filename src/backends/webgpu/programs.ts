@@ -1,42 +1,22 @@
 // Kernel descriptors: for each kernel spec, the WGSL source (from shaders/),
 // the `override` constants, the uniform values, the workgroup counts, and how
-// many input bindings the shader declares. Pipelines are cached by
-// (code, entry point, constants), so shape-independent kernels compile once.
+// many input bindings the shader declares (a GpuProgram, gpu_program.ts).
+// Pipelines are cached by (code, entry point, constants), so shape-independent
+// kernels compile once.
 import oneHotWgsl from '../../../shaders/one_hot.wgsl?raw';
 import softmaxWgsl from '../../../shaders/softmax.wgsl?raw';
-import { ACTIVATION_CODES, type KernelSpec } from '../../kernels/kernel_spec.js';
+import { ACTIVATION_CODES, CLIP_EPSILON, type KernelSpec } from '../../kernels/kernel_spec.js';
 import { elementwiseProgram } from './elementwise_program.js';
 import { layoutProgram } from './layout_program.js';
 import { matmulProgram } from './matmul_program.js';
 import { epilogueFn } from './expr_codegen.js';
 import { reduceProgram } from './reduce_program.js';
+import { spread, type GpuProgram } from './gpu_program.js';
 import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
-export interface GpuProgram {
-  /** Cache key: equal keys mean equal code, entry point and constants. */
-  key: string;
-  code: string;
-  entryPoint: string;
-  constants: Record<string, number>;
-  workgroups: [number, number, number];
-  /** Binding index of each of the call's args, in order (all read-only storage). */
-  argBindings: number[];
-  /** Read-only bindings the shader declares that no arg feeds (a dummy buffer is bound). */
-  dummyBindings: number[];
-  outBinding: number;
-  /** Uniform block contents, or null; bound at uniformBinding. */
-  uniform: ArrayBuffer | null;
-  uniformBinding: number;
-}
-
-const MAX_GROUPS = 65535;
-
-/** Spreads `groups` workgroups over x and y so neither exceeds the per-dimension limit. */
-export function spread(groups: number): [number, number, number] {
-  if (groups <= MAX_GROUPS) return [Math.max(groups, 1), 1, 1];
-  const y = Math.ceil(groups / MAX_GROUPS);
-  return [Math.ceil(groups / y), y, 1];
-}
+/** Invocations per workgroup of the softmax family (one row each) and of one-hot (the shaders' WG). */
+const SOFTMAX_WORKGROUP_SIZE = 64;
+const ONE_HOT_WORKGROUP_SIZE = 256;
 
 function u32s(...v: number[]): ArrayBuffer {
   return new Uint32Array(v).buffer;
@@ -77,15 +57,18 @@ export function programFor(spec: KernelSpec): GpuProgram {
     case 'softmaxGrad':
     case 'softmaxXent': {
       const entryPoint = spec.type === 'softmax' ? 'softmax_fwd' : spec.type === 'softmaxGrad' ? 'softmax_bwd' : 'softmax_xent';
-      const constants: Record<string, number> =
-        spec.type === 'softmaxXent' ? { GRAD: spec.grad ? 1 : 0, CLIP: spec.clip ? 1 : 0 } : { LOG: spec.log ? 1 : 0 };
+      const constants: Record<string, number> = {
+        ...(spec.type === 'softmaxXent' ? { GRAD: spec.grad ? 1 : 0, CLIP: spec.clip ? 1 : 0 } : { LOG: spec.log ? 1 : 0 }),
+        WG: SOFTMAX_WORKGROUP_SIZE,
+        EPS: CLIP_EPSILON,
+      };
       const uniform = u32s(spec.rows, spec.cols, 0, 0);
       return {
         key: `softmax:${entryPoint}:${JSON.stringify(constants)}`,
         code: FUNCTIONS_WGSL + softmaxWgsl,
         entryPoint,
         constants,
-        workgroups: spread(Math.ceil(spec.rows / 64)),
+        workgroups: spread(Math.ceil(spec.rows / SOFTMAX_WORKGROUP_SIZE)),
         argBindings: spec.type === 'softmaxXent' && spec.grad ? [0, 1, 2] : spec.type === 'softmax' ? [0] : [0, 1],
         dummyBindings: spec.type === 'softmaxXent' && spec.grad ? [] : spec.type === 'softmax' ? [1, 2] : [2],
         outBinding: 3,
@@ -98,8 +81,8 @@ export function programFor(spec: KernelSpec): GpuProgram {
         key: 'oneHot',
         code: oneHotWgsl,
         entryPoint: 'main',
-        constants: {},
-        workgroups: spread(Math.ceil((spec.n * spec.depth) / 256)),
+        constants: { WG: ONE_HOT_WORKGROUP_SIZE },
+        workgroups: spread(Math.ceil((spec.n * spec.depth) / ONE_HOT_WORKGROUP_SIZE)),
         argBindings: [0],
         dummyBindings: [],
         outBinding: 1,

@@ -5,8 +5,11 @@
 import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
 import type { ReduceSpec } from '../../kernels/kernel_spec.js';
 import { bindingDecl, epilogueFn, prologueFn } from './expr_codegen.js';
-import { spread, type GpuProgram } from './programs.js';
+import { spread, type GpuProgram } from './gpu_program.js';
 import { FUNCTIONS_WGSL } from './wgsl_library.js';
+
+/** Invocations per workgroup (the shader's WG; a power of two, for its tree reduction). */
+const WORKGROUP_SIZE = 64;
 
 export function reduceProgram(spec: ReduceSpec): GpuProgram {
   const rows = spec.inner === 1;
@@ -32,8 +35,8 @@ export function reduceProgram(spec: ReduceSpec): GpuProgram {
     key: code,
     code,
     entryPoint: rows ? 'reduce_rows' : 'reduce_cols',
-    constants: { REDUCER: ['sum', 'max', 'argmax'].indexOf(spec.reducer) },
-    workgroups: spread(rows ? outputs : Math.ceil(outputs / 64)),
+    constants: { REDUCER: ['sum', 'max', 'argmax'].indexOf(spec.reducer), WG: WORKGROUP_SIZE },
+    workgroups: spread(rows ? outputs : Math.ceil(outputs / WORKGROUP_SIZE)),
     argBindings: [...Array.from({ length: nIn }, (_, j) => j), ...Array.from({ length: nEp }, (_, j) => nIn + 2 + j)],
     dummyBindings: [],
     outBinding: nIn,

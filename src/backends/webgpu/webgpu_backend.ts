@@ -4,11 +4,12 @@
 // creates no GPU objects.
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { WebgradError } from '../../core/errors.js';
-import type { Plan } from '../../graph/plan.js';
+import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import type { AdapterDescription } from '../backend_choice.js';
 import { PipelineCache } from './pipeline_cache.js';
-import { programFor, type GpuProgram } from './programs.js';
+import type { GpuProgram } from './gpu_program.js';
+import { programFor } from './programs.js';
 
 let nextId = 0;
 

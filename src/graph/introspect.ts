@@ -2,7 +2,7 @@
 import { backendHost } from '../backends/select.js';
 import type { BackendStats } from '../backends/backend.js';
 import { WebGPUBackend } from '../backends/webgpu/webgpu_backend.js';
-import { stepTimings } from '../graph/compiled_step.js';
+import { stepTimings } from './compiled_step.js';
 
 export interface Stats extends BackendStats {
   /** Training steps compiled so far. */

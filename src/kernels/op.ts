@@ -1,7 +1,7 @@
 // The primitive ops a graph node can hold. Everything the library offers
 // (activations, losses, optimizers) is composed from these.
-import type { ElementwiseFn } from '../kernels/elementwise_table.js';
-import type { Reducer } from '../kernels/kernel_spec.js';
+import type { ElementwiseFn } from './elementwise_table.js';
+import type { Reducer } from './kernel_spec.js';
 import type { LayoutOp } from './layout_op.js';
 
 export type Op =
@@ -26,3 +26,11 @@ export type Op =
   | LayoutOp;
 
 export type OpKind = Op['kind'];
+
+// Core's tensors hold an op without importing this file (core sits below the
+// IR): this makes `Tensor.op` this union (see OpRegistry in core/tensor.ts).
+declare module '../core/tensor.js' {
+  interface OpRegistry {
+    op: Op;
+  }
+}

@@ -2,7 +2,7 @@
 // buffer slots, with the temporaries' buffers assigned so that a buffer whose
 // last reader has run is reused by a later kernel of the same plan.
 import type { DType } from '../core/dtype.js';
-import type { KernelSpec } from '../kernels/kernel_spec.js';
+import type { KernelSpec } from './kernel_spec.js';
 
 export interface PlanSlot {
   dtype: DType;

@@ -1,0 +1,129 @@
+// Realization: computing the pending graph behind some tensors. The graph is
+// keyed by its structure (plan_cache.ts); a new key is lowered, fused and
+// planned, and its kernels prepared on the backend, once; every realization
+// then binds fresh output buffers and runs the plan in one submission. The
+// core engine calls this through its Runtime (installed by src/runtime.ts),
+// always inside its queue.
+import type { Backend, BackendBuffer, PreparedPlan } from '../backends/backend.js';
+import type { BuiltPlan } from './build_plan.js';
+import { backendHost } from '../backends/select.js';
+import type { TypedArray } from '../core/dtype.js';
+import { engine } from '../core/engine.js';
+import { WebgradError } from '../core/errors.js';
+import type { Storage } from '../core/storage.js';
+import type { Tensor } from '../core/tensor.js';
+import { slotBytes } from '../kernels/plan.js';
+import { graphKey, PlanCache } from './plan_cache.js';
+
+/** Scheduler settings. */
+export const scheduler = {
+  /** Whether realizations (and compiled steps, by default) fuse kernels; false runs op by op, for comparison. */
+  fuse: true,
+};
+
+/** Prepared plans of eager computations, per backend. */
+const planCaches = new WeakMap<Backend, PlanCache>();
+
+/** `copyOut`: also copy the targets' values out in the same submission (data() of a pending tensor). */
+export async function realizeOnBackend(targets: readonly Tensor[], copyOut: boolean): Promise<void> {
+  const backend = await backendHost.getBackend();
+  const pending = targets.filter((t) => t.op !== null);
+  // Sources first: every stored input must be on this backend.
+  for (const t of targets) if (!t.op && t.storage) upload(backend, t.storage);
+  if (pending.length === 0) return;
+  const { key, sources } = graphKey(pending);
+  const cache = planCaches.get(backend) ?? new PlanCache(backend);
+  planCaches.set(backend, cache);
+  const { built, prepared } = await cache.get(key, pending, scheduler.fuse);
+  execute(backend, pending, sources, built, prepared, copyOut);
+}
+
+/** Runs a prepared plan computing `pending` from `sources`, and binds the results to the tensors. */
+function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: BuiltPlan, prepared: PreparedPlan, copyOut: boolean): void {
+  const { plan, outputSlotOf } = built;
+  const buffers: BackendBuffer[] = new Array<BackendBuffer>(plan.slots.length);
+  sources.forEach((s, i) => {
+    if (!s.storage) throw new WebgradError(`internal: source tensor ${s.id} has no data (placeholder used outside a compiled step?)`);
+    buffers[plan.inputSlots[i]] = upload(backend, s.storage);
+  });
+  const temps: BackendBuffer[] = [];
+  const outputs: BackendBuffer[] = [];
+  try {
+    for (const b of plan.tempBytes) temps.push(backend.alloc(b));
+    plan.slots.forEach((slot, i) => {
+      if (slot.kind === 'output') outputs.push((buffers[i] = backend.alloc(slot.bytes)));
+      else if (slot.kind === 'temp') buffers[i] = temps[plan.tempOf[i]];
+    });
+  } catch (e) {
+    // A refused allocation must not strand the buffers taken before it.
+    for (const b of [...temps, ...outputs]) backend.free(b);
+    throw e;
+  }
+  let copied: Promise<TypedArray[]> | null = null;
+  try {
+    const readback = copyOut ? pending.map((t, i) => ({ buffer: buffers[outputSlotOf[i]], dtype: t.dtype, size: t.size })) : undefined;
+    copied = backend.run(prepared, buffers, readback);
+  } catch (e) {
+    for (const s of plan.outputSlots) backend.free(buffers[s]);
+    throw e;
+  } finally {
+    for (const b of temps) backend.free(b);
+  }
+  // Bind results; outputs that alias an input (pure reshapes) share its storage.
+  const storageOfSlot = new Map<number, Storage>();
+  sources.forEach((s, i) => storageOfSlot.set(plan.inputSlots[i], s.storage!));
+  pending.forEach((t, i) => {
+    const slot = outputSlotOf[i];
+    let storage = storageOfSlot.get(slot);
+    if (storage) storage.refs++;
+    else {
+      storage = engine.adopt(t.dtype, plan.slots[slot].size, buffers[slot]);
+      if (copied) storage.hostPromise = copied.then((values) => values[i]);
+      storageOfSlot.set(slot, storage);
+    }
+    engine.settle(t, storage);
+  });
+}
+
+/**
+ * dataSync(): computes `t` and reads it on the calling thread, on a backend
+ * that prepares and reads synchronously (the CPU); the engine calls this only
+ * while its queue is empty.
+ */
+export function readSyncOnBackend(t: Tensor, op: string): TypedArray {
+  const backend = backendHost.current();
+  const instead = op === 'arraySync' ? 'await t.array()' : 'await t.data()';
+  if (!backend) throw new WebgradError(`${op}(): no backend is initialised yet; call await webgrad.ready() first, or use ${instead}.`);
+  if (!backend.prepareSync || !backend.readSync) {
+    throw new WebgradError(`${op}(): the ${backend.name} backend reads data asynchronously; use ${instead} instead.`);
+  }
+  if (t.op !== null) {
+    const pending = [t];
+    const { key, sources } = graphKey(pending);
+    for (const src of sources) {
+      if (!src.storage) throw new WebgradError(`${op}(): tensor ${t.id} depends on a placeholder of a compiled step; it has no value outside run().`);
+    }
+    const cache = planCaches.get(backend) ?? new PlanCache(backend);
+    planCaches.set(backend, cache);
+    const { built, prepared } = cache.getSync(key, pending, scheduler.fuse, (plan) => backend.prepareSync!(plan));
+    execute(backend, pending, sources, built, prepared, false);
+  }
+  const s = t.storage!;
+  if (s.failure) throw s.failure;
+  if (s.host) return s.host.slice(0, t.size);
+  return backend.readSync(upload(backend, s), t.dtype, t.size);
+}
+
+/** The buffer holding `s` on `backend`, uploading its host values first if needed. */
+export function upload(backend: Backend, s: Storage): BackendBuffer {
+  if (!s.buffer) {
+    if (!s.host) {
+      if (s.failure) throw s.failure;
+      throw new WebgradError(s.lost ? 'a tensor\'s data was lost with the GPU device (it was never read back); recompute it' : 'internal: storage has neither host data nor a buffer');
+    }
+    s.buffer = backend.alloc(slotBytes(s.size));
+    backend.write(s.buffer, s.host);
+    engine.holdsBuffer(s);
+  }
+  return s.buffer;
+}
