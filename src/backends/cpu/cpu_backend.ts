@@ -5,6 +5,7 @@ import type { DType, TypedArray } from '../../core/dtype.js';
 import { WebgradError } from '../../core/errors.js';
 import type { Plan } from '../../graph/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
+import { activeRecorder } from '../profiling.js';
 import * as k from './cpu_kernels.js';
 
 let nextId = 0;
@@ -70,7 +71,11 @@ export class CpuBackend implements Backend {
       const b = buffers[slot] as CpuBuffer;
       return plan.slots[slot].dtype === 'int32' ? b.i32 : b.f32;
     };
+    // Under the profiler: wall time around each kernel.
+    const recorder = activeRecorder();
+    const times: number[] = [];
     for (const call of plan.calls) {
+      const t0 = recorder ? performance.now() : 0;
       this.counters.dispatches++;
       const ins = call.args.map(view);
       const out = view(call.out);
@@ -93,7 +98,9 @@ export class CpuBackend implements Backend {
         case 'oneHot': k.runOneHot(s, ins[0], out); break;
         case 'softmaxXent': k.runSoftmaxXent(s, ins[0], ins[1], s.grad ? ins[2] : null, out); break;
       }
+      if (recorder) times.push(performance.now() - t0);
     }
+    recorder?.record({ plan, backend: 'cpu', source: 'cpu-wall', times: () => Promise.resolve(times) });
     return readback?.length ? this.readMany(readback) : null;
   }
 
