@@ -58,7 +58,7 @@ async function env() {
 }
 
 /** Runs one workload on one system; never throws: failures come back as { ok: false, error }. */
-async function runOne({ workload, system, quick = false, reps, maxBudgetMs = Infinity }) {
+async function runOne({ workload, system, quick = false, reps, maxBudgetMs = Infinity, profile = false }) {
   const wl = WORKLOADS.find((w) => w.name === workload);
   const base = { workload, system, unit: wl?.unit, better: wl?.better };
   const t0 = performance.now();
@@ -68,9 +68,9 @@ async function runOne({ workload, system, quick = false, reps, maxBudgetMs = Inf
     const entry = getSystem(system);
     await entry.ready;
     await entry.sys.activate?.();
-    const ctx = { mnist, log, reps: reps ?? wl.reps[quick ? 'quick' : 'full'], budgetMs: Math.max(1000, Math.min(maxBudgetMs, wl.budgetMs * (quick ? 0.5 : 1))) };
+    const ctx = { mnist, log, profile, reps: reps ?? wl.reps[quick ? 'quick' : 'full'], budgetMs: Math.max(1000, Math.min(maxBudgetMs, wl.budgetMs * (quick ? 0.5 : 1))) };
     const r = await wl.run(entry.sys, ctx);
-    return { ...base, ok: true, ...summarize(r.samples), samples: r.samples, note: r.note, extra: r.extra, seconds: (performance.now() - t0) / 1000 };
+    return { ...base, ok: true, ...summarize(r.samples), samples: r.samples, note: r.note, extra: r.extra, profile: r.profile, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
     return { ...base, ok: false, error: String(e?.message ?? e).split('\n')[0], seconds: (performance.now() - t0) / 1000 };
   }

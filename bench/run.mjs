@@ -17,13 +17,13 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
 
 function parseArgs(argv) {
-  const o = { build: true, quick: false, headed: false, serve: false, gpu: 'auto', verbose: false };
+  const o = { build: true, quick: false, headed: false, serve: false, gpu: 'auto', verbose: false, profile: false };
   for (const a of argv) {
     const [k, v] = a.replace(/^--/, '').split('=');
     if (k === 'workloads' || k === 'systems') o[k] = v.split(',').map((s) => s.trim()).filter(Boolean);
     else if (k === 'reps' || k === 'port' || k === 'max-minutes') o[k.replace('-m', 'M')] = Number(v);
     else if (k === 'no-build') o.build = false;
-    else if (k === 'quick' || k === 'headed' || k === 'serve' || k === 'verbose') o[k] = true;
+    else if (k === 'quick' || k === 'headed' || k === 'serve' || k === 'verbose' || k === 'profile') o[k] = true;
     else if (k === 'webgrad-url') o.webgradUrl = v;
     else if (k === 'swiftshader') o.gpu = 'swiftshader';
     else if (k === 'real-gpu') o.gpu = 'real';
@@ -92,7 +92,7 @@ function withTimeout(p, ms, what) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (o.help) { console.log('usage: npm run bench -- [--quick] [--workloads=a,b] [--systems=x,y] [--reps=N] [--no-build] [--headed] [--serve] [--swiftshader|--real-gpu] [--max-minutes=M] [--port=P] [--webgrad-url=/path/webgrad.js] [--verbose]'); return; }
+  if (o.help) { console.log('usage: npm run bench -- [--quick] [--workloads=a,b] [--systems=x,y] [--reps=N] [--no-build] [--headed] [--serve] [--swiftshader|--real-gpu] [--max-minutes=M] [--port=P] [--webgrad-url=/path/webgrad.js] [--verbose] [--profile]'); return; }
   const buildError = o.build ? build() : null;
   ensureMnist();
   const { server, url } = await serve(ROOT, { port: o.port ?? (o.serve ? 8080 : 0) });
@@ -125,7 +125,7 @@ async function main() {
           const remainingMs = o.maxMinutes * 60_000 - (Date.now() - t0);
           const limit = Math.min(wl.budgetMs * (o.quick ? 0.5 : 1) * 2 + 60_000, remainingMs + 45_000);
           try {
-            r = await withTimeout(page.evaluate((c) => window.bench.runOne(c), { workload, system, quick: o.quick, reps: o.reps, maxBudgetMs: remainingMs }), limit, `${workload} on ${system}`);
+            r = await withTimeout(page.evaluate((c) => window.bench.runOne(c), { workload, system, quick: o.quick, reps: o.reps, maxBudgetMs: remainingMs, profile: o.profile }), limit, `${workload} on ${system}`);
           } catch (e) {
             r = { ok: false, error: e.message.split('\n')[0] };
             say(`  ${r.error}; reopening the page`);
@@ -136,6 +136,7 @@ async function main() {
         r = { workload, system, unit: wl.unit, better: wl.better, ...r };
         results.push(r);
         say(`  -> ${r.ok ? `${r.median.toPrecision(4)} ${r.unit} (median of ${r.n}${r.note ? `; ${r.note}` : ''}) in ${r.seconds.toFixed(1)} s` : `error: ${r.error}`}`);
+        if (r.profile) console.log(r.profile.error ? `           profile failed: ${r.profile.error}` : `           profile of one more rep, ${r.profile.table.replace(/\n/g, '\n           ')}`);
       }
     }
     const text = formatText(results, WEBGRAD);

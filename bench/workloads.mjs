@@ -21,6 +21,15 @@ async function timeReps(ctx, fn, { minReps = 2 } = {}) {
   return out;
 }
 
+/**
+ * With --profile: one more repetition of `fn` under the system's profiler
+ * (webgrad only), after the timed ones, so the profile never slows a timed rep.
+ */
+async function profileRep(sys, ctx, fn) {
+  if (!ctx.profile || !sys.profile) return undefined;
+  try { return await sys.profile(fn); } catch (e) { return { error: String(e?.message ?? e).split('\n')[0] }; }
+}
+
 const oneHot = (labels, k) => {
   const y = new Float32Array(labels.length * k);
   labels.forEach((c, i) => { y[i * k + c] = 1; });
@@ -38,7 +47,7 @@ function matmul(n, reps, budgetMs) {
         if (err) throw new Error(`check failed: ${err}`);
         if (n <= 512) await h.run(); // second warm-up for the small sizes
         const samples = await timeReps(ctx, async () => { const t = now(); await h.run(); return (2 * n ** 3) / ((now() - t) * 1e6); });
-        return { samples };
+        return { samples, profile: await profileRep(sys, ctx, () => h.run()) };
       } finally { h.dispose(); }
     },
   };
@@ -67,8 +76,9 @@ function trainStep(name, spec, n, makeData, reps, budgetMs) {
         let last = got[2];
         const samples = await timeReps(ctx, async () => { const t = now(); last = await m.step(h); return now() - t; });
         if (!Number.isFinite(last)) throw new Error(`loss became ${last}`);
+        const profile = await profileRep(sys, ctx, () => m.step(h));
         const ms = samples.slice().sort((p, q) => p - q)[samples.length >> 1];
-        return { samples, note: `${Math.round((n * 1000) / ms)} samples/s; first step ${Math.round(firstStepMs)} ms; loss ${l0.toFixed(4)}→${last.toFixed(4)}`, extra: { samplesPerSec: (n * 1000) / ms, firstStepMs, checkLosses: got, refLosses: ref, lastLoss: last } };
+        return { samples, profile, note: `${Math.round((n * 1000) / ms)} samples/s; first step ${Math.round(firstStepMs)} ms; loss ${l0.toFixed(4)}→${last.toFixed(4)}`, extra: { samplesPerSec: (n * 1000) / ms, firstStepMs, checkLosses: got, refLosses: ref, lastLoss: last } };
       } finally { m.release?.(h); m.dispose(); }
     },
   };
@@ -93,7 +103,7 @@ const predict1 = {
       if (!(p.length === 10 && diff < 1e-4)) throw new Error(`check failed: max |diff| vs reference ${diff}`);
       await m.predictArray(x, 1);
       const samples = await timeReps(ctx, async () => { const t = now(); await m.predictArray(x, 1); return now() - t; });
-      return { samples };
+      return { samples, profile: await profileRep(sys, ctx, () => m.predictArray(x, 1)) };
     } finally { m.dispose(); }
   },
 };
@@ -109,6 +119,8 @@ const mnistTo93 = {
     const wh = await wu.prepare(xTr, yTr, batch, batch);
     if (!Number.isFinite(await wu.epoch(wh))) throw new Error('check failed: warm-up loss not finite');
     await wu.predictArray(xTe.subarray(0, 784), 1);
+    // --profile: a second warm-up epoch (not timed) shows where an epoch's time goes.
+    const profile = await profileRep(sys, ctx, () => wu.epoch(wh));
     wu.release?.(wh); wu.dispose();
 
     const m = await sys.mlp(spec, mlpWeights(spec.sizes, 11));
@@ -123,7 +135,7 @@ const mnistTo93 = {
         ctx.log?.(`    epoch ${e}: loss ${loss.toFixed(4)}, test accuracy ${(100 * acc).toFixed(1)}%, ${((now() - t0) / 1000).toFixed(1)} s`);
         if (acc >= target) {
           const s = (now() - t0) / 1000;
-          return { samples: [s], note: `${e} epoch${e > 1 ? 's' : ''}, ${(100 * acc).toFixed(1)}%`, extra: { epochs: e, accuracies: accs } };
+          return { samples: [s], profile, note: `${e} epoch${e > 1 ? 's' : ''}, ${(100 * acc).toFixed(1)}%`, extra: { epochs: e, accuracies: accs } };
         }
         // stop when another epoch would likely end past the budget
         const spent = now() - t0;

@@ -16,6 +16,8 @@ export type { DType, TypedArray } from './core/dtype.js';
 export { WebgradError } from './core/errors.js';
 export { tidy, keep, dispose, type TensorContainer } from './core/scope.js';
 export { stats, getWebGPUDevice, type Stats } from './graph/introspect.js';
+export { profile, time, type Profile, type KernelRecord, type KernelSummary } from './graph/profile.js';
+export type { TimingSource } from './backends/profiling.js';
 export { ready, getBackend, type ReadyOptions, type BackendInfo, type BackendName } from './backends/select.js';
 
 export { tensor, type TensorLike } from './ops/convert.js';

@@ -32,6 +32,13 @@ export function makeWebgrad(backend, { url } = {}) {
     },
     activate,
 
+    /** --profile: runs `fn` under wg.profile and keeps the table and the top kernels. */
+    async profile(fn) {
+      const p = await need(wg, 'profile')(fn);
+      const top = p.summary.slice(0, 10).map(({ name, calls, totalMs, flops, bytes, gflops, gbps }) => ({ name, calls, totalMs, flops, bytes, gflops, gbps }));
+      return { table: p.table({ top: 10 }), timing: p.timing, wallMs: p.wallMs, kernelMs: p.kernelMs, runs: p.runs, dispatches: p.dispatches, top };
+    },
+
     async matmul(n, a, b) {
       const A = wg.tensor(a, [n, n]), B = wg.tensor(b, [n, n]);
       return {

@@ -7,7 +7,8 @@ import { Tensor } from './tensor.js';
 
 export type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [key: string]: TensorContainer } | null | undefined | number | string | boolean;
 
-function collect(x: unknown, out: Set<Tensor>, depth = 0): void {
+/** Adds every tensor inside `x` (a tensor, or arrays/objects of tensors) to `out`. */
+export function collect(x: unknown, out: Set<Tensor>, depth = 0): void {
   if (depth > 32 || x === null || x === undefined) return;
   if (x instanceof Tensor) out.add(x);
   else if (Array.isArray(x)) for (const v of x) collect(v, out, depth + 1);

@@ -5,6 +5,7 @@ import type { DType, TypedArray } from '../../core/dtype.js';
 import { WebgradError } from '../../core/errors.js';
 import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
+import { activeRecorder } from '../profiling.js';
 import * as k from './cpu_kernels.js';
 import * as layout from './cpu_layout_kernels.js';
 
@@ -79,7 +80,11 @@ export class CpuBackend implements Backend {
       const b = buffers[slot] as CpuBuffer;
       return plan.slots[slot].dtype === 'int32' ? b.i32 : b.f32;
     };
+    // Under the profiler: wall time around each kernel.
+    const recorder = activeRecorder();
+    const times: number[] = [];
     for (const call of plan.calls) {
+      const t0 = recorder ? performance.now() : 0;
       this.counters.dispatches++;
       const ins = call.args.map(view);
       const out = view(call.out);
@@ -107,7 +112,9 @@ export class CpuBackend implements Backend {
         case 'where': layout.runWhere(s, ins[0], ins[1], ins[2], out); break;
         case 'batchMatmul': layout.runBatchMatmul(s, ins[0], ins[1], out); break;
       }
+      if (recorder) times.push(performance.now() - t0);
     }
+    recorder?.record({ plan, backend: 'cpu', source: 'cpu-wall', times: () => Promise.resolve(times) });
     return readback?.length ? this.readMany(readback) : null;
   }
 

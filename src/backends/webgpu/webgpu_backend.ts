@@ -7,8 +7,10 @@ import { WebgradError } from '../../core/errors.js';
 import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import type { AdapterDescription } from '../backend_choice.js';
+import { activeRecorder } from '../profiling.js';
 import { PipelineCache } from './pipeline_cache.js';
 import type { GpuProgram } from './gpu_program.js';
+import { TimestampTimer, timeInIsolation } from './profiler.js';
 import { programFor } from './programs.js';
 
 let nextId = 0;
@@ -29,8 +31,13 @@ interface PreparedCall {
 class WebGPUPreparedPlan implements PreparedPlan {
   /** Whether this plan has run once (its first run is checked for GPU errors). */
   ran = false;
+  /** Profiling only: the plan's timestamp queries, or its kernels timed in isolation. */
+  timer: TimestampTimer | null = null;
+  isolated: Promise<number[]> | null = null;
   constructor(readonly plan: Plan, readonly calls: PreparedCall[]) {}
   dispose(): void {
+    this.timer?.destroy();
+    this.timer = null;
     for (const c of this.calls) c.uniform?.destroy();
     this.calls.length = 0;
   }
@@ -52,6 +59,8 @@ export class WebGPUBackend implements Backend {
   private dummy: GPUBuffer;
   private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0 };
   lost = false;
+  /** Whether the device has `timestamp-query` (requested when the adapter offers it), for the profiler. */
+  readonly timestamps: boolean;
   /** Errors found asynchronously on a plan's first run, reported on the next call. */
   private pendingError: Error | null = null;
 
@@ -71,6 +80,7 @@ export class WebGPUBackend implements Backend {
     readonly adapterInfo: AdapterDescription,
   ) {
     this.pipelines = new PipelineCache(device);
+    this.timestamps = device.features.has('timestamp-query');
     this.dummy = device.createBuffer({ size: 16, usage: STORAGE_USAGE });
   }
 
@@ -182,21 +192,37 @@ export class WebGPUBackend implements Backend {
       this.device.pushErrorScope('validation');
     }
     const enc = this.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
+    const recorder = activeRecorder();
+    const timer = recorder && this.timestamps && TimestampTimer.fits(p.plan) ? (p.timer ??= new TimestampTimer(this.device, p.plan.calls.length)) : null;
+    // Profiled with timestamps: one pass per kernel, each with its own pair of
+    // timestamps. Otherwise one pass for the whole run.
+    let pass = timer ? null : enc.beginComputePass();
     p.plan.calls.forEach((call, i) => {
       const pc = p.calls[i];
-      pass.setPipeline(pc.pipeline);
-      pass.setBindGroup(0, this.bindGroup(pc, call.args.map((s) => buffers[s] as GpuBuffer), buffers[call.out] as GpuBuffer));
+      const kernelPass = pass ?? enc.beginComputePass(timer!.pass(i));
+      kernelPass.setPipeline(pc.pipeline);
+      kernelPass.setBindGroup(0, this.bindGroup(pc, call.args.map((s) => buffers[s] as GpuBuffer), buffers[call.out] as GpuBuffer));
       const [x, y, z] = pc.program.workgroups;
-      pass.dispatchWorkgroups(x, y, z);
+      kernelPass.dispatchWorkgroups(x, y, z);
+      if (!pass) kernelPass.end();
       this.counters.dispatches++;
     });
-    pass.end();
+    pass?.end();
+    pass = null;
+    const timings = timer?.finish(enc);
     // Copies for values the caller will read ride in the same submission, so
     // reading them waits for this run only, not for runs submitted later.
     const finish = readback?.length ? this.stageCopies(enc, readback) : null;
     this.device.queue.submit([enc.finish()]);
     this.counters.submits++;
+    if (recorder) {
+      recorder.record({
+        plan: p.plan,
+        backend: 'webgpu',
+        source: timings ? 'timestamp-query' : 'isolated',
+        times: timings ?? (() => (p.isolated ??= timeInIsolation(this.device, p.plan, p.calls))),
+      });
+    }
     if (first) {
       p.ran = true;
       const labels = p.plan.calls.map((c) => c.label).join(', ');
@@ -291,8 +317,11 @@ export async function requestWebGPUAdapter(gpu: GPU, powerPreference: GPUPowerPr
 export async function createWebGPUBackend(gpu: GPU, { adapter, info }: AdapterChoice, onLost: (reason: string) => void): Promise<WebGPUBackend> {
   const limits = adapter.limits;
   let device: GPUDevice;
+  // Timestamps serve the profiler (wg.profile); asked for only where offered.
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
   try {
     device = await adapter.requestDevice({
+      requiredFeatures,
       requiredLimits: {
         maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
         maxBufferSize: limits.maxBufferSize,
