@@ -3,8 +3,8 @@
 // Derivative functions take the forward input `x` or output `y`, whichever is
 // cheaper to have, plus the upstream gradient `dy`, and return dx.
 // NaN arguments are dealt with by the caller (the generated code applies the
-// NaN rule of each function's row in src/kernels/elementwise_table.ts,
-// wg_activate below does the same); infinities here, where x * 0 would
+// NaN rule of each function's row in src/kernels/elementwise_table.ts, and so
+// does wg_activate, generated in src/backends/webgpu/wgsl_library.ts); infinities here, where x * 0 would
 // otherwise make a NaN of a well-defined limit.
 
 fn wg_sigmoid(x: f32) -> f32 {
@@ -64,33 +64,4 @@ fn wg_gelu_grad(x: f32, dy: f32) -> f32 {
   let pdf = 0.3989422804014327 * exp(-0.5 * x * x);
   // At +-inf, pdf is 0 and x * 0 would be NaN; the limits are dy and 0.
   return dy * (cdf + select(x * pdf, 0.0, pdf == 0.0));
-}
-
-// Activation codes used by kernels that apply an activation chosen at
-// pipeline creation (an `override` constant), e.g. the matmul epilogue.
-// Keep in sync with ACTIVATION_CODES in src/kernels/kernel_spec.ts.
-const ACT_LINEAR: u32 = 0u;
-const ACT_RELU: u32 = 1u;
-const ACT_SIGMOID: u32 = 2u;
-const ACT_TANH: u32 = 3u;
-const ACT_LEAKY_RELU: u32 = 4u;
-const ACT_SWISH: u32 = 5u;
-const ACT_ELU: u32 = 6u;
-const ACT_GELU: u32 = 7u;
-
-// NaN in, NaN out: every activation's row in the elementwise table has the
-// 'propagate' NaN rule (test/ops/nonfinite.test.ts checks that), applied here
-// once for all of them. It costs one test per output, not per multiply-add.
-fn wg_activate(x: f32, act: u32, alpha: f32) -> f32 {
-  if (wg_isnan(x)) { return x; }
-  switch act {
-    case 1u: { return wg_relu(x); }
-    case 2u: { return wg_sigmoid(x); }
-    case 3u: { return wg_tanh(x); }
-    case 4u: { return wg_leaky_relu(x, alpha); }
-    case 5u: { return wg_swish(x); }
-    case 6u: { return wg_elu(x, alpha); }
-    case 7u: { return wg_gelu(x); }
-    default: { return x; }
-  }
 }

@@ -25,7 +25,6 @@ fn wg_square(x: f32) -> f32 { return x * x; }
 fn wg_abs(x: f32) -> f32 { return abs(x); }
 fn wg_sign(x: f32) -> f32 { return sign(x); }
 fn wg_reciprocal(x: f32) -> f32 { return 1.0 / x; }
-fn wg_linear(x: f32) -> f32 { return x; }
 fn wg_clip(x: f32, lo: f32, hi: f32) -> f32 { return min(max(x, lo), hi); }
 fn wg_clip_grad(x: f32, dy: f32, lo: f32, hi: f32) -> f32 { return select(0.0, dy, x >= lo && x <= hi); }
 
@@ -40,5 +39,3 @@ fn wg_greater(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a > b); }
 fn wg_greater_equal(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a >= b); }
 fn wg_less(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a < b); }
 fn wg_less_equal(a: f32, b: f32) -> f32 { return select(0.0, 1.0, a <= b); }
-// a*x + b*y: one instruction for optimizer updates (momentum, Adam moments).
-fn wg_axpby(x: f32, y: f32, a: f32, b: f32) -> f32 { return a * x + b * y; }

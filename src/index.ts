@@ -22,11 +22,8 @@ export { ready, getBackend, type ReadyOptions, type BackendInfo, type BackendNam
 
 export { tensor, type TensorLike } from './ops/convert.js';
 export { fill, zeros, ones, scalar, randomUniform, randomNormal, truncatedNormal } from './ops/creation.js';
-export {
-  add, sub, mul, div, maximum, minimum, equal, greater, greaterEqual, less, lessEqual,
-  neg, exp, log, sqrt, square, abs, sign, reciprocal, clip, clipByValue,
-  linear, sigmoid, tanh, relu, leakyRelu, swish, elu, gelu,
-} from './ops/elementwise.js';
+// Every elementwise function: one per row of src/kernels/elementwise_table.ts.
+export * from './ops/elementwise.js';
 export { matMul } from './ops/matmul.js';
 export { slice, split, pad } from './ops/slicing.js';
 export { concat, stack, tile } from './ops/joining.js';

@@ -1,92 +1,26 @@
-// The gradient table: for every primitive, the ops that compute its inputs'
-// gradients from the upstream gradient `dy`. Everything here records graph
+// The gradient table: for every op kind, the ops that compute its inputs'
+// gradients from the upstream gradient `dy` (elementwise rows carry theirs). Everything here records graph
 // nodes, so backward passes run on the GPU like forward ones. The mapped
 // types make a primitive without a rule a compile error.
 import { WebgradError } from '../core/errors.js';
 import { engine } from '../core/engine.js';
-import { shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Op } from '../kernels/op.js';
-import type { ElementwiseFn } from '../kernels/elementwise_table.js';
+import { primitiveDef } from '../kernels/elementwise_table.js';
 import * as ew from '../ops/elementwise.js';
+import { tensorOps } from '../ops/elementwise_builder.js';
 import { matMul } from '../ops/matmul.js';
-import { sum } from '../ops/reduce.js';
 import { broadcastTo, reshape, transpose } from '../ops/shape_ops.js';
 import { LAYOUT_GRADS } from './layout_gradients.js';
 
 /** Gradient of each input (null = zero / not differentiable). */
 export type Grads = (Tensor | null)[];
 
-/** Sums a broadcast gradient back down to the shape of the input it came from. */
-export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const lead = g.rank - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < g.rank; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  }
-  return reshape(sum(g, axes), shape);
-}
-
-
-type EwRule = (inputs: Tensor[], y: Tensor, dy: Tensor, attrs: number[]) => Grads;
-const secondOrder = (name: string): EwRule => () => {
-  throw new WebgradError(`grad: the derivative kernel '${name}' has no gradient (second-order gradients are not supported).`);
-};
-const act = (fn: ElementwiseFn, useOutput: boolean): EwRule => ([x], y, dy, attrs) => [
-  engine.make({ kind: 'elementwise', fn, attrs }, [useOutput ? y : x, dy], x.shape, 'float32'),
-];
-
-const ELEMENTWISE_GRADS: { [F in ElementwiseFn]: EwRule } = {
-  identity: ([x], _y, dy) => [x.dtype === 'float32' ? unbroadcast(dy, x.shape) : null],
-  linear: (_x, _y, dy) => [dy],
-  neg: (_x, _y, dy) => [ew.neg(dy)],
-  exp: (_x, y, dy) => [ew.mul(dy, y)],
-  log: ([x], _y, dy) => [ew.div(dy, x)],
-  sqrt: (_x, y, dy) => [ew.div(dy, ew.mul(y, 2))],
-  square: ([x], _y, dy) => [ew.mul(dy, ew.mul(x, 2))],
-  abs: ([x], _y, dy) => [ew.mul(dy, ew.sign(x))],
-  sign: () => [null],
-  reciprocal: (_x, y, dy) => [ew.neg(ew.mul(dy, ew.square(y)))],
-  clip: ([x], _y, dy, attrs) => [engine.make({ kind: 'elementwise', fn: 'clipGrad', attrs }, [x, dy], x.shape, 'float32')],
-  sigmoid: act('sigmoidGrad', true),
-  tanh: act('tanhGrad', true),
-  // relu and leaky relu (alpha >= 0) read their output: y > 0 exactly when
-  // x > 0, and then the pre-activation is not kept alive for the backward
-  // pass, so it can be fused into the matmul that produces it.
-  relu: act('reluGrad', true),
-  leakyRelu: (inputs, y, dy, attrs) => act('leakyReluGrad', attrs[0] >= 0)(inputs, y, dy, attrs),
-  swish: act('swishGrad', false),
-  elu: act('eluGrad', false),
-  gelu: act('geluGrad', false),
-
-  add: ([a, b], _y, dy) => [unbroadcast(dy, a.shape), unbroadcast(dy, b.shape)],
-  sub: ([a, b], _y, dy) => [unbroadcast(dy, a.shape), unbroadcast(ew.neg(dy), b.shape)],
-  mul: ([a, b], _y, dy) => [unbroadcast(ew.mul(dy, b), a.shape), unbroadcast(ew.mul(dy, a), b.shape)],
-  div: ([a, b], y, dy) => [unbroadcast(ew.div(dy, b), a.shape), unbroadcast(ew.neg(ew.div(ew.mul(dy, y), b)), b.shape)],
-  maximum: ([a, b], _y, dy) => [unbroadcast(ew.mul(dy, ew.greaterEqual(a, b)), a.shape), unbroadcast(ew.mul(dy, ew.less(a, b)), b.shape)],
-  minimum: ([a, b], _y, dy) => [unbroadcast(ew.mul(dy, ew.lessEqual(a, b)), a.shape), unbroadcast(ew.mul(dy, ew.greater(a, b)), b.shape)],
-  equal: () => [null, null],
-  greater: () => [null, null],
-  greaterEqual: () => [null, null],
-  less: () => [null, null],
-  lessEqual: () => [null, null],
-  axpby: ([a, b], _y, dy, [ca, cb]) => [unbroadcast(ew.mul(dy, ca), a.shape), unbroadcast(ew.mul(dy, cb), b.shape)],
-
-  sigmoidGrad: secondOrder('sigmoidGrad'),
-  tanhGrad: secondOrder('tanhGrad'),
-  reluGrad: secondOrder('reluGrad'),
-  leakyReluGrad: secondOrder('leakyReluGrad'),
-  swishGrad: secondOrder('swishGrad'),
-  eluGrad: secondOrder('eluGrad'),
-  geluGrad: secondOrder('geluGrad'),
-  clipGrad: secondOrder('clipGrad'),
-};
-
 type OpRule<K extends Op['kind']> = (op: Extract<Op, { kind: K }>, inputs: Tensor[], y: Tensor, dy: Tensor) => Grads;
 
 const OP_GRADS: { [K in Op['kind']]: OpRule<K> } = {
-  elementwise: (op, inputs, y, dy) => ELEMENTWISE_GRADS[op.fn](inputs, y, dy, op.attrs),
+  // Each elementwise row carries its derivative (src/kernels/elementwise_table.ts).
+  elementwise: (op, inputs, y, dy) => primitiveDef(op.fn).grad(tensorOps, inputs, y, dy, op.attrs),
   reshape: (_op, [x], _y, dy) => [reshape(dy, x.shape)],
   transpose: (op, _x, _y, dy) => {
     const inverse = new Array<number>(op.perm.length);

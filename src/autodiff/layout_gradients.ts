@@ -3,7 +3,6 @@
 // backward pass of a shape op is itself shape ops: slice <-> pad, concat ->
 // slices, tile -> a sum over the repeats, gather -> its scatter-add kernel.
 import { engine } from '../core/engine.js';
-import { shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { LayoutOp } from '../kernels/layout_op.js';
 import { zeros } from '../ops/creation.js';
@@ -13,21 +12,10 @@ import { sum } from '../ops/reduce.js';
 import { reshape } from '../ops/shape_ops.js';
 import { pad, slice } from '../ops/slicing.js';
 import { where } from '../ops/where.js';
+import { unbroadcast } from '../ops/elementwise_builder.js';
 
 type Grads = (Tensor | null)[];
 type Rule<K extends LayoutOp['kind']> = (op: Extract<LayoutOp, { kind: K }>, inputs: Tensor[], y: Tensor, dy: Tensor) => Grads;
-
-/**
- * Sums a gradient over the axes along which `shape` was broadcast. (The same
- * as gradients.ts' unbroadcast, restated here so the two files do not import
- * each other.)
- */
-function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const lead = g.rank - shape.length;
-  const axes = g.shape.map((d, i) => i).filter((i) => i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1));
-  return reshape(sum(g, axes), shape);
-}
 
 /** Integer tensors carry no gradient. */
 const floatOnly = <K extends LayoutOp['kind']>(rule: Rule<K>): Rule<K> => (op, inputs, y, dy) => (y.dtype === 'float32' ? rule(op, inputs, y, dy) : inputs.map(() => null));
@@ -41,7 +29,7 @@ export const LAYOUT_GRADS: { [K in LayoutOp['kind']]: Rule<K> } = {
     else if (transA && !transB) [ga, gb] = [matMul(b, dy, false, true), matMul(a, dy, false, false)];
     else if (!transA && transB) [ga, gb] = [matMul(dy, b, false, false), matMul(dy, a, true, false)];
     else [ga, gb] = [matMul(b, dy, true, true), matMul(dy, a, true, true)];
-    return [sumToShape(ga, a.shape), sumToShape(gb, b.shape)];
+    return [unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)];
   },
   slice: floatOnly((op, [x], _y, dy) => [pad(dy, x.shape.map((d, i) => [op.begin[i], d - op.begin[i] - dy.shape[i]] as [number, number]))]),
   pad: floatOnly((op, [x], _y, dy) => [slice(dy, op.before, [...x.shape])]),
@@ -62,5 +50,5 @@ export const LAYOUT_GRADS: { [K in LayoutOp['kind']]: Rule<K> } = {
   gather: floatOnly((op, [x, indices], _y, dy) => [engine.make({ kind: 'gatherGrad', axis: op.axis }, [indices, dy], x.shape, 'float32'), null]),
   // The scatter-add is linear in dy, and its transpose is the gather itself.
   gatherGrad: (op, [indices], _y, dy) => [null, gather(dy, indices, op.axis)],
-  where: floatOnly((_op, [c, a, b], _y, dy) => [null, sumToShape(where(c, dy, 0), a.shape), sumToShape(where(c, 0, dy), b.shape)]),
+  where: floatOnly((_op, [c, a, b], _y, dy) => [null, unbroadcast(where(c, dy, 0), a.shape), unbroadcast(where(c, 0, dy), b.shape)]),
 };

@@ -12,7 +12,8 @@
 // Only temporaries are fused away; a value the caller asked for stays.
 import { readsInOrder } from '../core/shape.js';
 import type { ElementwiseInstr, ElementwiseSpec, MatmulSpec } from '../kernels/kernel_spec.js';
-import { ACTIVATION_CODES, isSmallMatmul, type ActivationName } from '../kernels/kernel_spec.js';
+import { EPILOGUE_ACTIVATIONS, type EpilogueActivation } from '../kernels/elementwise_table.js';
+import { isSmallMatmul } from '../kernels/kernel_spec.js';
 import type { PlanCall, PlanSlot } from '../kernels/plan.js';
 
 /** Most storage buffers a kernel binds besides its output (WebGPU's default limit is 8 per stage). */
@@ -20,7 +21,7 @@ const MAX_KERNEL_INPUTS = 7;
 /** Elementwise producers this small are recomputed in each consumer rather than stored. */
 const MAX_DUPLICATED_INSTRS = 3;
 /** Elementwise functions the matmul's built-in epilogue can apply. */
-const EPILOGUE_ACTS = new Set<string>(Object.keys(ACTIVATION_CODES));
+const EPILOGUE_ACTS = new Set<string>(EPILOGUE_ACTIVATIONS.filter((a) => a !== 'linear'));
 
 type EwCall = PlanCall & { spec: ElementwiseSpec };
 
@@ -79,7 +80,7 @@ const biasAndActivation: Rule = ({ consumer: e, arg: j, producer: m, single, slo
     return { fused: { spec: { ...ms, hasBias: true }, args: [...m.args, e.args[o]], out: e.out, label: `${m.label}+bias` } };
   }
   if (EPILOGUE_ACTS.has(ins.fn) && e.args.length === 1 && ms.act === 'linear') {
-    return { fused: { spec: { ...ms, act: ins.fn as ActivationName, alpha: ins.attrs[0] ?? 0 }, args: m.args, out: e.out, label: `${m.label}+${ins.fn}` } };
+    return { fused: { spec: { ...ms, act: ins.fn as EpilogueActivation, alpha: ins.attrs[0] ?? 0 }, args: m.args, out: e.out, label: `${m.label}+${ins.fn}` } };
   }
   return null;
 };

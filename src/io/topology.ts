@@ -10,6 +10,7 @@
 // specific here is Keras compatibility: activation layers folded into the
 // layer before them, Keras' names for activations and initializers.
 import { WebgradError } from '../core/errors.js';
+import { ELEMENTWISE_ACTIVATIONS, LEAKY_RELU_ALPHA, findOpDef, opDef } from '../kernels/elementwise_table.js';
 import { isLayerClass, layerClassNames } from '../layers/registry.js';
 import { MAX_JSON_DEPTH, preview } from './json_guard.js';
 
@@ -69,8 +70,6 @@ export interface TopologyLayer {
   getConfig(): object;
 }
 
-/** webgrad's own activation names that TF.js has no activation string for. */
-const LEAKY_RELU_ALPHA = 0.01;
 
 /** The Keras topology JSON for a Sequential model. */
 export function sequentialTopology(name: string, layers: readonly TopologyLayer[]): Record<string, Json> {
@@ -88,6 +87,9 @@ export function sequentialTopology(name: string, layers: readonly TopologyLayer[
         config: { alpha: LEAKY_RELU_ALPHA, name: `${l.name}_leaky_relu`, trainable: config.trainable !== false, dtype: 'float32' },
       });
     } else {
+      // The Keras name of a table activation (the first of its row's names).
+      const row = typeof config.activation === 'string' ? findOpDef(config.activation) : undefined;
+      if (row?.activation?.keras.length) config.activation = row.activation.keras[0];
       out.push({ class_name: l.className, config: toPythonic(config) });
     }
   }
@@ -123,17 +125,11 @@ function supported(): string {
   return `only ${layerClassNames().join(', ')} layers are supported (plus an InputLayer first, and ${FOLDED.slice(0, -1).join(', ')} or ${FOLDED[FOLDED.length - 1]} layers directly after a layer with a linear activation, which are folded into it)`;
 }
 
-/** Keras / TF.js activation names → webgrad's. */
+/** Keras / TF.js activation names (snake_case) → webgrad's: from the elementwise table's activation rows. */
 const ACTIVATIONS: Record<string, string> = {
   linear: 'linear',
-  relu: 'relu',
-  sigmoid: 'sigmoid',
-  tanh: 'tanh',
+  ...Object.fromEntries(ELEMENTWISE_ACTIVATIONS.flatMap((name) => (opDef(name).activation?.keras ?? []).map((k) => [k, name]))),
   softmax: 'softmax',
-  elu: 'elu',
-  swish: 'swish',
-  silu: 'swish',
-  gelu: 'gelu',
 };
 
 function activationName(raw: unknown, where: string): string {

@@ -2,7 +2,7 @@
 // described by plain data (shapes, flags), so the WebGPU and CPU backends can
 // implement the same plan and a plan can be cached and compared.
 import type { DType } from '../core/dtype.js';
-import type { ElementwiseFn } from './elementwise_table.js';
+import { EPILOGUE_ACTIVATIONS, type ElementwiseFn, type EpilogueActivation } from './elementwise_table.js';
 import type { LayoutSpec } from './layout_spec.js';
 
 /** One instruction of a fused elementwise program (SSA: values 0..inputs-1 are the inputs). */
@@ -44,7 +44,7 @@ export interface MatmulSpec {
   transB: boolean;
   /** Third input = bias of length n, added to every row before the activation. */
   hasBias: boolean;
-  act: ActivationName;
+  act: EpilogueActivation;
   alpha: number;
   /** Applied to act(op(A)op(B) + bias) before the store; its inputs follow A, B (and bias) in the call's args. */
   epilogue?: ElementwiseExpr;
@@ -126,14 +126,7 @@ export function isSmallMatmul(m: number, n: number, k: number): boolean {
   return m * n * k <= SMALL_MATMUL_WORK;
 }
 
-export const ACTIVATION_CODES = {
-  linear: 0,
-  relu: 1,
-  sigmoid: 2,
-  tanh: 3,
-  leakyRelu: 4,
-  swish: 5,
-  elu: 6,
-  gelu: 7,
-} as const;
-export type ActivationName = keyof typeof ACTIVATION_CODES;
+/** The code of a built-in epilogue activation: its index among the table's (src/kernels/elementwise_table.ts). */
+export function activationCode(act: EpilogueActivation): number {
+  return EPILOGUE_ACTIVATIONS.indexOf(act);
+}

@@ -18,18 +18,17 @@ import * as softmaxOps from './softmax.js';
 import { where } from './where.js';
 
 // Exports that are building blocks, not ops.
-const { unaryOp: _unary, binaryOp: _binary, ...elementwiseOps } = elementwise;
 const { checkAxis: _checkAxis, ...slicingOps } = slicing;
 
 /** Ops called as `x.op(...rest)` for `op(x, ...rest)`. */
-const THIS_FIRST = { ...elementwiseOps, ...reductions, ...softmaxOps, ...shapeOps, ...matmulOps, ...slicingOps, ...gatherOps, tile };
+const THIS_FIRST = { ...elementwise, ...reductions, ...softmaxOps, ...shapeOps, ...matmulOps, ...slicingOps, ...gatherOps, tile };
 
 /** `(x, ...rest) => R` as the method `(...rest) => R`. */
 type Method<F> = F extends (x: never, ...rest: infer A) => infer R ? (...rest: A) => R : never;
 type Methods<M> = { [K in keyof M]: Method<M[K]> };
 // The same modules as THIS_FIRST, named by module so the published
 // declarations refer to them rather than spelling every signature out.
-type ThisFirstMethods = Methods<Omit<typeof elementwise, 'unaryOp' | 'binaryOp'>> &
+type ThisFirstMethods = Methods<typeof elementwise> &
   Methods<typeof reductions> &
   Methods<typeof softmaxOps> &
   Methods<typeof shapeOps> &

@@ -1,31 +1,16 @@
-// Elementwise ops with NumPy broadcasting, and the activations.
+// The public elementwise functions, with NumPy broadcasting: one per row of
+// the elementwise table (src/kernels/elementwise_table.ts), which defines
+// what each computes and its derivative. Everything exported here is public
+// (src/index.ts re-exports the module) and a Tensor method (src/ops/chain.ts).
 import { argError } from '../core/errors.js';
-import { engine } from '../core/engine.js';
-import { broadcastShapes } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import type { ElementwiseFn } from '../kernels/elementwise_table.js';
-import { asFloat } from './convert.js';
-import { composite } from '../core/scope.js';
+import { LEAKY_RELU_ALPHA, type ElementwiseOpName } from '../kernels/elementwise_table.js';
+import { applyRow } from './elementwise_builder.js';
+import { binaryOp, unaryOp, type Input } from './elementwise_node.js';
 
-type Input = Tensor | number;
-
-/** Records a unary elementwise node (internal building block). */
-export function unaryOp(fn: ElementwiseFn, x: Input, attrs: number[] = [], name: string = fn): Tensor {
-  return composite(() => {
-    const t = asFloat(name, 'x', x);
-    return engine.make({ kind: 'elementwise', fn, attrs }, [t], t.shape, 'float32');
-  });
-}
-
-/** Records a binary elementwise node with broadcasting (internal building block). */
-export function binaryOp(fn: ElementwiseFn, a: Input, b: Input, attrs: number[] = [], name: string = fn): Tensor {
-  // In a scope so a number operand's scalar tensor is owned by the op alone.
-  return composite(() => {
-    const ta = asFloat(name, 'a', a);
-    const tb = asFloat(name, 'b', b);
-    const shape = broadcastShapes(name, ta.shape, tb.shape, ['a', 'b']);
-    return engine.make({ kind: 'elementwise', fn, attrs }, [ta, tb], shape, 'float32');
-  });
+/** The public function of a table row that takes one tensor and no attributes. */
+function unaryRow(name: ElementwiseOpName): (x: Input) => Tensor {
+  return (x) => applyRow(name, [x]);
 }
 
 function checkNumber(op: string, arg: string, v: unknown): number {
@@ -46,14 +31,14 @@ export const greaterEqual = (a: Input, b: Input): Tensor => binaryOp('greaterEqu
 export const less = (a: Input, b: Input): Tensor => binaryOp('less', a, b);
 export const lessEqual = (a: Input, b: Input): Tensor => binaryOp('lessEqual', a, b);
 
-export const neg = (x: Input): Tensor => unaryOp('neg', x);
-export const exp = (x: Input): Tensor => unaryOp('exp', x);
-export const log = (x: Input): Tensor => unaryOp('log', x);
-export const sqrt = (x: Input): Tensor => unaryOp('sqrt', x);
-export const square = (x: Input): Tensor => unaryOp('square', x);
-export const abs = (x: Input): Tensor => unaryOp('abs', x);
-export const sign = (x: Input): Tensor => unaryOp('sign', x);
-export const reciprocal = (x: Input): Tensor => unaryOp('reciprocal', x);
+export const neg = unaryRow('neg');
+export const exp = unaryRow('exp');
+export const log = unaryRow('log');
+export const sqrt = unaryRow('sqrt');
+export const square = unaryRow('square');
+export const abs = unaryRow('abs');
+export const sign = unaryRow('sign');
+export const reciprocal = unaryRow('reciprocal');
 
 /** Clamps every value to [min, max]. */
 export function clip(x: Input, min: number, max: number): Tensor {
@@ -67,12 +52,10 @@ export const clipByValue = clip;
 
 // ---- activations ----
 /** Identity: returns x unchanged (a new tensor). */
-export const linear = (x: Input): Tensor => unaryOp('linear', x);
-export const sigmoid = (x: Input): Tensor => unaryOp('sigmoid', x);
-export const tanh = (x: Input): Tensor => unaryOp('tanh', x);
-export const relu = (x: Input): Tensor => unaryOp('relu', x);
-/** leakyRelu's default slope, also the 'leakyRelu' activation's (layers/activations.ts, io/topology.ts). */
-export const LEAKY_RELU_ALPHA = 0.01;
+export const linear = (x: Input): Tensor => unaryOp('identity', x, [], 'linear');
+export const sigmoid = unaryRow('sigmoid');
+export const tanh = unaryRow('tanh');
+export const relu = unaryRow('relu');
 /**
  * Leaky ReLU: x for x >= 0, alpha * x otherwise. The default alpha is 0.01, the
  * classic definition (TensorFlow.js' tf.leakyRelu defaults to 0.2 and its
@@ -80,8 +63,8 @@ export const LEAKY_RELU_ALPHA = 0.01;
  */
 export const leakyRelu = (x: Input, alpha = LEAKY_RELU_ALPHA): Tensor => unaryOp('leakyRelu', x, [checkNumber('leakyRelu', 'alpha', alpha)]);
 /** Swish (SiLU): x * sigmoid(x). */
-export const swish = (x: Input): Tensor => unaryOp('swish', x);
+export const swish = unaryRow('swish');
 /** ELU: x for x >= 0, alpha * (exp(x) - 1) otherwise (alpha defaults to 1). */
 export const elu = (x: Input, alpha = 1): Tensor => unaryOp('elu', x, [checkNumber('elu', 'alpha', alpha)]);
 /** Exact GELU: x * Phi(x), with Phi the standard normal CDF. */
-export const gelu = (x: Input): Tensor => unaryOp('gelu', x);
+export const gelu = unaryRow('gelu');

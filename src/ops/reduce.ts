@@ -7,7 +7,7 @@ import type { Tensor } from '../core/tensor.js';
 import type { Reducer } from '../kernels/kernel_spec.js';
 import { asFloat } from './convert.js';
 import { composite } from '../core/scope.js';
-import { div } from './elementwise.js';
+import { binaryOp } from './elementwise_node.js';
 import { reshape, transpose } from './shape_ops.js';
 
 function reduce(op: string, reducer: Reducer, x: Tensor, axis: number | readonly number[] | undefined, keepDims: boolean): Tensor {
@@ -42,7 +42,7 @@ export function mean(x: Tensor, axis?: number | readonly number[], keepDims = fa
     const t = asFloat('mean', 'x', x);
     const axes = normalizeAxes('mean', axis, t.rank);
     const count = sizeOf(axes.map((a) => t.shape[a]));
-    return div(sum(t, axes, keepDims), count);
+    return binaryOp('div', sum(t, axes, keepDims), count);
   });
 }
 

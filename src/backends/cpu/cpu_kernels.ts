@@ -4,7 +4,7 @@
 // where they matter (contiguous elementwise, cache-friendly matmul).
 import type { TypedArray } from '../../core/dtype.js';
 import { readsInOrder, readsOneValue, stridesOf } from '../../core/shape.js';
-import { ELEMENTWISE } from '../../kernels/elementwise_table.js';
+import { primitiveDef } from '../../kernels/elementwise_table.js';
 import {
   CLIP_EPSILON, type ElementwiseExpr, type ElementwiseInstr, type ElementwiseSpec, type MatmulSpec, type OneHotSpec, type ReduceSpec,
   type SoftmaxGradSpec, type SoftmaxSpec, type SoftmaxXentSpec,
@@ -43,7 +43,7 @@ function evalExpr(shape: readonly number[], first: Float64Array[], inputs: { dat
   const n = shape.reduce((a, b) => a * b, 1);
   const regs: Float64Array[] = [...first, ...inputs.map((x) => gather(x.data, x.strides, shape))];
   for (const ins of instrs) {
-    const def = ELEMENTWISE[ins.fn];
+    const def = primitiveDef(ins.fn);
     const a = regs[ins.args[0]];
     const b = def.arity === 2 ? regs[ins.args[1]] : a;
     const r = new Float64Array(n);
@@ -90,14 +90,15 @@ export function runMatmul(spec: MatmulSpec, a: TypedArray, b: TypedArray, bias: 
   } else {
     matmulRows(A, transB ? transpose(b, n, k) : b, m, n, k, out);
   }
-  const def = ELEMENTWISE[spec.act];
+  const act = spec.act;
+  if (!bias && act === 'linear') return;
+  const f = act === 'linear' ? null : primitiveDef(act).cpu;
   const attrs = [spec.alpha];
-  if (!bias && spec.act === 'linear') return;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       const o = i * n + j;
       const v = bias ? out[o] + bias[j] : out[o];
-      out[o] = spec.act === 'linear' ? v : def.cpu(v, 0, attrs);
+      out[o] = f ? f(v, 0, attrs) : v;
     }
   }
 }

@@ -4,7 +4,7 @@
 // its row's NaN rule. Used by the elementwise kernel and by matmul / reduce
 // prologues and epilogues.
 import { readsInOrder, readsOneValue, stridesOf } from '../../core/shape.js';
-import { ELEMENTWISE, type ElementwiseFn } from '../../kernels/elementwise_table.js';
+import { primitiveDef, type ElementwiseFn } from '../../kernels/elementwise_table.js';
 import type { ElementwiseExpr, ElementwiseInput, ElementwiseInstr } from '../../kernels/kernel_spec.js';
 
 /** WGSL float literal that round-trips exactly (attributes are checked finite at the API edge). */
@@ -47,7 +47,7 @@ export function loadLines(p: string, idx: string, shape: readonly number[], inpu
  * the one place where generated code decides what NaN arguments give.
  */
 function callExpr(fn: ElementwiseFn, args: readonly string[], attrs: readonly number[]): string {
-  const def = ELEMENTWISE[fn];
+  const def = primitiveDef(fn);
   const call = `${def.wgsl}(${[...args, ...attrs.map(f32Literal)].join(', ')})`;
   if (def.nan === 'arithmetic') return call;
   if (def.nan === 'false') return `wg_nan_false2(${args[0]}, ${args[1]}, ${call})`;

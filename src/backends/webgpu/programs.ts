@@ -5,7 +5,7 @@
 // kernels compile once.
 import oneHotWgsl from '../../../shaders/one_hot.wgsl?raw';
 import softmaxWgsl from '../../../shaders/softmax.wgsl?raw';
-import { ACTIVATION_CODES, CLIP_EPSILON, type KernelSpec } from '../../kernels/kernel_spec.js';
+import { activationCode, CLIP_EPSILON, type KernelSpec } from '../../kernels/kernel_spec.js';
 import { elementwiseProgram } from './elementwise_program.js';
 import { layoutProgram } from './layout_program.js';
 import { matmulProgram } from './matmul_program.js';
@@ -29,7 +29,7 @@ export function programFor(spec: KernelSpec): GpuProgram {
     case 'matmul': {
       const p = matmulProgram({
         m: spec.m, n: spec.n, k: spec.k, transA: spec.transA, transB: spec.transB,
-        hasBias: spec.hasBias, act: ACTIVATION_CODES[spec.act],
+        hasBias: spec.hasBias, act: activationCode(spec.act),
       });
       const dims = new ArrayBuffer(16);
       new Uint32Array(dims, 0, 3).set([spec.m, spec.n, spec.k]);
