@@ -126,6 +126,8 @@ const binary = (wgsl: string, cpu: CpuFn, grad: Derivative, o: PrimitiveOptions 
   return { kind: 'primitive', arity: 2, attrs: o.attrs ?? [], wgsl, nan, cpu: withNanRule(nan, 2, cpu), grad };
 };
 const ARITH = { nan: 'arithmetic' } as const;
+/** A row written with other rows (unary, no attributes). Its NaN and infinity behaviour is that of its parts. */
+const composite = (compose: CompositeDef['compose']): CompositeDef => ({ kind: 'composite', arity: 1, attrs: [], compose });
 /**
  * Marks a row as a layer activation, read from model files under the Keras
  * names `keras`; `epilogue`: the matmul's built-in epilogue applies it.
@@ -190,6 +192,13 @@ export const ELEMENTWISE_OPS = {
     const c = cdf(x);
     return c === 0 ? 0 : x * c;
   }, viaKernel('geluGrad', false)), true),
+
+  // Activations written with other rows: the fuser makes each one kernel.
+  // softplus = log(1 + exp(x)), with exp's argument capped at 20 (beyond it
+  // log(1 + exp(x)) is x in float32) and the rest added back linearly, so it
+  // never overflows and its gradient is sigmoid(x) everywhere, 0.5 at 0.
+  softplus: activation(['softplus'], composite((o, [x]) =>
+    o.call('add', [o.call('log', [o.call('add', [1, o.call('exp', [o.call('minimum', [x, 20])])])]), o.call('relu', [o.call('sub', [x, 20])])]))),
 
   add: binary('wg_add', (a, b) => a + b, (o, ab, _y, dy) => pair(o, ab, dy, dy), ARITH),
   sub: binary('wg_sub', (a, b) => a - b, (o, ab, _y, dy) => pair(o, ab, dy, o.call('neg', [dy])), ARITH),

@@ -68,3 +68,5 @@ export const swish = unaryRow('swish');
 export const elu = (x: Input, alpha = 1): Tensor => unaryOp('elu', x, [checkNumber('elu', 'alpha', alpha)]);
 /** Exact GELU: x * Phi(x), with Phi the standard normal CDF. */
 export const gelu = unaryRow('gelu');
+/** Softplus: log(1 + exp(x)), a smooth ReLU. */
+export const softplus = unaryRow('softplus');
