@@ -199,6 +199,8 @@ export const ELEMENTWISE_OPS = {
   // never overflows and its gradient is sigmoid(x) everywhere, 0.5 at 0.
   softplus: activation(['softplus'], composite((o, [x]) =>
     o.call('add', [o.call('log', [o.call('add', [1, o.call('exp', [o.call('minimum', [x, 20])])])]), o.call('relu', [o.call('sub', [x, 20])])]))),
+  // softsign = x / (1 + |x|) (NaN at +-inf, as in TF.js).
+  softsign: activation(['softsign'], composite((o, [x]) => o.call('div', [x, o.call('add', [1, o.call('abs', [x])])]))),
 
   add: binary('wg_add', (a, b) => a + b, (o, ab, _y, dy) => pair(o, ab, dy, dy), ARITH),
   sub: binary('wg_sub', (a, b) => a - b, (o, ab, _y, dy) => pair(o, ab, dy, o.call('neg', [dy])), ARITH),

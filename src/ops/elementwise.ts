@@ -70,3 +70,5 @@ export const elu = (x: Input, alpha = 1): Tensor => unaryOp('elu', x, [checkNumb
 export const gelu = unaryRow('gelu');
 /** Softplus: log(1 + exp(x)), a smooth ReLU. */
 export const softplus = unaryRow('softplus');
+/** Softsign: x / (1 + |x|). */
+export const softsign = unaryRow('softsign');
