@@ -201,6 +201,8 @@ export const ELEMENTWISE_OPS = {
     o.call('add', [o.call('log', [o.call('add', [1, o.call('exp', [o.call('minimum', [x, 20])])])]), o.call('relu', [o.call('sub', [x, 20])])]))),
   // softsign = x / (1 + |x|) (NaN at +-inf, as in TF.js).
   softsign: activation(['softsign'], composite((o, [x]) => o.call('div', [x, o.call('add', [1, o.call('abs', [x])])]))),
+  // selu = scale * elu(x, alpha), with the constants of Klambauer et al. (2017) that Keras uses.
+  selu: activation(['selu'], composite((o, [x]) => o.call('mul', [o.call('elu', [x], [1.6732632423543772]), 1.0507009873554805]))),
 
   add: binary('wg_add', (a, b) => a + b, (o, ab, _y, dy) => pair(o, ab, dy, dy), ARITH),
   sub: binary('wg_sub', (a, b) => a - b, (o, ab, _y, dy) => pair(o, ab, dy, o.call('neg', [dy])), ARITH),

@@ -72,3 +72,5 @@ export const gelu = unaryRow('gelu');
 export const softplus = unaryRow('softplus');
 /** Softsign: x / (1 + |x|). */
 export const softsign = unaryRow('softsign');
+/** SELU: 1.0507 * elu(x, 1.6733), self-normalizing. */
+export const selu = unaryRow('selu');
