@@ -203,6 +203,8 @@ export const ELEMENTWISE_OPS = {
   softsign: activation(['softsign'], composite((o, [x]) => o.call('div', [x, o.call('add', [1, o.call('abs', [x])])]))),
   // selu = scale * elu(x, alpha), with the constants of Klambauer et al. (2017) that Keras uses.
   selu: activation(['selu'], composite((o, [x]) => o.call('mul', [o.call('elu', [x], [1.6732632423543772]), 1.0507009873554805]))),
+  // relu6 = min(relu(x), 6): gradient 0 at 0 and 1 at 6, as in TF.js.
+  relu6: activation(['relu6'], composite((o, [x]) => o.call('minimum', [o.call('relu', [x]), 6]))),
 
   add: binary('wg_add', (a, b) => a + b, (o, ab, _y, dy) => pair(o, ab, dy, dy), ARITH),
   sub: binary('wg_sub', (a, b) => a - b, (o, ab, _y, dy) => pair(o, ab, dy, o.call('neg', [dy])), ARITH),

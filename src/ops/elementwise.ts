@@ -74,3 +74,5 @@ export const softplus = unaryRow('softplus');
 export const softsign = unaryRow('softsign');
 /** SELU: 1.0507 * elu(x, 1.6733), self-normalizing. */
 export const selu = unaryRow('selu');
+/** ReLU6: min(max(x, 0), 6). */
+export const relu6 = unaryRow('relu6');
