@@ -205,6 +205,8 @@ export const ELEMENTWISE_OPS = {
   selu: activation(['selu'], composite((o, [x]) => o.call('mul', [o.call('elu', [x], [1.6732632423543772]), 1.0507009873554805]))),
   // relu6 = min(relu(x), 6): gradient 0 at 0 and 1 at 6, as in TF.js.
   relu6: activation(['relu6'], composite((o, [x]) => o.call('minimum', [o.call('relu', [x]), 6]))),
+  // hardSigmoid = clip(0.2 x + 0.5, 0, 1), TF.js' definition (Keras 3 uses relu6(x + 3) / 6).
+  hardSigmoid: activation(['hard_sigmoid'], composite((o, [x]) => o.call('clip', [o.call('add', [o.call('mul', [x, 0.2]), 0.5])], [0, 1]))),
 
   add: binary('wg_add', (a, b) => a + b, (o, ab, _y, dy) => pair(o, ab, dy, dy), ARITH),
   sub: binary('wg_sub', (a, b) => a - b, (o, ab, _y, dy) => pair(o, ab, dy, o.call('neg', [dy])), ARITH),

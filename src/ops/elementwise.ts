@@ -76,3 +76,5 @@ export const softsign = unaryRow('softsign');
 export const selu = unaryRow('selu');
 /** ReLU6: min(max(x, 0), 6). */
 export const relu6 = unaryRow('relu6');
+/** Hard sigmoid: clip(0.2 x + 0.5, 0, 1), as TensorFlow.js defines it. */
+export const hardSigmoid = unaryRow('hardSigmoid');
