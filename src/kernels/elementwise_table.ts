@@ -207,6 +207,8 @@ export const ELEMENTWISE_OPS = {
   relu6: activation(['relu6'], composite((o, [x]) => o.call('minimum', [o.call('relu', [x]), 6]))),
   // hardSigmoid = clip(0.2 x + 0.5, 0, 1), TF.js' definition (Keras 3 uses relu6(x + 3) / 6).
   hardSigmoid: activation(['hard_sigmoid'], composite((o, [x]) => o.call('clip', [o.call('add', [o.call('mul', [x, 0.2]), 0.5])], [0, 1]))),
+  // mish = x * tanh(softplus(x)) (NaN at -inf, as in TF.js).
+  mish: activation(['mish'], composite((o, [x]) => o.call('mul', [x, o.call('tanh', [o.call('softplus', [x])])]))),
 
   add: binary('wg_add', (a, b) => a + b, (o, ab, _y, dy) => pair(o, ab, dy, dy), ARITH),
   sub: binary('wg_sub', (a, b) => a - b, (o, ab, _y, dy) => pair(o, ab, dy, o.call('neg', [dy])), ARITH),

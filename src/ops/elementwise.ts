@@ -78,3 +78,5 @@ export const selu = unaryRow('selu');
 export const relu6 = unaryRow('relu6');
 /** Hard sigmoid: clip(0.2 x + 0.5, 0, 1), as TensorFlow.js defines it. */
 export const hardSigmoid = unaryRow('hardSigmoid');
+/** Mish: x * tanh(softplus(x)). */
+export const mish = unaryRow('mish');
