@@ -14,7 +14,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
 import {
   ELEMENTWISE_ACTIVATIONS, ELEMENTWISE_OP_NAMES, findOpDef, opDef, PRIMITIVE_FNS, primitiveDef, type ElementwiseOpName, type OpBuilder, type OpDef,
@@ -138,7 +138,7 @@ describeEachBackend('every row of the elementwise table', () => {
   }
 });
 
-describe('every activation row is a layer activation with TensorFlow.js parity', () => {
+describeEachBackend('every activation row is a layer activation with TensorFlow.js parity', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
   });
