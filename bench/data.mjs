@@ -7,22 +7,11 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rng } from './lib/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const MNIST_BIN = join(here, '.data', 'mnist.bin');
 const FORMAT_VERSION = 1; // bump to force regeneration after a layout change
-
-// mulberry32: tiny seeded PRNG (same one the page uses for weights).
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function ensureMnist({ seed = 1234 } = {}) {
   const stamp = MNIST_BIN + '.v' + FORMAT_VERSION;

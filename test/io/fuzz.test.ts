@@ -23,6 +23,7 @@ import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import * as wg from '../../src/index.js';
 import { WEIGHT_FILE, SPECS, baseWeights, loadedWeights, modelJSON, sameValues, weightBytes } from './fixture_model.js';
 import { callsOutside, fsCalls } from './fs_recorder.js';
+import { Rng as SeededRng } from '../helpers/allclose.js';
 
 vi.mock('node:fs/promises', async (original) => (await import('./fs_recorder.js')).recordingFs(await original()));
 
@@ -35,18 +36,12 @@ const BIN = weightBytes(WEIGHTS);
 const ORIGINAL = modelJSON();
 const ORIGINAL_TEXT = JSON.stringify(ORIGINAL);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Rng = () => number;
+/** The test helpers' seeded generator as a function. */
+const seeded = (seed: number): Rng => {
+  const g = new SeededRng(seed);
+  return () => g.next();
+};
 const int = (rng: Rng, n: number): number => Math.floor(rng() * n);
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[int(rng, xs.length)];
 
@@ -336,7 +331,7 @@ async function loadCase(c: Case, mode: 'file' | 'files' | 'memory'): Promise<wg.
 }
 
 test(`${CASES} seeded mutations load right or throw a WebgradError`, async () => {
-  const rng = mulberry32(SEED);
+  const rng = seeded(SEED);
   const failures: string[] = [];
   const outcome = { loaded: 0, refused: 0, exact: 0 };
   const realFetch = globalThis.fetch;
