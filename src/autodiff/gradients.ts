@@ -12,6 +12,7 @@ import * as ew from '../ops/elementwise.js';
 import { matMul } from '../ops/matmul.js';
 import { sum } from '../ops/reduce.js';
 import { broadcastTo, reshape, transpose } from '../ops/shape_ops.js';
+import { CONV_GRADS } from './conv_gradients.js';
 import { LAYOUT_GRADS } from './layout_gradients.js';
 
 /** Gradient of each input (null = zero / not differentiable). */
@@ -118,6 +119,7 @@ const OP_GRADS: { [K in Op['kind']]: OpRule<K> } = {
   },
   placeholder: () => [],
   ...LAYOUT_GRADS,
+  ...CONV_GRADS,
 };
 
 export function gradientOf(t: Tensor, dy: Tensor): Grads {

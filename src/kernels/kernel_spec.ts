@@ -3,6 +3,7 @@
 // implement the same plan and a plan can be cached and compared.
 import type { DType } from '../core/dtype.js';
 import type { ElementwiseFn } from './elementwise_table.js';
+import type { ConvSpec, PoolSpec } from './conv_spec.js';
 import type { LayoutSpec } from './layout_spec.js';
 
 /** One instruction of a fused elementwise program (SSA: values 0..inputs-1 are the inputs). */
@@ -112,7 +113,9 @@ export interface SoftmaxXentSpec {
 
 export type KernelSpec = ElementwiseSpec | MatmulSpec | ReduceSpec | SoftmaxSpec | SoftmaxGradSpec | OneHotSpec | SoftmaxXentSpec
   /** Shape ops and batched matMul (layout_spec.ts). */
-  | LayoutSpec;
+  | LayoutSpec
+  /** Convolution (implicit GEMM) and pooling (conv_spec.ts). */
+  | ConvSpec | PoolSpec;
 
 /**
  * Multiply-adds up to which a matmul counts as small: backends run it with a
