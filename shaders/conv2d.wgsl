@@ -8,7 +8,9 @@
 // 64x16 tiles of A and 16x64 tiles of B in workgroup memory; each invocation
 // accumulates a 4x4 block in registers (vec4 rows), so every value loaded
 // from workgroup memory is used four times. Geometry travels in the uniform:
-// one pipeline per variant serves every shape.
+// one pipeline per variant serves every shape. The scheduler's fused
+// elementwise epilogue, `wg_epilogue(value, flat index)` (bias + activation,
+// or an activation derivative backward), is generated and appended per kernel.
 
 struct Geom {
   batch: u32, inH: u32, inW: u32, inC: u32,
@@ -102,7 +104,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (r >= g.M) { break; }
     for (var j = 0u; j < 4u; j++) {
       let c = n0 + lid.x * 4u + j;
-      if (c < g.N) { C[r * g.N + c] = acc[i][j]; }
+      if (c < g.N) { C[r * g.N + c] = wg_epilogue(acc[i][j], r * g.N + c); }
     }
   }
 }

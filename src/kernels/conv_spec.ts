@@ -5,6 +5,7 @@
 //   inputGrad:  M = batch*inH*inW,   N = inC,  K = kH*kW*outC (A: dy patches, B: filter)
 //   filterGrad: M = kH*kW*inC,       N = outC, K = batch*outH*outW (A: x patches, B: dy)
 import type { ConvGeometry, PoolMode } from './conv_op.js';
+import type { ElementwiseExpr } from './strided_input.js';
 
 export type ConvVariant = 'forward' | 'inputGrad' | 'filterGrad';
 
@@ -12,6 +13,12 @@ export interface ConvSpec {
   type: 'conv2d';
   variant: ConvVariant;
   geom: ConvGeometry;
+  /**
+   * Applied to each result before the store (bias + activation forward, an
+   * activation derivative or an update backward); its inputs follow the two
+   * operands in the call's args. Flat index = NHWC index of the result.
+   */
+  epilogue?: ElementwiseExpr;
 }
 
 /** Pooling over windows of x (forward) or its gradient wrt x (inputs x, dy for max; dy for avg). */

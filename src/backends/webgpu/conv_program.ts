@@ -5,7 +5,9 @@ import conv2dWgsl from '../../../shaders/conv2d.wgsl?raw';
 import poolWgsl from '../../../shaders/pool.wgsl?raw';
 import type { ConvGeometry } from '../../kernels/conv_op.js';
 import { convGemmSize, type ConvSpec, type PoolSpec } from '../../kernels/conv_spec.js';
+import { epilogueFn } from './expr_codegen.js';
 import { spread, type GpuProgram } from './gpu_program.js';
+import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
 const CONV_TILE = 64;
 const POOL_WG = 256;
@@ -21,13 +23,18 @@ export function convProgram(s: ConvSpec): GpuProgram {
   const tilesN = Math.ceil(n / CONV_TILE);
   const tiles = Math.ceil(m / CONV_TILE) * tilesN;
   const words = [...geomWords(s.geom), tilesN, m, n, k, tiles];
+  // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
+  const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
+  // The elementwise function library only when an epilogue calls into it.
+  const code = [...(s.epilogue ? [FUNCTIONS_WGSL] : []), conv2dWgsl, ...ep.decls, ep.fn].join('\n');
+  const nEp = s.epilogue?.inputs.length ?? 0;
   return {
-    key: `conv2d:${s.variant}`,
-    code: conv2dWgsl,
+    key: s.epilogue ? `conv2d:${s.variant}|${code}` : `conv2d:${s.variant}`,
+    code,
     entryPoint: 'main',
     constants: { VARIANT: VARIANTS[s.variant] },
     workgroups: spread(tiles),
-    argBindings: [0, 1],
+    argBindings: [0, 1, ...Array.from({ length: nEp }, (_, j) => 4 + j)],
     dummyBindings: [],
     outBinding: 2,
     // 20 words, padded to a multiple of 16 bytes.
