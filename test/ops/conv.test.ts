@@ -208,3 +208,16 @@ describeEachBackend('conv bad input', () => {
     expect(() => wg.conv2dTranspose(x, wg.zeros([3, 3, 2, 3]), [1, 9, 9, 2], 1, 'same')).toThrow(/conv2dTranspose: 'outputShape' \[1, 9, 9, 2\] does not match 'x'/);
   });
 });
+
+describeEachBackend('conv in wg.profile', () => {
+  test('the conv kernel is named with its shapes and counts 2 x outputs x taps x inC FLOPs', async () => {
+    const x = wg.randomNormal([2, 6, 5, 3], 0, 1, 1);
+    const f = wg.randomNormal([3, 3, 3, 4], 0, 1, 2);
+    const p = await wg.profile(() => wg.conv2d(x, f, 1, 'valid'));
+    const conv = p.kernels.filter((k) => k.kind === 'conv2d');
+    expect(conv.length).toBe(1);
+    expect(conv[0].name).toBe('conv2d [2x6x5x3 * 3x3 -> 4x3x4]');
+    // Independent count: each of the 2*4*3*4 outputs sums 3*3*3 products.
+    expect(conv[0].flops).toBe(2 * (2 * 4 * 3 * 4) * (3 * 3 * 3));
+  });
+});
