@@ -28,6 +28,8 @@ export { matMul } from './ops/matmul.js';
 export { slice, split, pad } from './ops/slicing.js';
 export { concat, stack, tile } from './ops/joining.js';
 export { gather } from './ops/gather.js';
+export { conv2d, conv2dTranspose } from './ops/conv.js';
+export { maxPool, avgPool } from './ops/pool.js';
 export { where } from './ops/where.js';
 export { sum, mean, max, argMax } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';

@@ -11,6 +11,7 @@ import * as ew from '../ops/elementwise.js';
 import { tensorOps } from '../ops/elementwise_builder.js';
 import { matMul } from '../ops/matmul.js';
 import { broadcastTo, reshape, transpose } from '../ops/shape_ops.js';
+import { CONV_GRADS } from './conv_gradients.js';
 import { LAYOUT_GRADS } from './layout_gradients.js';
 
 /** Gradient of each input (null = zero / not differentiable). */
@@ -52,6 +53,7 @@ const OP_GRADS: { [K in Op['kind']]: OpRule<K> } = {
   },
   placeholder: () => [],
   ...LAYOUT_GRADS,
+  ...CONV_GRADS,
 };
 
 export function gradientOf(t: Tensor, dy: Tensor): Grads {

@@ -6,9 +6,10 @@
 //  2. elementwise chains: an elementwise producer read with the same shape by
 //     elementwise consumers is inlined into them (recomputed when it is cheap
 //     and has several readers), so a chain of any length is one kernel.
-//  3. kernel edges: an elementwise consumer of a matmul or reduce becomes its
-//     generated epilogue (e.g. an SGD update on the matmul computing the
-//     gradient); an elementwise producer of a reduce becomes its prologue.
+//  3. kernel edges: an elementwise consumer of a matmul, conv2d or reduce
+//     becomes its generated epilogue (e.g. an SGD update on the matmul
+//     computing the gradient, conv2d's bias + activation once rule 2 has
+//     joined them); an elementwise producer of a reduce becomes its prologue.
 // Only temporaries are fused away; a value the caller asked for stays.
 import { readsInOrder } from '../core/shape.js';
 import type { ElementwiseInstr, ElementwiseSpec, MatmulSpec } from '../kernels/kernel_spec.js';
@@ -132,12 +133,12 @@ const elementwiseChain: Rule = ({ consumer: c, arg: j, producer: p, single, call
   return { fused: inline(c as EwCall, j, p as EwCall), keepProducer: !single };
 };
 
-/** Rule 3a: an elementwise consumer of a matmul or reduce becomes its epilogue. */
+/** Rule 3a: an elementwise consumer of a matmul, conv2d or reduce becomes its epilogue. */
 const kernelEpilogue: Rule = ({ consumer: e, arg: j, producer: k, single }) => {
   if (!single || e.spec.type !== 'elementwise' || e.spec.outDtype !== 'float32') return null;
   const es: ElementwiseSpec = e.spec;
   const ks = k.spec;
-  if ((ks.type !== 'matmul' && ks.type !== 'reduce') || ks.epilogue || (ks.type === 'reduce' && ks.reducer === 'argmax')) return null;
+  if ((ks.type !== 'matmul' && ks.type !== 'reduce' && ks.type !== 'conv2d') || ks.epilogue || (ks.type === 'reduce' && ks.reducer === 'argmax')) return null;
   // Big matmuls take only epilogues shared by many layers (the same code for
   // each): an SGD-style update or an activation derivative, a few inputs at
   // most besides constants. Each big variant costs seconds to compile on some drivers.

@@ -13,6 +13,7 @@
 //   from caches), so GB/s is a lower bound on what the memory system served.
 import type { ElementwiseExpr, ElementwiseInstr, KernelSpec } from '../kernels/kernel_spec.js';
 import type { PlanCall, PlanSlot } from '../kernels/plan.js';
+import { convGemmSize } from '../kernels/conv_spec.js';
 
 export interface KernelDescription {
   /** E.g. `matmul+bias+relu [128x784x256]`, `matmul(A^T)+mul+add [784x128x256]`. */
@@ -74,6 +75,19 @@ export function describeKernel(spec: KernelSpec): { name: string; flops: number 
     }
     case 'oneHot':
       return { name: `oneHot [${spec.n}x${spec.depth}]`, flops: 0 };
+    case 'conv2d': {
+      // An implicit GEMM: 2 M N K multiply-adds, plus its epilogue.
+      const [m, n, k] = convGemmSize(spec.variant, spec.geom);
+      const g = spec.geom;
+      const base = spec.variant === 'forward' ? 'conv2d' : `conv2d${spec.variant === 'inputGrad' ? 'InputGrad' : 'FilterGrad'}`;
+      const parts = [base, ...(spec.epilogue ? chain(spec.epilogue.instrs) : [])];
+      return { name: `${parts.join('+')} [${g.batch}x${g.inH}x${g.inW}x${g.inC} * ${g.kH}x${g.kW} -> ${g.outH}x${g.outW}x${g.outC}]`, flops: 2 * m * n * k + exprFlops(spec.epilogue) };
+    }
+    case 'pool': {
+      const g = spec.geom;
+      const outputs = g.batch * g.outH * g.outW * g.outC;
+      return { name: `${spec.mode}Pool${spec.grad ? 'Grad' : ''} [${g.batch}x${g.inH}x${g.inW}x${g.inC} -> ${g.outH}x${g.outW}]`, flops: outputs * g.kH * g.kW };
+    }
     default:
       // Shape ops (slice, pad, tile, concat, gather, where, batched matMul): named by kind; FLOPs not counted yet.
       return { name: spec.type, flops: 0 };

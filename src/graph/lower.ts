@@ -4,6 +4,7 @@ import { WebgradError } from '../core/errors.js';
 import { broadcastStrides, sizeOf, stridesOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { KernelSpec } from '../kernels/kernel_spec.js';
+import { lowerConv } from './lower_conv.js';
 import { lowerLayout } from './lower_layout.js';
 
 export function lowerNode(t: Tensor): KernelSpec {
@@ -60,6 +61,8 @@ export function lowerNode(t: Tensor): KernelSpec {
       return { type: 'oneHot', n: t.inputs[0].size, depth: op.depth };
     case 'batchMatmul': case 'slice': case 'pad': case 'tile': case 'concat': case 'gather': case 'gatherGrad': case 'where':
       return lowerLayout(t, op);
+    case 'conv2d': case 'conv2dInputGrad': case 'conv2dFilterGrad': case 'pool': case 'poolGrad':
+      return lowerConv(op);
     case 'reshape':
     case 'placeholder':
       throw new WebgradError(`internal: ${op.kind} has no kernel`);

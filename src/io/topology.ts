@@ -175,10 +175,12 @@ function inputShapeOf(c: Record<string, unknown>): unknown {
 }
 
 function checkInputShape(raw: unknown, where: string): (number | null)[] {
-  if (!Array.isArray(raw) || raw.length !== 2 || typeof raw[1] !== 'number' || !Number.isInteger(raw[1]) || raw[1] < 1 || !(raw[0] === null || typeof raw[0] === 'number')) {
-    throw new WebgradError(`${where}: input shape ${preview(raw)} is not supported; Dense models take 2-D input [batch, features].`);
+  // [batch or null, ...positive sizes]: 2-D for Dense models, 4-D [batch, h, w, c] for image models.
+  const sizesOk = Array.isArray(raw) && raw.length >= 2 && raw.slice(1).every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1);
+  if (!sizesOk || !(raw[0] === null || typeof raw[0] === 'number')) {
+    throw new WebgradError(`${where}: input shape ${preview(raw)} is not supported; models take [batch, features] or [batch, height, width, channels] with known sizes.`);
   }
-  return [raw[0] as number | null, raw[1]];
+  return raw as (number | null)[];
 }
 
 function initializerOf(raw: unknown): { className: string; config: Record<string, unknown> } | undefined {
@@ -275,7 +277,7 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
       if (layers.length === 0) {
         if (shape !== undefined && shape !== null) {
           const s = checkInputShape(shape, where);
-          if (inputShape !== null && inputShape[1] !== s[1]) throw new WebgradError(`${where}: batch_input_shape ${preview(s)} disagrees with the InputLayer's ${inputShape[1]} features.`);
+          if (inputShape !== null && JSON.stringify(inputShape.slice(1)) !== JSON.stringify(s.slice(1))) throw new WebgradError(`${where}: batch_input_shape ${preview(s)} disagrees with the InputLayer's ${preview(inputShape)}.`);
           inputShape = s;
         }
         if (inputShape !== null) spec.config.batchInputShape = inputShape;

@@ -2,30 +2,13 @@
 // described by plain data (shapes, flags), so the WebGPU and CPU backends can
 // implement the same plan and a plan can be cached and compared.
 import type { DType } from '../core/dtype.js';
-import { EPILOGUE_ACTIVATIONS, type ElementwiseFn, type EpilogueActivation } from './elementwise_table.js';
+import { EPILOGUE_ACTIVATIONS, type EpilogueActivation } from './elementwise_table.js';
+import type { ConvSpec, PoolSpec } from './conv_spec.js';
 import type { LayoutSpec } from './layout_spec.js';
 
-/** One instruction of a fused elementwise program (SSA: values 0..inputs-1 are the inputs). */
-export interface ElementwiseInstr {
-  fn: ElementwiseFn;
-  args: number[];
-  attrs: number[];
-}
-
-export type { ElementwiseInput } from './strided_input.js';
-import type { ElementwiseInput } from './strided_input.js';
-
-/**
- * An elementwise expression over a tensor of `shape`, used as a kernel's
- * prologue (how it loads its input) or epilogue (what it stores).
- * Epilogue: value 0 is the kernel's result, values 1..inputs.length the inputs.
- * Prologue: values 0..inputs.length-1 are the inputs.
- */
-export interface ElementwiseExpr {
-  shape: number[];
-  inputs: ElementwiseInput[];
-  instrs: ElementwiseInstr[];
-}
+// The expression types live with ElementwiseInput so that conv_spec.ts can use them without a cycle.
+export type { ElementwiseExpr, ElementwiseInput, ElementwiseInstr } from './strided_input.js';
+import type { ElementwiseExpr, ElementwiseInput, ElementwiseInstr } from './strided_input.js';
 
 export interface ElementwiseSpec {
   type: 'elementwise';
@@ -112,7 +95,9 @@ export interface SoftmaxXentSpec {
 
 export type KernelSpec = ElementwiseSpec | MatmulSpec | ReduceSpec | SoftmaxSpec | SoftmaxGradSpec | OneHotSpec | SoftmaxXentSpec
   /** Shape ops and batched matMul (layout_spec.ts). */
-  | LayoutSpec;
+  | LayoutSpec
+  /** Convolution (implicit GEMM) and pooling (conv_spec.ts). */
+  | ConvSpec | PoolSpec;
 
 /**
  * Multiply-adds up to which a matmul counts as small: backends run it with a

@@ -2,6 +2,7 @@
 // (activations, losses, optimizers) is composed from these.
 import type { ElementwiseFn } from './elementwise_table.js';
 import type { Reducer } from './kernel_spec.js';
+import type { ConvOp } from './conv_op.js';
 import type { LayoutOp } from './layout_op.js';
 
 export type Op =
@@ -23,7 +24,9 @@ export type Op =
   /** An input of a compiled step, bound to new data on every run. */
   | { kind: 'placeholder'; index: number }
   /** Batched matMul, slice, pad, tile, concat, gather, where (layout_op.ts). */
-  | LayoutOp;
+  | LayoutOp
+  /** conv2d, its gradients, max / average pooling (conv_op.ts). */
+  | ConvOp;
 
 export type OpKind = Op['kind'];
 

@@ -1,6 +1,11 @@
 // webgrad.layers (TensorFlow.js: tf.layers) and the model classes.
 export { BaseLayer, type Layer, type CallContext, type LayerConfig, type WeightSpec, type SymbolicShape, type ApplyArgs, type BaseLayerArgs } from './layer.js';
 export { Dense, dense, denseFromConfig, type DenseLayerArgs, type DenseConfig } from './dense.js';
+export { Conv2D, conv2d, conv2dFromConfig, type Conv2DLayerArgs, type Conv2DConfig } from './conv2d.js';
+export {
+  MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, maxPooling2d, averagePooling2d, globalAveragePooling2d,
+  type Pooling2DLayerArgs, type Pooling2DConfig, type GlobalPooling2DConfig,
+} from './pooling.js';
 export { registerLayerClass, type LayerFactory } from './registry.js';
 export { Sequential, sequential, sequentialFromConfig, type SequentialArgs, type SequentialConfig, type ModelCompileArgs, type ModelFitArgs, type ModelEvaluateArgs, type ModelPredictArgs, type History } from './sequential.js';
 export { ACTIVATION_NAMES, type ActivationIdentifier } from './activations.js';

@@ -5,7 +5,9 @@
 // class that only a saved model names (the package is marked free of side
 // effects).
 import { WebgradError } from '../core/errors.js';
+import { conv2dFromConfig } from './conv2d.js';
 import { denseFromConfig } from './dense.js';
+import { averagePooling2dFromConfig, globalAveragePooling2dFromConfig, maxPooling2dFromConfig } from './pooling.js';
 import type { Layer } from './layer.js';
 
 /** Rebuilds a layer from its config as getConfig() writes it (camelCase keys, webgrad's names). */
@@ -13,6 +15,10 @@ export type LayerFactory = (config: Record<string, unknown>) => Layer;
 
 const LAYER_CLASSES: Record<string, LayerFactory> = {
   Dense: (config) => denseFromConfig(config as Parameters<typeof denseFromConfig>[0]),
+  Conv2D: conv2dFromConfig,
+  MaxPooling2D: maxPooling2dFromConfig,
+  AveragePooling2D: averagePooling2dFromConfig,
+  GlobalAveragePooling2D: globalAveragePooling2dFromConfig,
 };
 
 /**

@@ -7,10 +7,12 @@
 // a new op there gets its method (and its type) without a line here.
 import type { DType } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
+import * as convOps from './conv.js';
 import * as elementwise from './elementwise.js';
 import * as gatherOps from './gather.js';
 import { concat, stack, tile } from './joining.js';
 import * as matmulOps from './matmul.js';
+import * as poolOps from './pool.js';
 import * as reductions from './reduce.js';
 import * as shapeOps from './shape_ops.js';
 import * as slicing from './slicing.js';
@@ -21,7 +23,7 @@ import { where } from './where.js';
 const { checkAxis: _checkAxis, ...slicingOps } = slicing;
 
 /** Ops called as `x.op(...rest)` for `op(x, ...rest)`. */
-const THIS_FIRST = { ...elementwise, ...reductions, ...softmaxOps, ...shapeOps, ...matmulOps, ...slicingOps, ...gatherOps, tile };
+const THIS_FIRST = { ...elementwise, ...reductions, ...softmaxOps, ...shapeOps, ...matmulOps, ...slicingOps, ...gatherOps, ...convOps, ...poolOps, tile };
 
 /** `(x, ...rest) => R` as the method `(...rest) => R`. */
 type Method<F> = F extends (x: never, ...rest: infer A) => infer R ? (...rest: A) => R : never;
@@ -35,6 +37,8 @@ type ThisFirstMethods = Methods<typeof elementwise> &
   Methods<typeof matmulOps> &
   Methods<Omit<typeof slicing, 'checkAxis'>> &
   Methods<typeof gatherOps> &
+  Methods<typeof convOps> &
+  Methods<typeof poolOps> &
   Methods<{ tile: typeof tile }>;
 // Every declared method is installed (tsc fails if THIS_FIRST lacks one).
 const _declaredAreInstalled: Record<keyof ThisFirstMethods, unknown> = THIS_FIRST;

@@ -103,9 +103,9 @@ test('a weight whose shape does not fit the topology', async () => {
 
 test('an unsupported layer class names the class and what is supported', async () => {
   const { url } = fixture((j) => topoLayers(j).splice(1, 0, { class_name: 'Dropout', config: { rate: 0.5, name: 'dropout' } }));
-  await expect(wg.loadLayersModel(url)).rejects.toThrow(/layer 1 \('dropout', Dropout\).*class 'Dropout' is not supported; only Dense layers are supported/);
-  const { url: url2 } = fixture((j) => (topoLayers(j)[0] = { class_name: 'Conv2D', config: { name: 'conv' } }));
-  await expect(wg.loadLayersModel(url2)).rejects.toThrow(/'Conv2D' is not supported; only Dense/);
+  await expect(wg.loadLayersModel(url)).rejects.toThrow(/layer 1 \('dropout', Dropout\).*class 'Dropout' is not supported; only Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D layers are supported/);
+  const { url: url2 } = fixture((j) => (topoLayers(j)[0] = { class_name: 'Conv3D', config: { name: 'conv' } }));
+  await expect(wg.loadLayersModel(url2)).rejects.toThrow(/'Conv3D' is not supported; only Dense, Conv2D/);
 });
 
 test('a functional model, a graph model, unsupported activations and input shapes', async () => {
@@ -115,7 +115,7 @@ test('a functional model, a graph model, unsupported activations and input shape
   const { url: url2 } = fixture((j) => (topoLayers(j)[0].config.activation = 'exponential'));
   await expect(wg.loadLayersModel(url2)).rejects.toThrow(/activation 'exponential' is not supported; supported: linear, .*selu/);
   const { url: url3 } = fixture((j) => (topoLayers(j)[0].config.batch_input_shape = [null, 2, 2]));
-  await expect(wg.loadLayersModel(url3)).rejects.toThrow(/input shape \[null,2,2\] is not supported; Dense models take 2-D input/);
+  await expect(wg.loadLayersModel(url3)).rejects.toThrow(/layer 0 \('dense', Dense\): dense: argument 'batchInputShape' must be \[batchSize or null, features\] \(Dense takes 2-D inputs\), but got \[null, 2, 2\]/);
   const { url: url4 } = fixture((j) => {
     topoLayers(j)[0].config.activation = 'linear';
     topoLayers(j).splice(1, 0, { class_name: 'LeakyReLU', config: { alpha: 0.3, name: 'lr' } });

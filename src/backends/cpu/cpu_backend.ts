@@ -8,6 +8,7 @@ import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } fro
 import { activeRecorder } from '../profiling.js';
 import * as k from './cpu_kernels.js';
 import * as layout from './cpu_layout_kernels.js';
+import { runConv, runPool } from './cpu_conv_kernels.js';
 
 let nextId = 0;
 
@@ -111,6 +112,11 @@ export class CpuBackend implements Backend {
         case 'gather': layout.runGather(s, ins[0], ins[1], out); break;
         case 'where': layout.runWhere(s, ins[0], ins[1], ins[2], out); break;
         case 'batchMatmul': layout.runBatchMatmul(s, ins[0], ins[1], out); break;
+        case 'conv2d':
+          runConv(s, ins[0], ins[1], out);
+          if (s.epilogue) k.applyEpilogue(s.epilogue, out, ins.slice(2));
+          break;
+        case 'pool': runPool(s, ins, out); break;
       }
       if (recorder) times.push(performance.now() - t0);
     }

@@ -6,6 +6,7 @@
 import oneHotWgsl from '../../../shaders/one_hot.wgsl?raw';
 import softmaxWgsl from '../../../shaders/softmax.wgsl?raw';
 import { activationCode, CLIP_EPSILON, type KernelSpec } from '../../kernels/kernel_spec.js';
+import { convProgram, poolProgram } from './conv_program.js';
 import { elementwiseProgram } from './elementwise_program.js';
 import { layoutProgram } from './layout_program.js';
 import { matmulProgram } from './matmul_program.js';
@@ -91,5 +92,9 @@ export function programFor(spec: KernelSpec): GpuProgram {
       };
     case 'window': case 'concat': case 'gather': case 'where': case 'batchMatmul':
       return layoutProgram(spec);
+    case 'conv2d':
+      return convProgram(spec);
+    case 'pool':
+      return poolProgram(spec);
   }
 }

@@ -1,0 +1,114 @@
+// CPU kernels of convolution and pooling (NHWC): plain loops over output
+// pixels and filter taps, accumulated in float64, the reference for the
+// WebGPU implicit-GEMM and pooling shaders.
+import type { TypedArray } from '../../core/dtype.js';
+import type { ConvGeometry } from '../../kernels/conv_op.js';
+import type { ConvSpec, PoolSpec } from '../../kernels/conv_spec.js';
+
+/** Calls visit(b, oy, ox, iy, ix, ky, kx) for every in-bounds tap of every output pixel. */
+function forEachTap(g: ConvGeometry, visit: (b: number, oy: number, ox: number, iy: number, ix: number, ky: number, kx: number) => void): void {
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++) {
+        for (let ky = 0; ky < g.kH; ky++) {
+          const iy = oy * g.strideH + ky * g.dilH - g.padTop;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (let kx = 0; kx < g.kW; kx++) {
+            const ix = ox * g.strideW + kx * g.dilW - g.padLeft;
+            if (ix < 0 || ix >= g.inW) continue;
+            visit(b, oy, ox, iy, ix, ky, kx);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Forward (x, filter), input gradient (dy, filter) or filter gradient (x, dy). */
+export function runConv(spec: ConvSpec, first: TypedArray, second: TypedArray, out: TypedArray): void {
+  const g = spec.geom;
+  const { inC, outC } = g;
+  const acc = new Float64Array(out.length);
+  forEachTap(g, (b, oy, ox, iy, ix, ky, kx) => {
+    const xBase = ((b * g.inH + iy) * g.inW + ix) * inC;
+    const yBase = ((b * g.outH + oy) * g.outW + ox) * outC;
+    const wBase = (ky * g.kW + kx) * inC * outC;
+    for (let ci = 0; ci < inC; ci++) {
+      for (let co = 0; co < outC; co++) {
+        const w = wBase + ci * outC + co;
+        if (spec.variant === 'forward') acc[yBase + co] += first[xBase + ci] * second[w];
+        else if (spec.variant === 'inputGrad') acc[xBase + ci] += first[yBase + co] * second[w];
+        else acc[w] += first[xBase + ci] * second[yBase + co];
+      }
+    }
+  });
+  out.set(acc);
+}
+
+/** Taps of output pixel (oy, ox) that fall inside the input (what an average divides by). */
+function windowCount(g: ConvGeometry, oy: number, ox: number): number {
+  let rows = 0;
+  let cols = 0;
+  for (let ky = 0; ky < g.kH; ky++) {
+    const iy = oy * g.strideH + ky * g.dilH - g.padTop;
+    if (iy >= 0 && iy < g.inH) rows++;
+  }
+  for (let kx = 0; kx < g.kW; kx++) {
+    const ix = ox * g.strideW + kx * g.dilW - g.padLeft;
+    if (ix >= 0 && ix < g.inW) cols++;
+  }
+  return rows * cols;
+}
+
+/** Pooling: (x) -> y; its gradient: (x, dy) -> dx for max (to the first maximum of each window), (dy) -> dx for avg. */
+export function runPool(spec: PoolSpec, ins: readonly TypedArray[], out: TypedArray): void {
+  const g = spec.geom;
+  const c = g.inC;
+  const pixel = (b: number, y: number, x: number, h: number, w: number): number => ((b * h + y) * w + x) * c;
+  if (!spec.grad) {
+    const x = ins[0];
+    const best = new Float64Array(out.length).fill(spec.mode === 'max' ? -Infinity : 0);
+    forEachTap(g, (b, oy, ox, iy, ix) => {
+      const o = pixel(b, oy, ox, g.outH, g.outW);
+      const i = pixel(b, iy, ix, g.inH, g.inW);
+      for (let ch = 0; ch < c; ch++) {
+        if (spec.mode === 'max') best[o + ch] = Math.max(best[o + ch], x[i + ch]);
+        else best[o + ch] += x[i + ch];
+      }
+    });
+    if (spec.mode === 'avg') {
+      for (let b = 0; b < g.batch; b++) for (let oy = 0; oy < g.outH; oy++) for (let ox = 0; ox < g.outW; ox++) {
+        const n = windowCount(g, oy, ox);
+        const o = pixel(b, oy, ox, g.outH, g.outW);
+        for (let ch = 0; ch < c; ch++) best[o + ch] /= n;
+      }
+    }
+    out.set(best);
+    return;
+  }
+  const acc = new Float64Array(out.length);
+  if (spec.mode === 'avg') {
+    const dy = ins[0];
+    forEachTap(g, (b, oy, ox, iy, ix) => {
+      const o = pixel(b, oy, ox, g.outH, g.outW);
+      const i = pixel(b, iy, ix, g.inH, g.inW);
+      const n = windowCount(g, oy, ox);
+      for (let ch = 0; ch < c; ch++) acc[i + ch] += dy[o + ch] / n;
+    });
+  } else {
+    const [x, dy] = ins;
+    // The first tap (in window order) holding the maximum receives the gradient.
+    const arg = new Int32Array(dy.length).fill(-1);
+    forEachTap(g, (b, oy, ox, iy, ix) => {
+      const o = pixel(b, oy, ox, g.outH, g.outW);
+      const i = pixel(b, iy, ix, g.inH, g.inW);
+      for (let ch = 0; ch < c; ch++) {
+        if (arg[o + ch] < 0 || x[i + ch] > x[arg[o + ch]]) arg[o + ch] = i + ch;
+      }
+    });
+    arg.forEach((i, o) => {
+      if (i >= 0) acc[i] += dy[o];
+    });
+  }
+  out.set(acc);
+}

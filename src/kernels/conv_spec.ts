@@ -1,0 +1,38 @@
+// Kernel specs of convolution and pooling. All three convolution kernels are
+// one implicit GEMM C[M, N] = A[M, K] · B[K, N] whose A and B are read from
+// the NHWC tensors through the geometry (no im2col buffer):
+//   forward:    M = batch*outH*outW, N = outC, K = kH*kW*inC  (A: x patches, B: filter)
+//   inputGrad:  M = batch*inH*inW,   N = inC,  K = kH*kW*outC (A: dy patches, B: filter)
+//   filterGrad: M = kH*kW*inC,       N = outC, K = batch*outH*outW (A: x patches, B: dy)
+import type { ConvGeometry, PoolMode } from './conv_op.js';
+import type { ElementwiseExpr } from './strided_input.js';
+
+export type ConvVariant = 'forward' | 'inputGrad' | 'filterGrad';
+
+export interface ConvSpec {
+  type: 'conv2d';
+  variant: ConvVariant;
+  geom: ConvGeometry;
+  /**
+   * Applied to each result before the store (bias + activation forward, an
+   * activation derivative or an update backward); its inputs follow the two
+   * operands in the call's args. Flat index = NHWC index of the result.
+   */
+  epilogue?: ElementwiseExpr;
+}
+
+/** Pooling over windows of x (forward) or its gradient wrt x (inputs x, dy for max; dy for avg). */
+export interface PoolSpec {
+  type: 'pool';
+  mode: PoolMode;
+  grad: boolean;
+  geom: ConvGeometry;
+}
+
+/** The GEMM sizes [M, N, K] of a convolution kernel. */
+export function convGemmSize(variant: ConvVariant, g: ConvGeometry): [number, number, number] {
+  const outPixels = g.batch * g.outH * g.outW;
+  if (variant === 'forward') return [outPixels, g.outC, g.kH * g.kW * g.inC];
+  if (variant === 'inputGrad') return [g.batch * g.inH * g.inW, g.inC, g.kH * g.kW * g.outC];
+  return [g.kH * g.kW * g.inC, g.outC, outPixels];
+}
