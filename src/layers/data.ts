@@ -96,9 +96,25 @@ export function inputShape2d(op: string, arg: string, shape: readonly number[], 
   return [shape[0], shape[1]];
 }
 
-/** x as [n, inputDim] float32 (see inputShape2d). */
-export function shapeX(op: string, arg: string, h: HostData, inputDim: number | null): HostData {
-  const shape = inputShape2d(op, arg, h.shape, inputDim);
+/**
+ * The [n, ...sample] shape of an input `x` of `shape` for a model whose
+ * per-sample input shape is `sample` (null: not known yet, the data decides).
+ * A one-dimensional sample is [n, features] (inputShape2d's rules); an image
+ * model takes [n, height, width, channels] exactly.
+ */
+export function inputShapeOf(op: string, arg: string, shape: readonly number[], sample: readonly number[] | null): number[] {
+  if (sample === null ? shape.length <= 2 : sample.length === 1) return inputShape2d(op, arg, shape, sample?.[0] ?? null);
+  if (sample === null) return [...shape];
+  const want = `[n, ${sample.join(', ')}]`;
+  if (shape.length !== sample.length + 1 || sample.some((d, i) => shape[i + 1] !== d)) {
+    throw new WebgradError(`${op}: argument '${arg}' must have shape ${want} (samples, then the model's inputShape [${sample.join(', ')}]), got shape ${shapeString(shape)}.`);
+  }
+  return [...shape];
+}
+
+/** x as [n, ...sample] float32 (see inputShapeOf). */
+export function shapeX(op: string, arg: string, h: HostData, sample: readonly number[] | null): HostData {
+  const shape = inputShapeOf(op, arg, h.shape, sample);
   const data = h.data instanceof Float32Array ? h.data : Float32Array.from(h.data);
   return { data, shape };
 }

@@ -19,7 +19,7 @@ import { WebgradError, shapeString } from '../core/errors.js';
 import { tidy } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
 import { cast, reshape } from '../ops/shape_ops.js';
-import { checkFinite, inputShape2d, targetShape2d, targetsFor, toHostSync, shapeX } from './data.js';
+import { checkFinite, inputShapeOf, targetShape2d, targetsFor, toHostSync, shapeX } from './data.js';
 
 /** An input to evaluate/predict: n rows, each of `rowShape`. */
 export interface Rows {
@@ -53,16 +53,16 @@ export function unhold(t: Tensor): void {
   t.dispose();
 }
 
-/** x of evaluate/predict as [n, inputDim] float32 rows (inputDim null: any width, taken as given). */
-export function inputRows(op: string, x: unknown, inputDim: number | null): Rows {
+/** x of evaluate/predict as [n, ...sample] float32 rows (sample null: any shape, taken as given). */
+export function inputRows(op: string, x: unknown, sample: readonly number[] | null): Rows {
   if (x instanceof Tensor) {
     x.assertAlive(op, 'x');
-    const [n, d] = inputShape2d(op, 'x', x.shape, inputDim);
-    return { n, rowShape: [d], dtype: 'float32', source: x, fromDevice: (v) => (v instanceof Float32Array ? v : Float32Array.from(v)) };
+    const [n, ...rowShape] = inputShapeOf(op, 'x', x.shape, sample);
+    return { n, rowShape, dtype: 'float32', source: x, fromDevice: (v) => (v instanceof Float32Array ? v : Float32Array.from(v)) };
   }
-  const h = shapeX(op, 'x', toHostSync(op, 'x', x), inputDim);
+  const h = shapeX(op, 'x', toHostSync(op, 'x', x), sample);
   checkFinite(op, 'x', h);
-  return { n: h.shape[0], rowShape: [h.shape[1]], dtype: 'float32', source: h.data };
+  return { n: h.shape[0], rowShape: h.shape.slice(1), dtype: 'float32', source: h.data };
 }
 
 /** y of evaluate: int32 class indices [n] for sparse cross-entropy, else [n, units] floats; checked as fit checks it. */

@@ -42,7 +42,8 @@ export interface StepModel {
   readonly weights: Variable[];
   readonly trainableWeights: Variable[];
   readonly nonTrainableWeights: Variable[];
-  readonly inputDim: number | null;
+  /** The shape of one input sample, once known. */
+  readonly sampleShape: number[] | null;
   readonly outputUnits: number;
 }
 
@@ -149,7 +150,7 @@ export class ModelSteps {
       // (src/graph/recovery.ts): compileStep keeps host copies of the state
       // where that can happen.
       keepHostCopy: true,
-      inputs: [{ shape: [batch, m.inputDim!], dtype: 'float32' }, this.ySpec(c, batch)],
+      inputs: [{ shape: [batch, ...m.sampleShape!], dtype: 'float32' }, this.ySpec(c, batch)],
       variables,
       build: ([x, y], vals) => {
         const lookup = new Map<Variable, Tensor>();
@@ -181,7 +182,7 @@ export class ModelSteps {
     const variables = m.weights;
     const step = await compileStep({
       name: `${m.name} evaluation step`,
-      inputs: [{ shape: [batch, m.inputDim!], dtype: 'float32' }, this.ySpec(c, batch)],
+      inputs: [{ shape: [batch, ...m.sampleShape!], dtype: 'float32' }, this.ySpec(c, batch)],
       variables,
       build: ([x, y], vals) => {
         const lookup = new Map<Variable, Tensor>();

@@ -7,6 +7,7 @@
 import { WebgradError } from '../core/errors.js';
 import { conv2dFromConfig } from './conv2d.js';
 import { denseFromConfig } from './dense.js';
+import { flattenFromConfig } from './flatten.js';
 import { averagePooling2dFromConfig, globalAveragePooling2dFromConfig, maxPooling2dFromConfig } from './pooling.js';
 import type { Layer } from './layer.js';
 
@@ -19,6 +20,7 @@ const LAYER_CLASSES: Record<string, LayerFactory> = {
   MaxPooling2D: maxPooling2dFromConfig,
   AveragePooling2D: averagePooling2dFromConfig,
   GlobalAveragePooling2D: globalAveragePooling2dFromConfig,
+  Flatten: flattenFromConfig,
 };
 
 /**

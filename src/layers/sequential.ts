@@ -123,10 +123,16 @@ export class Sequential {
     return s ? [null, ...s.slice(1)] : null;
   }
 
-  /** Input features per sample, once known (models take 2-D inputs [batch, features]). */
+  /** Input features per sample, once known, for models taking 2-D inputs [batch, features]. */
   get inputDim(): number | null {
     const s = this.inputShape;
     return s && s.length === 2 ? s[1] : null;
+  }
+
+  /** The shape of one input sample (the input shape without the batch), once known. */
+  get sampleShape(): number[] | null {
+    const s = this.inputShape?.slice(1);
+    return s && s.every((d) => d !== null) ? (s as number[]) : null;
   }
 
   /** Output units (the last layer's). */
@@ -330,13 +336,13 @@ export class Sequential {
     const c = this.trainer.requireCompiled('evaluate');
     checkBatchArgs(op, args);
     const units = this.unitsFor('evaluate');
-    const xr = inputRows(op, x, this.inputDim);
+    const xr = inputRows(op, x, this.sampleShape);
     const yr = targetRows(op, y, c.loss.kind === 'sparse', units);
     if (xr.n !== yr.n) {
       const shapeOf = (v: unknown, r: Rows): string => shapeString(v instanceof Tensor ? v.shape : [r.n, ...r.rowShape]);
       throw new WebgradError(`${op}: arguments 'x' and 'y' must have the same number of samples, but 'x' has ${xr.n} (shape ${shapeOf(x, xr)}) and 'y' has ${yr.n} (shape ${shapeOf(y, yr)}).`);
     }
-    if (this.inputDim === null) this.build(xr.rowShape[0]);
+    if (this.sampleShape === null) this.build([null, ...xr.rowShape]);
     const build = (xb: Tensor, yb: Tensor, values: Map<Variable, Tensor> | null): Tensor[] => {
       const yPred = values ? this.forwardWith(xb, values) : this.forward(xb);
       return [c.loss.fn(yb, yPred), ...metricTensors(c, yb, yPred)];
@@ -358,8 +364,8 @@ export class Sequential {
     const op = `${this.name}.predict`;
     checkBatchArgs(op, args);
     const units = this.unitsFor('predict');
-    const xr = inputRows(op, x, this.inputDim);
-    if (this.inputDim === null) this.build(xr.rowShape[0]);
+    const xr = inputRows(op, x, this.sampleShape);
+    if (this.sampleShape === null) this.build([null, ...xr.rowShape]);
     if (args.batchSize === undefined || args.batchSize >= xr.n) return tidy(() => this.forward(rowsTensor(xr)));
     const held = this.holdWeights();
     return predictInBatches(xr, args.batchSize, units, (xb) => this.forwardWith(xb, held), [...held.values()]);

@@ -70,8 +70,8 @@ interface Position {
 
 /** What the training loop needs of a model (Sequential). */
 export interface TrainableModel extends StepModel, CallbackModel {
-  /** Creates the weights once the input width is known (from the first data). */
-  build(inputDim: number): void;
+  /** Creates the weights once the input shape is known (from the first data): [null, ...sample]. */
+  build(input: (number | null)[]): void;
 }
 
 /** A model's compile() result, compiled steps, and training loop. */
@@ -110,9 +110,9 @@ export class Trainer {
 
   private async prepareXY(op: string, x: unknown, y: unknown, c: Compiled, names = ['x', 'y']): Promise<{ x: HostData; y: HostData }> {
     const units = this.model.outputUnits;
-    const xh = shapeX(op, names[0], await toHost(op, names[0], x), this.model.inputDim);
+    const xh = shapeX(op, names[0], await toHost(op, names[0], x), this.model.sampleShape);
     checkFinite(op, names[0], xh);
-    if (this.model.inputDim === null) this.model.build(xh.shape[1]);
+    if (this.model.sampleShape === null) this.model.build([null, ...xh.shape.slice(1)]);
     const yh = targetsFor(op, names[1], await toHost(op, names[1], y), c.loss.kind === 'sparse', units);
     if (xh.shape[0] !== yh.shape[0]) {
       throw new WebgradError(`${op}: arguments '${names[0]}' and '${names[1]}' must have the same number of samples, but '${names[0]}' has ${xh.shape[0]} (shape ${shapeString(xh.shape)}) and '${names[1]}' has ${yh.shape[0]} (shape ${shapeString(yh.shape)}).`);
@@ -380,7 +380,8 @@ export class Trainer {
 
 /** Rows [start, start + size) of `h`, through the permutation `order` when given. */
 function gatherRows(h: HostData, order: Int32Array | null, start: number, size: number): Float32Array | Int32Array {
-  const row = h.shape.length > 1 ? h.shape[1] : 1;
+  // One sample's values: the product of every size after the first.
+  const row = h.shape.slice(1).reduce((a, d) => a * d, 1);
   const src = h.data;
   const out = src instanceof Int32Array ? new Int32Array(size * row) : new Float32Array(size * row);
   if (!order) {
