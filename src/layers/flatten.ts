@@ -35,7 +35,7 @@ export const flatten = (args: BaseLayerArgs = {}): Flatten => new Flatten(args);
 
 export const flattenFromConfig = (config: Record<string, unknown>): Flatten => {
   if (config.dataFormat !== undefined && config.dataFormat !== null && config.dataFormat !== 'channelsLast') {
-    throw new WebgradError(`Flatten layer '${String(config.name)}': dataFormat '${String(config.dataFormat)}' is not supported; webgrad is channels last.`);
+    throw new WebgradError(`Flatten layer '${String(config.name)}': dataFormat ${JSON.stringify(config.dataFormat)} is not supported; webgrad is channels last.`);
   }
   return new Flatten({
     name: config.name as string | undefined,

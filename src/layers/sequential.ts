@@ -132,7 +132,9 @@ export class Sequential {
   /** The shape of one input sample (the input shape without the batch), once known. */
   get sampleShape(): number[] | null {
     const s = this.inputShape?.slice(1);
-    return s && s.every((d) => d !== null) ? (s as number[]) : null;
+    if (!s) return null;
+    const known = s.filter((d): d is number => d !== null);
+    return known.length === s.length ? known : null;
   }
 
   /** Output units (the last layer's). */
