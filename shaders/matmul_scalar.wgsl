@@ -1,12 +1,8 @@
 // Matmul loaders, scalar path (any M, N, K): the fallback when the vec4 path
 // does not fit. Same 4x4 blocks gathered from scalars, rows and columns clamped
 // into the matrix, the K tail zero-filled. Followed by matmul.wgsl (the body).
-struct Dims { M: u32, N: u32, K: u32, alpha: f32 }
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
-@group(0) @binding(4) var<uniform> dims: Dims;
+// Bindings: matmul_bindings.wgsl, with A, B and C as scalars.
+alias MatmulElement = f32;
 
 // Element (row i, k + kk) of an A block sits at bases[i] + koff + kk * a_kstep().
 fn a_kstep() -> u32 { return select(1u, dims.M, TRANS_A); }

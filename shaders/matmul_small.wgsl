@@ -6,15 +6,8 @@
 // which only pays off once there is enough work to fill its 64x64 tiles; and
 // being cheap to compile, it is the matmul that fused elementwise epilogues
 // (`wg_epilogue`, generated per kernel) are attached to.
-// Bindings follow the matmul contract: 0 A, 1 B, 2 bias, 3 C, 4 dims.
-
-struct Dims { M: u32, N: u32, K: u32, alpha: f32 }
-
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
-@group(0) @binding(4) var<uniform> dims: Dims;
+// Bindings: matmul_bindings.wgsl (0 A, 1 B, 2 bias, 3 C, 4 dims), as scalars.
+alias MatmulElement = f32;
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;

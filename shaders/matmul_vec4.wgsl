@@ -2,12 +2,8 @@
 // matmul_program.ts) only when K % 4 == 0, N % 4 == 0 and TRANS_A => M % 4 == 0,
 // so every vec4 asked for is wholly inside or wholly outside its matrix.
 // Followed by matmul.wgsl (the body), which documents the loader contract.
-struct Dims { M: u32, N: u32, K: u32, alpha: f32 }
-@group(0) @binding(0) var<storage, read> A: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> B: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<vec4<f32>>;
-@group(0) @binding(4) var<uniform> dims: Dims;
+// Bindings: matmul_bindings.wgsl, with A, B and C as vec4s.
+alias MatmulElement = vec4<f32>;
 
 // Indices of the 4 vec4s making the A block of rows r0..r0+3 at k = 0.
 fn a_bases(r0: u32) -> vec4<u32> {

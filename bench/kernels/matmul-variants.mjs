@@ -33,7 +33,8 @@ const QUICK = process.argv.includes('--quick'); // skip lib's big-shape checks
 const CORES = (await import('node:os')).availableParallelism();
 const read = (p) => readFileSync(root + p, 'utf8');
 // activations.wgsl calls the NaN helpers of nonfinite.wgsl.
-const ACT_WGSL = read('shaders/nonfinite.wgsl') + read('shaders/activations.wgsl');
+// The library's WGSL functions (wg_activate is generated from the op table): set below, once Vite has loaded them.
+let ACT_WGSL = '';
 const variantSrc = (f) => ACT_WGSL + read(`bench/kernels/matmul-variants/${f}`);
 
 // ---------------------------------------------------------------- variants
@@ -113,7 +114,7 @@ function v4(TM, NG, WX, WY, forceScalar = false, v5 = false, U = 1) {
       const vec = !forceScalar && c.k % 4 === 0 && c.n % 4 === 0 && (!c.transA || c.m % 4 === 0);
       // v5 uses the library's own loaders (shaders/matmul_*.wgsl), v4 the older ones here.
       const loaders = v5 ? `shaders/matmul_${vec ? 'vec4' : 'scalar'}.wgsl` : `bench/kernels/matmul-variants/loaders_${vec ? 'vec4' : 'scalar'}.wgsl`;
-      const code = ACT_WGSL + read(loaders) + body(TM, NG, v5, U);
+      const code = ACT_WGSL + (v5 ? read('shaders/matmul_bindings.wgsl') : '') + read(loaders) + body(TM, NG, v5, U);
       return { code, constants: { ...base(c), WG_X: WX, WG_Y: WY }, workgroups: spread(cdiv(c.m, TM * WY) * cdiv(c.n, 4 * NG * WX)) };
     },
   };
@@ -155,6 +156,8 @@ console.log(`adapter: ${info.vendor ?? '?'} ${info.architecture ?? ''} ${info.de
 // The real descriptor, through Vite so `?raw` imports and TypeScript work.
 const vite = await createServer({ root, logLevel: 'error', server: { middlewareMode: true }, appType: 'custom', optimizeDeps: { noDiscovery: true } });
 const { matmulProgram } = await vite.ssrLoadModule('/src/backends/webgpu/matmul_program.ts');
+ACT_WGSL = (await vite.ssrLoadModule('/src/backends/webgpu/wgsl_library.ts')).FUNCTIONS_WGSL;
+const { EPILOGUE_ACTIVATIONS } = await vite.ssrLoadModule('/src/kernels/elementwise_table.ts');
 // The library appends the scheduler's generated epilogue; an identity one here.
 const IDENTITY_EPILOGUE = 'fn wg_epilogue(v: f32, i: u32) -> f32 { return v; }';
 VARIANTS.push({ name: 'lib', program: (c) => { const p = matmulProgram(c); return { ...p, code: `${p.code}\n${IDENTITY_EPILOGUE}` }; } });
@@ -252,10 +255,12 @@ const erf = (x) => { // A&S 7.1.26, same as the shader (only used for GELU's ref
   const s = Math.sign(x), a = Math.abs(x), t = 1 / (1 + 0.3275911 * a);
   return s * (1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-a * a));
 };
-const ACTS = [
-  (x) => x, (x) => Math.max(x, 0), sigmoid, Math.tanh, (x, al) => (x >= 0 ? x : al * x),
-  (x) => x * sigmoid(x), (x, al) => (x >= 0 ? x : al * (Math.exp(x) - 1)), (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
-];
+/** Float64 activations by name; their codes are the library's (EPILOGUE_ACTIVATIONS, from the op table). */
+const ACTS_BY_NAME = {
+  linear: (x) => x, relu: (x) => Math.max(x, 0), sigmoid, tanh: Math.tanh, leakyRelu: (x, al) => (x >= 0 ? x : al * x),
+  swish: (x) => x * sigmoid(x), elu: (x, al) => (x >= 0 ? x : al * (Math.exp(x) - 1)), gelu: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+};
+const ACTS = EPILOGUE_ACTIVATIONS.map((name) => ACTS_BY_NAME[name]);
 /** Float64 reference of entry (i, j); also returns sum |a||b| for the tolerance. */
 function refAt(c, a, b, bias, i, j) {
   let s = 0, mag = 0;

@@ -18,7 +18,8 @@ export interface GpuProgram {
   uniformBinding: number;
 }
 
-const MAX_GROUPS = 65535;
+/** WebGPU's default maxComputeWorkgroupsPerDimension: larger grids are spread over y. */
+export const MAX_GROUPS = 65535;
 
 /** Spreads `groups` workgroups over x and y so neither exceeds the per-dimension limit. */
 export function spread(groups: number): [number, number, number] {

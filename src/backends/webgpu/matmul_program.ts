@@ -4,10 +4,12 @@
 // so one pipeline per (loaders, transposes, bias, activation) serves every
 // size. Variants and timings: bench/kernels/matmul-variants.mjs.
 import matmulWgsl from '../../../shaders/matmul.wgsl?raw';
+import bindingsWgsl from '../../../shaders/matmul_bindings.wgsl?raw';
 import scalarLoadersWgsl from '../../../shaders/matmul_scalar.wgsl?raw';
 import vec4LoadersWgsl from '../../../shaders/matmul_vec4.wgsl?raw';
 import smallWgsl from '../../../shaders/matmul_small.wgsl?raw';
 import { isSmallMatmul } from '../../kernels/kernel_spec.js';
+import { MAX_GROUPS } from './gpu_program.js';
 import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
 export interface MatmulConfig { m: number; n: number; k: number; transA: boolean; transB: boolean; hasBias: boolean; act: number; }
@@ -26,11 +28,10 @@ export interface MatmulProgram {
 const WG_X = 8;
 const WG_Y = 8;
 const OUT_PER_THREAD = 8;
-const MAX_GROUPS = 65535;
 
-const VEC4_CODE = FUNCTIONS_WGSL + vec4LoadersWgsl + matmulWgsl;
-const SCALAR_CODE = FUNCTIONS_WGSL + scalarLoadersWgsl + matmulWgsl;
-const SMALL_CODE = FUNCTIONS_WGSL + smallWgsl;
+const VEC4_CODE = FUNCTIONS_WGSL + bindingsWgsl + vec4LoadersWgsl + matmulWgsl;
+const SCALAR_CODE = FUNCTIONS_WGSL + bindingsWgsl + scalarLoadersWgsl + matmulWgsl;
+const SMALL_CODE = FUNCTIONS_WGSL + bindingsWgsl + smallWgsl;
 
 /**
  * The vec4 loaders read A along K (or along M when transposed), B along N (or
