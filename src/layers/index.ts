@@ -2,6 +2,7 @@
 export { BaseLayer, type Layer, type CallContext, type LayerConfig, type WeightSpec, type SymbolicShape, type ApplyArgs, type BaseLayerArgs } from './layer.js';
 export { Dense, dense, denseFromConfig, type DenseLayerArgs, type DenseConfig } from './dense.js';
 export { Flatten, flatten } from './flatten.js';
+export { Reshape, reshape, type ReshapeLayerArgs } from './reshape.js';
 export { Conv2D, conv2d, conv2dFromConfig, type Conv2DLayerArgs, type Conv2DConfig } from './conv2d.js';
 export {
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, maxPooling2d, averagePooling2d, globalAveragePooling2d,

@@ -10,6 +10,7 @@ import { denseFromConfig } from './dense.js';
 import { flattenFromConfig } from './flatten.js';
 import { averagePooling2dFromConfig, globalAveragePooling2dFromConfig, maxPooling2dFromConfig } from './pooling.js';
 import type { Layer } from './layer.js';
+import { reshapeFromConfig } from './reshape.js';
 
 /** Rebuilds a layer from its config as getConfig() writes it (camelCase keys, webgrad's names). */
 export type LayerFactory = (config: Record<string, unknown>) => Layer;
@@ -21,6 +22,7 @@ const LAYER_CLASSES: Record<string, LayerFactory> = {
   AveragePooling2D: averagePooling2dFromConfig,
   GlobalAveragePooling2D: globalAveragePooling2dFromConfig,
   Flatten: flattenFromConfig,
+  Reshape: reshapeFromConfig,
 };
 
 /**

@@ -115,4 +115,34 @@ describeEachBackend('a CNN Sequential model', () => {
     after.forEach((d, i) => expect(Array.from(d)).toEqual(Array.from(before[i])));
     m.dispose();
   });
+
+  test('a Reshape layer turns flat rows into images: TF.js gives the same predictions, the model loads in TF.js', async () => {
+    const m = wg.sequential({ layers: [
+      wg.layers.reshape({ targetShape: [H, W, C], inputShape: [H * W * C] }),
+      wg.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'relu', kernelInitializer: wg.initializers.glorotUniform({ seed: 8 }) }),
+      wg.layers.flatten(),
+      wg.layers.dense({ units: CLASSES, activation: 'softmax', kernelInitializer: wg.initializers.glorotUniform({ seed: 9 }) }),
+    ] });
+    expect(m.outputShape).toEqual([null, CLASSES]);
+    const { x } = data(4);
+    const rows = { data: Float32Array.from(x), shape: [N, H * W * C] };
+    const ours = await m.predict(rows).data();
+    let artifacts: wg.io.ModelArtifacts | undefined;
+    await m.save(wg.io.withSaveHandler((a) => {
+      artifacts = a;
+    }));
+    const t = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    expect(t.layers[0].getClassName()).toBe('Reshape');
+    expectAllClose(ours, await (t.predict(tf.tensor2d(x, [N, H * W * C])) as tf.Tensor).data(), { rtol: 1e-4, atol: 1e-5 }, 'TF.js');
+    const reloaded = await wg.loadLayersModel(wg.io.fromMemory(artifacts!));
+    expectAllClose(await reloaded.predict(rows).data(), ours, { rtol: 0, atol: 0 }, 'reloaded');
+    // -1 is inferred (TF.js' own layer cannot carry it into a following conv's shape).
+    expect(wg.sequential({ layers: [wg.layers.reshape({ targetShape: [H, -1, C], inputShape: [H * W * C] })] }).outputShape).toEqual([null, H, W, C]);
+    expect(() => wg.sequential({ layers: [wg.layers.reshape({ targetShape: [5, -1], inputShape: [H * W * C] })] }))
+      .toThrow(`cannot reshape a sample of shape [${H * W * C}] (${H * W * C} values) to targetShape [5, -1]`);
+    expect(() => wg.layers.reshape({ targetShape: [-1, -1] })).toThrow(/reshape: argument 'targetShape' must be a non-empty array of positive integers with at most one -1/);
+    t.dispose();
+    m.dispose();
+    reloaded.dispose();
+  });
 });
