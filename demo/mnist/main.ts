@@ -190,6 +190,13 @@ const loop = new TrainLoop(async () => {
   if (epochDone || progress.seen - progress.lastEval >= EVAL_EVERY || !loop.running) await evaluate();
   render();
   await predictDrawing();
+  // Paused while this step ran (after the check above): measure the model as
+  // it stands, so the accuracy shown and published is the paused model's. No
+  // await separates this check from the return, so a pause cannot slip between.
+  if (!loop.running && progress.lastEval !== progress.seen) {
+    await evaluate();
+    render();
+  }
   return progress.seen < epochs * trainSize();
 }, (running) => {
   ui.play.textContent = running ? 'Pause' : 'Train';
