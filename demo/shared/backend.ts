@@ -1,19 +1,20 @@
 // The backend picker every page shows: which backend runs (the WebGPU
 // adapter's name, or "CPU" and why), and a menu to switch. The choice comes
-// from the URL (?backend=auto|webgpu|cpu) so a link, or a test, can force one;
+// from the URL (?backend=auto|webgpu|wasm|cpu) so a link, or a test, can force one;
 // switching in the menu writes it back to the URL (and the navigation links),
 // so reloading or moving to another page keeps it.
 import * as wg from 'webgradjs';
 import { fillSelect } from './dom.js';
 import { publish } from './state.js';
 
-export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 /** What ready() accepts (src/backends/select.ts: ReadyOptions.backend). */
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm', 'cpu'];
 const CHOICE_LABELS: Record<BackendChoice, string> = {
-  auto: 'auto (WebGPU if usable, else CPU)',
+  auto: 'auto (WebGPU if usable, else WebAssembly, else CPU)',
   webgpu: 'WebGPU (forced)',
-  cpu: 'CPU',
+  wasm: 'WebAssembly SIMD',
+  cpu: 'CPU (TypeScript)',
 };
 
 /** One line about the running backend: the adapter for WebGPU, the reason for the CPU. */
@@ -25,7 +26,7 @@ export function describeBackend(info: wg.BackendInfo | null): string {
     const fallback = a?.isFallbackAdapter ? ' (fallback adapter: a GPU emulated on the CPU)' : '';
     return `WebGPU on ${names.join(' / ') || 'an adapter that gives no name'}${fallback}`;
   }
-  const name = info.name === 'cpu' ? 'CPU' : String(info.name);
+  const name = info.name === 'cpu' ? 'CPU' : info.name === 'wasm' ? 'WebAssembly SIMD' : String(info.name);
   return info.reason ? `${name}, because ${info.reason}` : name;
 }
 

@@ -34,7 +34,7 @@ export interface BackendStats {
 }
 
 export interface Backend extends BufferMemory {
-  readonly name: 'webgpu' | 'cpu';
+  readonly name: 'webgpu' | 'wasm' | 'cpu';
   /**
    * True when buffers live in memory that is lost with the device (a GPU).
    * Compiled steps asked to survive that (keepHostCopy) copy their state to

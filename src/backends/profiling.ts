@@ -12,14 +12,14 @@ import type { Plan } from '../kernels/plan.js';
  * - 'isolated': the adapter has no timestamps; each kernel of the plan is
  *   timed afterwards on its own, in its own submission, on scratch buffers
  *   of the same sizes (wall time to completion, minus an empty submission's).
- * - 'cpu-wall': the CPU backend's wall time around each kernel.
+ * - 'cpu-wall': the CPU or wasm backend's wall time around each kernel.
  */
 export type TimingSource = 'timestamp-query' | 'isolated' | 'cpu-wall';
 
 /** One run of a plan under the profiler. */
 export interface ProfiledRun {
   plan: Plan;
-  backend: 'webgpu' | 'cpu';
+  backend: 'webgpu' | 'wasm' | 'cpu';
   source: TimingSource;
   /**
    * Milliseconds per call of `plan.calls`, in order. Called once, when the

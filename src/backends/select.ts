@@ -1,22 +1,27 @@
 // Choosing the backend: `ready()` tries WebGPU (navigator.gpu in a browser,
 // or a GPU object passed in, e.g. from the npm package `webgpu` in Node) and
-// falls back to the CPU, remembering why. The rules for `auto` are pure
+// falls back to WebAssembly SIMD where the engine validates it, else to the
+// TypeScript CPU backend, remembering why. The rules for `auto` are pure
 // functions in backend_choice.ts.
 import { argError, WebgradError } from '../core/errors.js';
 import { engine } from '../core/engine.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu_backend.js';
 import { autoSkipsAdapter, missingGpuReason, type AdapterDescription } from './backend_choice.js';
+import { createWasmBackend } from './wasm/wasm_backend.js';
+import { wasmSimdSupported } from './wasm/wasm_support.js';
 import { createWebGPUBackend, requestWebGPUAdapter, type WebGPUBackend } from './webgpu/webgpu_backend.js';
 
-export type BackendName = 'webgpu' | 'cpu';
+export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 
 export interface ReadyOptions {
   /**
    * 'auto' (default): WebGPU when a real GPU adapter and device can be had,
-   * else the CPU. An adapter emulated on the CPU (isFallbackAdapter,
-   * SwiftShader, llvmpipe, WARP) counts as none, since the CPU backend trains
-   * faster there. 'webgpu' uses any adapter, and fails if there is none.
+   * else WebAssembly SIMD ('wasm') when the JavaScript engine validates it,
+   * else the TypeScript CPU backend. An adapter emulated on the CPU
+   * (isFallbackAdapter, SwiftShader, llvmpipe, WARP) counts as none, since the
+   * CPU backends train faster there. 'webgpu' uses any adapter, and fails if
+   * there is none; 'wasm' fails where WebAssembly SIMD is missing.
    */
   backend?: 'auto' | BackendName;
   /** A WebGPU entry point (like navigator.gpu); required in Node for WebGPU (`create([])` from the npm package `webgpu`). webgrad keeps it alive while its backend is in use. */
@@ -27,7 +32,7 @@ export interface ReadyOptions {
 
 export interface BackendInfo {
   name: BackendName;
-  /** For the CPU backend: why WebGPU is not in use. */
+  /** For the wasm and CPU backends: why WebGPU is not in use. */
   reason?: string;
   /** What the WebGPU adapter says about itself: the one in use, or, on the CPU, the one passed over. */
   adapter?: AdapterDescription;
@@ -92,7 +97,7 @@ let pendingFailover: Promise<void> | null = null;
 export async function ready(options: ReadyOptions = {}): Promise<BackendInfo> {
   if (typeof options !== 'object' || options === null) throw argError('ready', 'options', 'an object', options);
   const want = options.backend ?? 'auto';
-  if (!['auto', 'webgpu', 'cpu'].includes(want)) throw argError('ready', 'options.backend', "'auto', 'webgpu' or 'cpu'", want);
+  if (!['auto', 'webgpu', 'wasm', 'cpu'].includes(want)) throw argError('ready', 'options.backend', "'auto', 'webgpu', 'wasm' or 'cpu'", want);
   if (options.gpu !== undefined && !isGpu(options.gpu)) {
     throw argError('ready', 'options.gpu', 'a GPU object with requestAdapter() (navigator.gpu, or create() from the npm package `webgpu`)', options.gpu);
   }
@@ -112,6 +117,10 @@ async function init(options: ReadyOptions): Promise<BackendInfo> {
     if (want === 'cpu') {
       next = new CpuBackend();
       nextInfo = { name: 'cpu', reason: 'requested with { backend: "cpu" }' };
+    } else if (want === 'wasm') {
+      if (!wasmSimdSupported()) throw new WebgradError('ready: the wasm backend was requested but this JavaScript engine has no WebAssembly SIMD (WebAssembly.validate refuses a SIMD module); use { backend: "cpu" }.');
+      next = await createWasmBackend();
+      nextInfo = { name: 'wasm', reason: 'requested with { backend: "wasm" }' };
     } else {
       const r = await tryWebGPU(options, want);
       if ('backend' in r) {
@@ -120,8 +129,9 @@ async function init(options: ReadyOptions): Promise<BackendInfo> {
       } else if (want === 'webgpu') {
         throw new WebgradError(`ready: WebGPU was requested but is not available: ${r.reason}.`);
       } else {
-        next = new CpuBackend();
-        nextInfo = r.adapter ? { name: 'cpu', reason: r.reason, adapter: r.adapter } : { name: 'cpu', reason: r.reason };
+        const name = wasmSimdSupported() ? 'wasm' : 'cpu';
+        next = name === 'wasm' ? await createWasmBackend() : new CpuBackend();
+        nextInfo = r.adapter ? { name, reason: r.reason, adapter: r.adapter } : { name, reason: r.reason };
       }
     }
     await switchTo(next, nextInfo);
@@ -140,7 +150,7 @@ export async function switchTo(next: Backend, nextInfo: BackendInfo): Promise<vo
 
 /**
  * The active backend: its name, the WebGPU adapter (in use, or passed over),
- * and for the CPU why WebGPU is not used (no entry point, not a secure
+ * and for wasm and the CPU why WebGPU is not used (no entry point, not a secure
  * context, no adapter, an emulated adapter under `auto`, a lost device, or
  * requested). Null before the first ready() or computation.
  */

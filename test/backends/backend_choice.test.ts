@@ -73,7 +73,7 @@ describe('ready() on Dawn in Node', () => {
     await wg.ready({ backend: 'cpu' });
   });
 
-  test("auto uses the CPU on an emulated adapter (and says which), WebGPU on a real one; 'webgpu' forces it", async () => {
+  test("auto uses WebAssembly SIMD on an emulated adapter (and says which), WebGPU on a real one; 'webgpu' forces it", async () => {
     const gpu = await nodeGpu();
     // What the adapter says, asked directly of Dawn.
     const raw = (await gpu.requestAdapter())!.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
@@ -83,7 +83,7 @@ describe('ready() on Dawn in Node', () => {
     const auto = await wg.ready({ gpu });
     expect(wg.getBackend()).toEqual(auto);
     if (emulated) {
-      expect(auto.name).toBe('cpu');
+      expect(auto.name).toBe('wasm');
       expect(auto.reason).toContain(raw.architecture);
       expect(auto.reason).toMatch(/emulated on the CPU/);
       expect(auto.reason).toMatch(/\{ backend: 'webgpu' \}/);
@@ -105,7 +105,7 @@ describe('ready() on Dawn in Node', () => {
 
   test("without a gpu option or navigator.gpu, auto explains; 'webgpu' rejects with the same reason", async () => {
     const info = await wg.ready();
-    expect(info.name).toBe('cpu');
+    expect(info.name).toBe('wasm');
     expect(info.reason).toMatch(/navigator\.gpu is missing and no `gpu` option was given/);
     await expect(wg.ready({ backend: 'webgpu' })).rejects.toThrow(/^ready: WebGPU was requested but is not available: no WebGPU entry point/);
   });

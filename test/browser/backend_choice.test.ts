@@ -100,11 +100,11 @@ async function choose(origin: string): Promise<PageResult> {
   }
 }
 
-test("http://127.0.0.1: auto passes SwiftShader over for the CPU and names it; 'webgpu' still uses it", async () => {
+test("http://127.0.0.1: auto passes SwiftShader over for WebAssembly SIMD and names it; 'webgpu' still uses it", async () => {
   const r = await choose(`http://127.0.0.1:${port}`);
   expect(r.secure).toBe(true);
   expect(r.hasGpu).toBe(true);
-  expect(r.auto?.name).toBe('cpu');
+  expect(r.auto?.name).toBe('wasm');
   expect(r.auto?.adapter?.architecture).toBe('swiftshader');
   expect(r.auto?.reason).toMatch(/swiftshader.*emulated on the CPU.*\{ backend: 'webgpu' \}/);
   expect(r.forcedError).toBeNull();
@@ -115,7 +115,7 @@ test(`http://${INSECURE_HOST} (not a secure context): the reason says WebGPU nee
   const r = await choose(`http://${INSECURE_HOST}:${port}`);
   expect(r.secure).toBe(false);
   expect(r.hasGpu).toBe(false);
-  expect(r.auto?.name).toBe('cpu');
+  expect(r.auto?.name).toBe('wasm');
   expect(r.auto?.reason).toMatch(/not a secure context.*https:\/\/.*localhost/);
   expect(r.forced).toBeNull();
   expect(r.forcedError).toMatch(/^ready: WebGPU was requested but is not available: .*not a secure context/);

@@ -65,7 +65,7 @@ describe('demo site', () => {
     const links = await page.$$eval('#cards a', (as) => as.map((a) => a.getAttribute('href')));
     expect(links).toEqual(['./playground.html', './mnist.html', './regression.html', './benchmark.html']);
     const b = await backendOf(page);
-    expect(b.name === 'webgpu' || b.name === 'cpu').toBe(true);
+    expect(['webgpu', 'wasm', 'cpu']).toContain(b.name);
     expect(await page.$eval('#backend-status', (e) => e.textContent)).toBe(b.description);
     await screenshot(page, 'index');
     expect(errors).toEqual([]);

@@ -93,7 +93,7 @@ describeEachBackend('argument errors', () => {
     for (const bad of [{}, 5, null, 'gpu', { requestAdapter: 1 }]) {
       expectMessage(await rejected(() => wg.ready({ gpu: bad as unknown as GPU })), /^ready\b/, /'options\.gpu'/, /GPU object|requestAdapter/, /got/);
     }
-    expectMessage(await rejected(() => wg.ready({ backend: 'metal' as never })), /^ready\b/, /'options\.backend'/, /'auto', 'webgpu' or 'cpu'/, /"metal"/);
+    expectMessage(await rejected(() => wg.ready({ backend: 'metal' as never })), /^ready\b/, /'options\.backend'/, /'auto', 'webgpu', 'wasm' or 'cpu'/, /"metal"/);
     expectMessage(await rejected(() => wg.ready(5 as never)), /^ready\b/, /'options'/, /object/);
     expect(wg.getBackend()?.name).toBe(before);
     expect(Array.from(await wg.add(wg.tensor([1]), 1).data())).toEqual([2]);

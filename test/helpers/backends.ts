@@ -1,13 +1,14 @@
-// Runs a suite once per backend: the CPU reference and WebGPU on Dawn.
+// Runs a suite once per backend: the CPU reference, WebAssembly SIMD and
+// WebGPU on Dawn.
 import { afterAll, beforeAll, describe } from 'vitest';
 import * as wg from '../../src/index.js';
 import { nodeGpu } from './gpu.js';
 
-export const BACKENDS = ['cpu', 'webgpu'] as const;
+export const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
 export type TestBackend = (typeof BACKENDS)[number];
 
 export async function useBackend(name: TestBackend): Promise<void> {
-  const info = name === 'webgpu' ? await wg.ready({ backend: 'webgpu', gpu: await nodeGpu() }) : await wg.ready({ backend: 'cpu' });
+  const info = name === 'webgpu' ? await wg.ready({ backend: 'webgpu', gpu: await nodeGpu() }) : await wg.ready({ backend: name });
   if (info.name !== name) throw new Error(`expected backend ${name}, got ${info.name}`);
 }
 

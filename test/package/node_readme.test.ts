@@ -159,7 +159,7 @@ test('the README Node example, as written (backend auto), trains, saves, loads a
   const backendLine = stdout.split('\n').find((l) => l.startsWith('backend:')) ?? '';
   if (onSwiftShader()) {
     // auto passes the emulated adapter over, and says which one and why.
-    expect(backendLine).toMatch(/^backend: cpu /);
+    expect(backendLine).toMatch(/^backend: wasm /);
     expect(backendLine).toMatch(/swiftshader/i);
     expect(backendLine).toMatch(/backend: 'webgpu'/);
   } else {

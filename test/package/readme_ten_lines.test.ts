@@ -2,7 +2,7 @@
 // is copied out of README.md into an .mjs file inside the repository (where
 // `import ... from 'webgradjs'` resolves to the built dist/ through Node's
 // package self-reference) and run in a child `node`. With no GPU given, Node
-// has no WebGPU, so `ready()` picks the CPU backend. The test checks what the
+// has no WebGPU, so `ready()` picks the WebAssembly SIMD backend. The test checks what the
 // snippet prints: the last XOR loss is small and the prediction for [1, 0]
 // is on the right side of 0.5.
 import { execSync, spawnSync } from 'node:child_process';

@@ -6,9 +6,7 @@ import { WebgradError } from '../../core/errors.js';
 import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import { activeRecorder } from '../profiling.js';
-import * as k from './cpu_kernels.js';
-import * as layout from './cpu_layout_kernels.js';
-import { runConv, runPool } from './cpu_conv_kernels.js';
+import { runKernelOnCpu } from './run_kernel.js';
 
 let nextId = 0;
 
@@ -89,35 +87,7 @@ export class CpuBackend implements Backend {
       this.counters.dispatches++;
       const ins = call.args.map(view);
       const out = view(call.out);
-      const s = call.spec;
-      switch (s.type) {
-        case 'elementwise': k.runElementwise(s, ins, out); break;
-        case 'matmul': {
-          k.runMatmul(s, ins[0], ins[1], s.hasBias ? ins[2] : null, out);
-          if (s.epilogue) k.applyEpilogue(s.epilogue, out, ins.slice(s.hasBias ? 3 : 2));
-          break;
-        }
-        case 'reduce': {
-          const np = s.prologue ? s.prologue.inputs.length : 1;
-          k.runReduce(s, s.prologue ? k.evalPrologue(s.prologue, ins.slice(0, np)) : ins[0], out);
-          if (s.epilogue) k.applyEpilogue(s.epilogue, out, ins.slice(np));
-          break;
-        }
-        case 'softmax': k.runSoftmax(s, ins[0], out); break;
-        case 'softmaxGrad': k.runSoftmaxGrad(s, ins[0], ins[1], out); break;
-        case 'oneHot': k.runOneHot(s, ins[0], out); break;
-        case 'softmaxXent': k.runSoftmaxXent(s, ins[0], ins[1], s.grad ? ins[2] : null, out); break;
-        case 'window': layout.runWindow(s, ins[0], out); break;
-        case 'concat': layout.runConcat(s, ins, out); break;
-        case 'gather': layout.runGather(s, ins[0], ins[1], out); break;
-        case 'where': layout.runWhere(s, ins[0], ins[1], ins[2], out); break;
-        case 'batchMatmul': layout.runBatchMatmul(s, ins[0], ins[1], out); break;
-        case 'conv2d':
-          runConv(s, ins[0], ins[1], out);
-          if (s.epilogue) k.applyEpilogue(s.epilogue, out, ins.slice(2));
-          break;
-        case 'pool': runPool(s, ins, out); break;
-      }
+      runKernelOnCpu(call.spec, ins, out);
       if (recorder) times.push(performance.now() - t0);
     }
     recorder?.record({ plan, backend: 'cpu', source: 'cpu-wall', times: () => Promise.resolve(times) });

@@ -10,11 +10,32 @@ import {
   type SoftmaxGradSpec, type SoftmaxSpec, type SoftmaxXentSpec,
 } from '../../kernels/kernel_spec.js';
 
-/** Reads an input of an expression at every element of `shape` (broadcasts and transposes resolved). */
-function gather(src: TypedArray, strides: readonly number[], shape: readonly number[]): Float64Array {
+/**
+ * Scratch arrays reused from one kernel to the next, by register number. A
+ * fresh large typed array costs far more than the arithmetic on it (the
+ * memory is faulted in page by page), and kernels run one at a time on the
+ * calling thread, so each register's array is kept and grown when needed.
+ */
+const scratchPool: { f64: Float64Array[]; f32: Float32Array[] } = { f64: [], f32: [] };
+
+function scratch64(reg: number, n: number): Float64Array {
+  let a = scratchPool.f64[reg];
+  if (!a || a.length < n) a = scratchPool.f64[reg] = new Float64Array(Math.max(n, (a?.length ?? 0) * 2));
+  return a.subarray(0, n);
+}
+
+/** A float32 scratch array (register `reg` of the float32 pool); valid until the next kernel asks for the same one. */
+export function scratch32(reg: number, n: number): Float32Array {
+  let a = scratchPool.f32[reg];
+  if (!a || a.length < n) a = scratchPool.f32[reg] = new Float32Array(Math.max(n, (a?.length ?? 0) * 2));
+  return a.subarray(0, n);
+}
+
+/** Reads an input of an expression at every element of `shape` (broadcasts and transposes resolved) into register `reg`. */
+function gather(src: TypedArray, strides: readonly number[], shape: readonly number[], reg: number): Float64Array {
   const n = shape.reduce((a, b) => a * b, 1);
   const outStrides = stridesOf(shape);
-  const v = new Float64Array(n);
+  const v = scratch64(reg, n);
   if (readsInOrder(strides, shape)) {
     for (let i = 0; i < n; i++) v[i] = src[i];
   } else if (readsOneValue(strides, shape)) {
@@ -41,18 +62,36 @@ function gather(src: TypedArray, strides: readonly number[], shape: readonly num
  */
 function evalExpr(shape: readonly number[], first: Float64Array[], inputs: { data: TypedArray; strides: readonly number[] }[], instrs: readonly ElementwiseInstr[]): Float64Array {
   const n = shape.reduce((a, b) => a * b, 1);
-  const regs: Float64Array[] = [...first, ...inputs.map((x) => gather(x.data, x.strides, shape))];
+  const regs: Float64Array[] = [...first, ...inputs.map((x, j) => gather(x.data, x.strides, shape, first.length + j))];
   for (const ins of instrs) {
     const def = primitiveDef(ins.fn);
     const a = regs[ins.args[0]];
     const b = def.arity === 2 ? regs[ins.args[1]] : a;
-    const r = new Float64Array(n);
-    const f = def.cpu;
-    const attrs = ins.attrs;
-    for (let i = 0; i < n; i++) r[i] = Math.fround(f(a[i], b[i], attrs));
+    const r = scratch64(regs.length, n);
+    if (!runArithmetic(ins.fn, a, b, r, n)) {
+      const f = def.cpu;
+      const attrs = ins.attrs;
+      for (let i = 0; i < n; i++) r[i] = Math.fround(f(a[i], b[i], attrs));
+    }
     regs.push(r);
   }
   return regs[regs.length - 1];
+}
+
+/**
+ * The four arithmetic rows as plain loops: the generic loop calls a
+ * different function per instruction, which the JavaScript engine cannot
+ * inline, and these are most of what optimizer updates and gradients fuse.
+ * Same values as their rows' CPU functions (IEEE arithmetic, then float32).
+ */
+function runArithmetic(fn: string, a: Float64Array, b: Float64Array, r: Float64Array, n: number): boolean {
+  switch (fn) {
+    case 'add': for (let i = 0; i < n; i++) r[i] = Math.fround(a[i] + b[i]); return true;
+    case 'sub': for (let i = 0; i < n; i++) r[i] = Math.fround(a[i] - b[i]); return true;
+    case 'mul': for (let i = 0; i < n; i++) r[i] = Math.fround(a[i] * b[i]); return true;
+    case 'div': for (let i = 0; i < n; i++) r[i] = Math.fround(a[i] / b[i]); return true;
+    default: return false;
+  }
 }
 
 function store(res: Float64Array, out: TypedArray): void {
@@ -68,7 +107,8 @@ export function runElementwise(spec: ElementwiseSpec, ins: TypedArray[], out: Ty
 
 /** Applies an epilogue in place to a kernel's float32 result. */
 export function applyEpilogue(ep: ElementwiseExpr, result: TypedArray, extra: TypedArray[]): void {
-  const first = Float64Array.from(result);
+  const first = scratch64(0, result.length);
+  first.set(result);
   const inputs = ep.inputs.map((inp, j) => ({ data: extra[j], strides: inp.strides }));
   store(evalExpr(ep.shape, [first], inputs, ep.instrs), result);
 }
@@ -76,19 +116,22 @@ export function applyEpilogue(ep: ElementwiseExpr, result: TypedArray, extra: Ty
 /** Computes a prologue's values (the data a fused reduce reduces). */
 export function evalPrologue(pro: ElementwiseExpr, ins: TypedArray[]): Float32Array {
   const inputs = pro.inputs.map((inp, j) => ({ data: ins[j], strides: inp.strides }));
-  return Float32Array.from(evalExpr(pro.shape, [], inputs, pro.instrs));
+  const values = evalExpr(pro.shape, [], inputs, pro.instrs);
+  const out = scratch32(0, values.length);
+  out.set(values);
+  return out;
 }
 
 export function runMatmul(spec: MatmulSpec, a: TypedArray, b: TypedArray, bias: TypedArray | null, out: TypedArray): void {
   const { m, n, k, transA, transB } = spec;
   // A as row-major [m, k]; transposed operands are copied into that layout.
-  const A = transA ? transpose(a, k, m) : a;
+  const A = transA ? transpose(a, k, m, 1) : a;
   if (m * n * k >= TILED_MATMUL_WORK) {
     // B as [n, k] (B transposed), so both operands stream along k.
-    const BT = transB ? b : transpose(b, k, n);
+    const BT = transB ? b : transpose(b, k, n, 2);
     matmulTiles(A, BT, m, n, k, out);
   } else {
-    matmulRows(A, transB ? transpose(b, n, k) : b, m, n, k, out);
+    matmulRows(A, transB ? transpose(b, n, k, 2) : b, m, n, k, out);
   }
   const act = spec.act;
   if (!bias && act === 'linear') return;
@@ -168,8 +211,9 @@ function matmulTiles(A: TypedArray, BT: TypedArray, m: number, n: number, k: num
   }
 }
 
-function transpose(x: TypedArray, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(rows * cols);
+/** x [rows, cols] transposed, into float32 scratch register `reg`. */
+function transpose(x: TypedArray, rows: number, cols: number, reg: number): Float32Array {
+  const t = scratch32(reg, rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c];
   return t;
 }

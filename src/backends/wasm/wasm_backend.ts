@@ -1,0 +1,144 @@
+// The WebAssembly backend: every buffer is a range of one WebAssembly.Memory,
+// and plans run kernel by kernel on the calling thread like the CPU backend.
+// Kernels with a wasm version (matmul with its bias and activation) run in
+// WebAssembly SIMD; every other kernel runs the CPU backend's TypeScript
+// kernel on views of the same memory, so nothing is copied in or out.
+import type { DType, TypedArray } from '../../core/dtype.js';
+import type { KernelSpec, MatmulSpec } from '../../kernels/kernel_spec.js';
+import type { Plan } from '../../kernels/plan.js';
+import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
+import { runKernelOnCpu } from '../cpu/run_kernel.js';
+import { applyEpilogue } from '../cpu/cpu_kernels.js';
+import { activeRecorder } from '../profiling.js';
+import { WasmGemm } from './wasm_gemm.js';
+import { applyBiasActivation, compileKernels, type WasmKernels } from './wasm_kernels.js';
+import { WasmHeap } from './wasm_heap.js';
+
+let nextId = 0;
+
+class WasmBuffer implements BackendBuffer {
+  readonly id = nextId++;
+  constructor(
+    readonly bytes: number,
+    readonly offset: number,
+  ) {}
+}
+
+interface WasmPreparedPlan extends PreparedPlan {
+  /** Scratch floats the plan's largest matmul needs, reserved before each run. */
+  readonly scratchFloats: number;
+}
+
+/** Creates the backend, compiling its modules (asynchronously, as browsers require for all but tiny modules). */
+export async function createWasmBackend(): Promise<WasmBackend> {
+  const heap = new WasmHeap();
+  const kernels = await compileKernels(heap.memory);
+  return new WasmBackend(heap, kernels);
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm' as const;
+  private readonly gemm: WasmGemm;
+  private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0, peakBuffers: 0, peakBytes: 0 };
+
+  constructor(
+    private readonly heap: WasmHeap,
+    private readonly kernels: WasmKernels,
+  ) {
+    this.gemm = new WasmGemm(heap, kernels.gemm);
+  }
+
+  alloc(bytes: number): BackendBuffer {
+    const buffer = new WasmBuffer(bytes, this.heap.alloc(bytes));
+    const c = this.counters;
+    c.buffers++;
+    c.bytes += bytes;
+    c.peakBuffers = Math.max(c.peakBuffers, c.buffers);
+    c.peakBytes = Math.max(c.peakBytes, c.bytes);
+    return buffer;
+  }
+
+  free(buffer: BackendBuffer): void {
+    const b = buffer as WasmBuffer;
+    this.counters.buffers--;
+    this.counters.bytes -= b.bytes;
+    this.heap.release(b.offset, b.bytes);
+  }
+
+  /** The buffer's values as a typed array over the wasm memory (valid until the memory grows). */
+  private view(buffer: BackendBuffer, dtype: DType): TypedArray {
+    const b = buffer as WasmBuffer;
+    const whole = dtype === 'int32' ? this.heap.i32() : this.heap.f32();
+    return whole.subarray(b.offset >> 2, (b.offset + b.bytes) >> 2);
+  }
+
+  write(buffer: BackendBuffer, data: TypedArray): void {
+    this.view(buffer, data instanceof Int32Array ? 'int32' : 'float32').set(data);
+  }
+
+  read(buffer: BackendBuffer, dtype: DType, size: number): Promise<TypedArray> {
+    return Promise.resolve(this.readSync(buffer, dtype, size));
+  }
+
+  readSync(buffer: BackendBuffer, dtype: DType, size: number): TypedArray {
+    return this.view(buffer, dtype).slice(0, size);
+  }
+
+  readMany(items: readonly ReadItem[]): Promise<TypedArray[]> {
+    return Promise.resolve(items.map((i) => this.readSync(i.buffer, i.dtype, i.size)));
+  }
+
+  prepare(plan: Plan): Promise<PreparedPlan> {
+    return Promise.resolve(this.prepareSync(plan));
+  }
+
+  prepareSync(plan: Plan): PreparedPlan {
+    let scratchFloats = 0;
+    for (const call of plan.calls) {
+      const s = call.spec;
+      if (s.type === 'matmul') scratchFloats = Math.max(scratchFloats, this.gemm.scratchFloats(s.m, s.n, s.k));
+    }
+    const prepared: WasmPreparedPlan = { plan, scratchFloats, dispose: () => undefined };
+    return prepared;
+  }
+
+  run(prepared: PreparedPlan, buffers: readonly BackendBuffer[], readback?: readonly ReadItem[]): Promise<TypedArray[]> | null {
+    const { plan, scratchFloats } = prepared as WasmPreparedPlan;
+    this.counters.submits++;
+    // Reserve first: growing the memory would invalidate the views taken below.
+    this.gemm.reserve(scratchFloats);
+    const view = (slot: number): TypedArray => this.view(buffers[slot], plan.slots[slot].dtype);
+    const recorder = activeRecorder();
+    const times: number[] = [];
+    for (const call of plan.calls) {
+      const t0 = recorder ? performance.now() : 0;
+      this.counters.dispatches++;
+      const s = call.spec;
+      if (s.type === 'matmul') this.runMatmul(s, call.args.map((a) => buffers[a] as WasmBuffer), buffers[call.out] as WasmBuffer, call.args.map(view));
+      else runKernelOnCpu(s, call.args.map(view), view(call.out));
+      if (recorder) times.push(performance.now() - t0);
+    }
+    recorder?.record({ plan, backend: 'wasm', source: 'cpu-wall', times: () => Promise.resolve(times) });
+    return readback?.length ? this.readMany(readback) : null;
+  }
+
+  private runMatmul(s: MatmulSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[]): void {
+    this.gemm.run({ m: s.m, n: s.n, k: s.k, transA: s.transA, transB: s.transB, a: args[0].offset, b: args[1].offset, out: out.offset });
+    applyBiasActivation(this.kernels, this.heap, s, s.hasBias ? args[2].offset : null, out.offset);
+    if (s.epilogue) applyEpilogue(s.epilogue, this.view(out, 'float32'), views.slice(s.hasBias ? 3 : 2));
+  }
+
+  async sync(): Promise<void> {}
+
+  stats(): BackendStats {
+    return { ...this.counters, pipelines: 0 };
+  }
+
+  /** The memory goes with the last reference to the backend (the garbage collector frees it). */
+  destroy(): void {}
+}
+
+/** Kernels this backend runs in WebAssembly (the rest run in TypeScript). */
+export function runsInWasm(spec: KernelSpec): boolean {
+  return spec.type === 'matmul';
+}

@@ -1,0 +1,161 @@
+// Blocked matmul on the wasm micro-kernel (wasm_gemm_module.ts), in the
+// usual three levels: columns of C in blocks of NC, k in blocks of KC (B's
+// block packed once into NR-wide panels, kept in cache), rows in blocks of MC
+// (A's block packed into MR-tall panels, kept in L1/L2 while it sweeps B).
+// Packing also resolves the transposes, so the kernel sees one layout for
+// all four combinations of transA and transB.
+import type { WasmHeap } from './wasm_heap.js';
+import type { GemmTile } from './wasm_gemm_module.js';
+
+/** Blocking sizes (floats): a KC x NC block of B and an MC x KC block of A. */
+export interface GemmBlocking {
+  mc: number;
+  kc: number;
+  nc: number;
+}
+
+export const DEFAULT_TILE: GemmTile = { mr: 4, nr: 8 };
+export const DEFAULT_BLOCKING: GemmBlocking = { mc: 64, kc: 256, nc: 512 };
+
+export type GemmFn = (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldcBytes: number, accumulate: number, scratch: number) => void;
+
+/** One matmul: where its operands are (byte offsets) and how they are laid out. */
+export interface GemmCall {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  a: number;
+  b: number;
+  out: number;
+}
+
+export class WasmGemm {
+  private scratch = { offset: 0, bytes: 0 };
+
+  constructor(
+    private readonly heap: WasmHeap,
+    private readonly kernel: GemmFn,
+    readonly tile: GemmTile = DEFAULT_TILE,
+    readonly blocking: GemmBlocking = DEFAULT_BLOCKING,
+  ) {}
+
+  /** Floats of scratch a matmul of this shape needs: packed A and B blocks and one tile. */
+  scratchFloats(m: number, n: number, k: number): number {
+    const { mr, nr } = this.tile;
+    const mc = Math.min(this.blocking.mc, roundUp(m, mr));
+    const kc = Math.min(this.blocking.kc, k);
+    const nc = Math.min(this.blocking.nc, roundUp(n, nr));
+    return mc * kc + kc * nc + mr * nr + 8;
+  }
+
+  /**
+   * Makes sure `floats` of scratch exist. May grow the memory, so call it
+   * before taking views of the heap for a run.
+   */
+  reserve(floats: number): void {
+    const bytes = floats * 4;
+    if (bytes <= this.scratch.bytes) return;
+    if (this.scratch.bytes > 0) this.heap.release(this.scratch.offset, this.scratch.bytes);
+    this.scratch = { offset: this.heap.alloc(bytes), bytes };
+  }
+
+  /** C = op(A) op(B) as float32, into `out` (m x n, row-major). */
+  run(call: GemmCall): void {
+    const { m, n, k } = call;
+    if (m === 0 || n === 0) return;
+    const f32 = this.heap.f32();
+    if (k === 0) {
+      f32.fill(0, call.out >> 2, (call.out >> 2) + m * n);
+      return;
+    }
+    this.reserve(this.scratchFloats(m, n, k));
+    const { mr, nr } = this.tile;
+    const MC = Math.min(this.blocking.mc, roundUp(m, mr));
+    const KC = Math.min(this.blocking.kc, k);
+    const NC = Math.min(this.blocking.nc, roundUp(n, nr));
+    const aPack = this.scratch.offset;
+    const bPack = aPack + MC * KC * 4;
+    const tileScratch = bPack + KC * NC * 4;
+    const view = this.heap.f32();
+    for (let jc = 0; jc < n; jc += NC) {
+      const nc = Math.min(NC, n - jc);
+      for (let pc = 0; pc < k; pc += KC) {
+        const kc = Math.min(KC, k - pc);
+        packB(view, call, pc, kc, jc, nc, nr, bPack >> 2);
+        for (let ic = 0; ic < m; ic += MC) {
+          const mc = Math.min(MC, m - ic);
+          packA(view, call, ic, mc, pc, kc, mr, aPack >> 2);
+          this.kernel(aPack, bPack, call.out + (ic * n + jc) * 4, mc, nc, kc, n * 4, pc > 0 ? 1 : 0, tileScratch);
+        }
+      }
+    }
+  }
+}
+
+function roundUp(x: number, to: number): number {
+  return Math.ceil(x / to) * to;
+}
+
+/**
+ * Rows ic..ic+mc of op(A), columns pc..pc+kc, as panels of mr rows: panel
+ * by panel, column by column, mr floats per column, zeros past row m.
+ */
+function packA(f: Float32Array, call: GemmCall, ic: number, mc: number, pc: number, kc: number, mr: number, dst: number): void {
+  const { m, k, transA } = call;
+  const a = call.a >> 2;
+  for (let i0 = 0; i0 < mc; i0 += mr) {
+    const base = dst + i0 * kc;
+    const rows = Math.min(mr, mc - i0);
+    if (transA) {
+      // A is stored [k, m]: a column of op(A) is contiguous.
+      for (let p = 0; p < kc; p++) {
+        const src = a + (pc + p) * m + ic + i0;
+        const o = base + p * mr;
+        for (let r = 0; r < rows; r++) f[o + r] = f[src + r];
+        for (let r = rows; r < mr; r++) f[o + r] = 0;
+      }
+    } else {
+      for (let r = 0; r < mr; r++) {
+        if (r >= rows) {
+          for (let p = 0; p < kc; p++) f[base + p * mr + r] = 0;
+          continue;
+        }
+        const src = a + (ic + i0 + r) * k + pc;
+        for (let p = 0; p < kc; p++) f[base + p * mr + r] = f[src + p];
+      }
+    }
+  }
+}
+
+/**
+ * Rows pc..pc+kc of op(B), columns jc..jc+nc, as panels of nr columns: panel
+ * by panel, row by row, nr floats per row, zeros past column n.
+ */
+function packB(f: Float32Array, call: GemmCall, pc: number, kc: number, jc: number, nc: number, nr: number, dst: number): void {
+  const { n, k, transB } = call;
+  const b = call.b >> 2;
+  for (let j0 = 0; j0 < nc; j0 += nr) {
+    const base = dst + j0 * kc;
+    const cols = Math.min(nr, nc - j0);
+    if (transB) {
+      // B is stored [n, k]: a column of op(B) is contiguous.
+      for (let c = 0; c < nr; c++) {
+        if (c >= cols) {
+          for (let p = 0; p < kc; p++) f[base + p * nr + c] = 0;
+          continue;
+        }
+        const src = b + (jc + j0 + c) * k + pc;
+        for (let p = 0; p < kc; p++) f[base + p * nr + c] = f[src + p];
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const src = b + (pc + p) * n + jc + j0;
+        const o = base + p * nr;
+        for (let c = 0; c < cols; c++) f[o + c] = f[src + c];
+        for (let c = cols; c < nr; c++) f[o + c] = 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// The wasm backend's kernel module: the matmul micro-kernel and the matmul
+// epilogues (bias, then relu / leakyRelu) it can fuse in SIMD. Built once per
+// backend from the emitter, compiled asynchronously, and instantiated on the
+// backend's memory.
+import { primitiveDef, type EpilogueActivation } from '../../kernels/elementwise_table.js';
+import type { MatmulSpec } from '../../kernels/kernel_spec.js';
+import { F32, I32, ModuleBuilder, OP, SIMD, V128, type Code } from './wasm_emitter.js';
+import { DEFAULT_TILE, type GemmFn } from './wasm_gemm.js';
+import { emitGemm } from './wasm_gemm_module.js';
+import type { WasmHeap } from './wasm_heap.js';
+
+/** `(c, bias, m, n, alpha)`: C[i, j] = act(C[i, j] + bias[j]) in place, over an m x n matrix. */
+export type EpilogueFn = (c: number, bias: number, m: number, n: number, alpha: number) => void;
+
+/** Activations whose epilogue runs in wasm; the others are applied in TypeScript. */
+const WASM_ACTIVATIONS = ['linear', 'relu', 'leakyRelu'] as const;
+type WasmActivation = (typeof WASM_ACTIVATIONS)[number];
+
+export interface WasmKernels {
+  gemm: GemmFn;
+  /** Keyed `${act}:${hasBias}`. */
+  epilogues: Map<string, EpilogueFn>;
+}
+
+function epilogueName(act: WasmActivation, bias: boolean): string {
+  return `epilogue_${act}_${bias ? 'bias' : 'nobias'}`;
+}
+
+/** The module's bytes (exported for the tests, which check it validates). */
+export function buildKernelModule(): Uint8Array<ArrayBuffer> {
+  const mb = new ModuleBuilder();
+  emitGemm(mb, DEFAULT_TILE);
+  for (const act of WASM_ACTIVATIONS) {
+    for (const bias of [false, true]) if (act !== 'linear' || bias) emitEpilogue(mb.func(epilogueName(act, bias), [I32, I32, I32, I32, F32]), act, bias);
+  }
+  return mb.encode();
+}
+
+export async function compileKernels(memory: WebAssembly.Memory): Promise<WasmKernels> {
+  const module = await WebAssembly.compile(buildKernelModule());
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const ex = instance.exports as Record<string, unknown>;
+  const epilogues = new Map<string, EpilogueFn>();
+  for (const act of WASM_ACTIVATIONS) {
+    for (const bias of [false, true]) {
+      const fn = ex[epilogueName(act, bias)];
+      if (typeof fn === 'function') epilogues.set(`${act}:${bias}`, fn as EpilogueFn);
+    }
+  }
+  return { gemm: ex.gemm as GemmFn, epilogues };
+}
+
+/** Adds the bias and applies the activation of a matmul to its result, in place. */
+export function applyBiasActivation(kernels: WasmKernels, heap: WasmHeap, s: MatmulSpec, bias: number | null, out: number): void {
+  if (bias === null && s.act === 'linear') return;
+  const simd = kernels.epilogues.get(`${s.act}:${bias !== null}`);
+  if (simd) {
+    simd(out, bias ?? 0, s.m, s.n, s.alpha);
+    return;
+  }
+  // Activations without a SIMD version: the CPU backend's formula, value by value.
+  const act = s.act;
+  if (act === 'linear') return; // unreachable: linear has SIMD versions
+  if (bias !== null) kernels.epilogues.get('linear:true')?.(out, bias, s.m, s.n, 0);
+  const f32 = heap.f32();
+  const fn = primitiveDef(act).cpu;
+  const attrs = [s.alpha];
+  const base = out >> 2;
+  for (let i = base, end = base + s.m * s.n; i < end; i++) f32[i] = fn(f32[i], 0, attrs);
+}
+
+/** Four lanes at a time along each row, then the row's last n % 4 values one by one. */
+function emitEpilogue(f: Code, act: EpilogueActivation, bias: boolean): void {
+  const [c, b, m, n, alpha] = [0, 1, 2, 3, 4];
+  const i = f.local(I32), j = f.local(I32), n4 = f.local(I32), row = f.local(I32), addr = f.local(I32);
+  const alphaV = f.local(V128), v = f.local(V128), x = f.local(F32);
+  f.get(alpha).simd(SIMD.f32x4Splat).set(alphaV);
+  f.get(n).i32(-4).op(OP.i32And).set(n4);
+  f.get(c).set(row);
+  f.forRange(i, () => f.i32(0), m, 1, () => {
+    f.forRange(j, () => f.i32(0), n4, 4, () => {
+      f.get(row).get(j).i32(2).op(OP.i32Shl).op(OP.i32Add).tee(addr).v128Load();
+      if (bias) f.get(b).get(j).i32(2).op(OP.i32Shl).op(OP.i32Add).v128Load().simd(SIMD.f32x4Add);
+      f.set(v);
+      f.get(addr);
+      if (act === 'relu') {
+        // pmax(x, 0) = x < 0 ? 0 : x, the CPU's relu exactly (NaN and -0 kept).
+        f.get(v).f32x4Const(0).simd(SIMD.f32x4Pmax);
+      } else if (act === 'leakyRelu') {
+        f.get(v).get(v).get(alphaV).simd(SIMD.f32x4Mul).get(v).f32x4Const(0).simd(SIMD.f32x4Ge).simd(SIMD.v128Bitselect);
+      } else f.get(v);
+      f.v128Store();
+    });
+    f.forRange(j, () => f.get(n4), n, 1, () => {
+      f.get(row).get(j).i32(2).op(OP.i32Shl).op(OP.i32Add).tee(addr).f32Load();
+      if (bias) f.get(b).get(j).i32(2).op(OP.i32Shl).op(OP.i32Add).f32Load().op(OP.f32Add);
+      f.set(x);
+      f.get(addr);
+      if (act === 'relu') f.f32(0).get(x).get(x).f32(0).op(OP.f32Lt, OP.select);
+      else if (act === 'leakyRelu') f.get(x).get(x).get(alpha).op(OP.f32Mul).get(x).f32(0).op(OP.f32Ge, OP.select);
+      else f.get(x);
+      f.f32Store();
+    });
+    f.get(row).get(n).i32(2).op(OP.i32Shl).op(OP.i32Add).set(row);
+  });
+}
