@@ -1,0 +1,167 @@
+// The WebAssembly backend's own parts, below the op-level suites that run on
+// every backend: the binary emitter's encodings, the memory allocator, the
+// SIMD matmul against a float64 product for every transpose and for shapes
+// that cross the blocking and tile edges, and its bias + activation epilogues
+// against the CPU backend's row functions (NaN and -0 included).
+import { describe, expect, test } from 'vitest';
+import * as wg from '../../src/index.js';
+import { sleb, uleb, ModuleBuilder, F32, SIMD } from '../../src/backends/wasm/wasm_emitter.js';
+import { WasmHeap } from '../../src/backends/wasm/wasm_heap.js';
+import { DEFAULT_BLOCKING, WasmGemm } from '../../src/backends/wasm/wasm_gemm.js';
+import { applyBiasActivation, buildKernelModule, compileKernels } from '../../src/backends/wasm/wasm_kernels.js';
+import { simdProbeModule, wasmSimdSupported } from '../../src/backends/wasm/wasm_support.js';
+import { primitiveDef } from '../../src/kernels/elementwise_table.js';
+import type { MatmulSpec } from '../../src/kernels/kernel_spec.js';
+import { expectAllClose, Rng } from '../helpers/allclose.js';
+
+describe('emitter', () => {
+  test('LEB128 encodings match the values worked out from the format', () => {
+    expect(uleb(0)).toEqual([0]);
+    expect(uleb(127)).toEqual([0x7f]);
+    expect(uleb(128)).toEqual([0x80, 0x01]);
+    expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(sleb(-1)).toEqual([0x7f]);
+    expect(sleb(63)).toEqual([0x3f]);
+    expect(sleb(64)).toEqual([0xc0, 0x00]);
+    expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
+    expect(() => uleb(-1)).toThrow(RangeError);
+  });
+
+  test('a SIMD module validates and computes: (1 + 2) in lane 0', async () => {
+    expect(wasmSimdSupported()).toBe(true);
+    const { instance } = await WebAssembly.instantiate(simdProbeModule(), { env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
+    expect((instance.exports.probe as () => number)()).toBe(3);
+    // A function that is not well typed is refused by the engine, so validate() really checks.
+    const mb = new ModuleBuilder();
+    mb.func('bad', [], [F32]).simd(SIMD.f32x4Add);
+    expect(WebAssembly.validate(mb.encode())).toBe(false);
+    expect(WebAssembly.validate(buildKernelModule())).toBe(true);
+  });
+});
+
+describe('heap', () => {
+  test('ranges are aligned, zeroed, reused after release, merged with neighbours, and kept across growth', () => {
+    const heap = new WasmHeap(1);
+    const a = heap.alloc(10);
+    const b = heap.alloc(100);
+    const c = heap.alloc(40);
+    for (const o of [a, b, c]) expect(o % 16).toBe(0);
+    expect(b).toBeGreaterThanOrEqual(a + 10);
+    expect(c).toBeGreaterThanOrEqual(b + 100);
+    heap.f32().fill(7, b >> 2, (b + 100) >> 2);
+    heap.release(b, 100);
+    // The same size again lands in the freed range, zeroed.
+    const b2 = heap.alloc(100);
+    expect(b2).toBe(b);
+    expect(Array.from(heap.f32().subarray(b2 >> 2, (b2 + 100) >> 2)).every((v) => v === 0)).toBe(true);
+    // Freeing a and b2 merges them: a range of both sizes fits where a was.
+    heap.release(a, 10);
+    heap.release(b2, 100);
+    expect(heap.alloc(16 + 112)).toBe(a);
+    // Growing the memory (1 page = 64 KiB) keeps what is stored.
+    heap.f32()[c >> 2] = 42;
+    const big = heap.alloc(1 << 20);
+    expect(heap.memory.buffer.byteLength).toBeGreaterThanOrEqual(big + (1 << 20));
+    expect(heap.f32()[c >> 2]).toBe(42);
+    // Releasing the top range returns it to the tail.
+    const top = heap.usedBytes;
+    heap.release(big, 1 << 20);
+    expect(heap.usedBytes).toBeLessThan(top);
+  });
+
+  test('an allocation past what a WebAssembly memory can address is a named error, and the heap still works', () => {
+    const heap = new WasmHeap(1);
+    expect(() => heap.alloc(5e9)).toThrow(/^wasm: cannot allocate 5000000000 bytes/);
+    expect(heap.alloc(8) % 16).toBe(0);
+  });
+});
+
+/** op(A) op(B) in float64 from the stored (float32) values. */
+function reference(A: Float32Array, B: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (transA ? A[p * m + i] : A[i * k + p]) * (transB ? B[j * k + p] : B[p * n + j]);
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+describe('SIMD matmul', () => {
+  const { kc, nc } = DEFAULT_BLOCKING;
+  // Shapes: one element; tails of the 4x8 tile on every side; k over one
+  // block of KC (the accumulate path); n over one block of NC; m over MC.
+  const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [4, 8, 1], [13, 17, kc + 9], [3, nc + 11, 6], [70, 9, 2 * kc + 1], [129, 33, 64]];
+  for (const [m, n, k] of shapes) {
+    test(`[${m}x${n}x${k}] with every transpose equals the float64 product`, async () => {
+      const heap = new WasmHeap();
+      const kernels = await compileKernels(heap.memory);
+      const gemm = new WasmGemm(heap, kernels.gemm);
+      const rng = new Rng(m * 1000 + n * 10 + k);
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const a = heap.alloc(m * k * 4);
+          const b = heap.alloc(k * n * 4);
+          const out = heap.alloc(m * n * 4);
+          const A = Float32Array.from(rng.nd([m * k]).data);
+          const B = Float32Array.from(rng.nd([k * n]).data);
+          heap.f32().set(A, a >> 2);
+          heap.f32().set(B, b >> 2);
+          // Garbage in the output: the kernel must overwrite it, not add to it.
+          heap.f32().fill(123, out >> 2, (out >> 2) + m * n);
+          gemm.run({ m, n, k, transA, transB, a, b, out });
+          const got = heap.f32().slice(out >> 2, (out >> 2) + m * n);
+          expectAllClose(got, reference(A, B, m, n, k, transA, transB), { rtol: 1e-5, atol: 1e-5 * Math.sqrt(k) }, `transA=${transA} transB=${transB}`);
+          // The inputs are left as they were.
+          expect(heap.f32().slice(a >> 2, (a >> 2) + m * k)).toEqual(A);
+          heap.release(a, m * k * 4);
+          heap.release(b, k * n * 4);
+          heap.release(out, m * n * 4);
+        }
+      }
+    });
+  }
+
+  test('k = 0 gives zeros; infinities and NaN propagate as in IEEE arithmetic', async () => {
+    await wg.ready({ backend: 'wasm' });
+    const z = await wg.matMul(wg.zeros([3, 0]), wg.zeros([0, 5])).data();
+    expect(Array.from(z)).toEqual(new Array(15).fill(0));
+    const a = wg.tensor([[Infinity, 1], [NaN, 0], [1, 2]]);
+    const b = wg.tensor([[1, 0, -1], [2, 3, 4]]);
+    const got = Array.from(await wg.matMul(a, b).data());
+    // Row 0: inf*1+2, inf*0 = NaN, -inf+4; row 1: NaN everywhere; row 2: plain.
+    expect(got.slice(0, 3)).toEqual([Infinity, NaN, -Infinity]);
+    expect(got.slice(3, 6).every(Number.isNaN)).toBe(true);
+    expect(got.slice(6)).toEqual([5, 6, 7]);
+  });
+});
+
+describe('matmul epilogues', () => {
+  const values = [-2.5, -0, 0, 1.5, NaN, -Infinity, Infinity, 3e-39, -1e38, 7];
+  for (const act of ['linear', 'relu', 'leakyRelu', 'tanh'] as const) {
+    for (const withBias of [false, true]) {
+      test(`${act}${withBias ? ' + bias' : ''} in place equals the CPU row function value for value`, async () => {
+        const heap = new WasmHeap();
+        const kernels = await compileKernels(heap.memory);
+        const m = 3;
+        const n = values.length; // 10: two SIMD lanes of 4, then a tail of 2
+        const out = heap.alloc(m * n * 4);
+        const bias = heap.alloc(n * 4);
+        const x = Float32Array.from({ length: m * n }, (_, i) => values[(i * 7) % n]);
+        const bv = Float32Array.from({ length: n }, (_, j) => (j % 3) - 1);
+        heap.f32().set(x, out >> 2);
+        heap.f32().set(bv, bias >> 2);
+        const alpha = 0.2;
+        const spec: MatmulSpec = { type: 'matmul', m, n, k: 1, transA: false, transB: false, hasBias: withBias, act, alpha };
+        applyBiasActivation(kernels, heap, spec, withBias ? bias : null, out);
+        const f = act === 'linear' ? (v: number) => v : (v: number) => primitiveDef(act).cpu(v, 0, [alpha]);
+        const expected = Array.from(x, (v, i) => Math.fround(f(Math.fround(withBias ? v + bv[i % n] : v))));
+        const got = Array.from(heap.f32().subarray(out >> 2, (out >> 2) + m * n));
+        // toEqual tells -0 from 0 and accepts NaN for NaN.
+        expect(got).toEqual(expected);
+      });
+    }
+  }
+});
