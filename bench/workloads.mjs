@@ -156,5 +156,5 @@ export const WORKLOADS = [
   mnistTo93,
 ];
 export const QUICK_WORKLOADS = ['matmul-256', 'matmul-512', 'mlp-mnist-step', 'mlp-tiny-step', 'predict-1'];
-export const SYSTEMS = ['webgrad/webgpu', 'webgrad/wasm', 'webgrad/cpu', 'tfjs/webgpu', 'tfjs/wasm', 'tfjs/cpu', 'jax/webgpu', 'jax/wasm'];
-export const WEBGRAD = ['webgrad/webgpu', 'webgrad/wasm', 'webgrad/cpu'];
+export const SYSTEMS = ['webgrad/webgpu', 'webgrad/wasm', 'webgrad/wasm-1t', 'webgrad/cpu', 'tfjs/webgpu', 'tfjs/wasm', 'tfjs/cpu', 'jax/webgpu', 'jax/wasm'];
+export const WEBGRAD = ['webgrad/webgpu', 'webgrad/wasm', 'webgrad/wasm-1t', 'webgrad/cpu'];

@@ -6,7 +6,7 @@ import { fmt, speedup } from './report.mjs';
 
 /** Column order and names; systems a run lacks are left out. */
 const SYSTEM_NAMES = {
-  'webgrad/webgpu': 'webgrad webgpu', 'webgrad/wasm': 'webgrad wasm', 'webgrad/cpu': 'webgrad cpu',
+  'webgrad/webgpu': 'webgrad webgpu', 'webgrad/wasm': 'webgrad wasm', 'webgrad/wasm-1t': 'webgrad wasm 1 thread', 'webgrad/cpu': 'webgrad cpu',
   'tfjs/webgpu': 'TF.js webgpu', 'tfjs/wasm': 'TF.js wasm', 'tfjs/cpu': 'TF.js cpu',
   'jax/webgpu': 'jax-js webgpu', 'jax/wasm': 'jax-js wasm',
 };

@@ -1,4 +1,4 @@
-// webgrad adapter for the bench: backends `webgpu` and `cpu` of the built
+// webgrad adapter for the bench: backends `webgpu`, `wasm` and `cpu` of the built
 // library (dist/webgrad.js), coded against its public Keras-style contract.
 // Anything missing from the API surfaces as an error in that row.
 const WG_URL = '/dist/webgrad.js';
@@ -14,21 +14,29 @@ const need = (obj, path) => {
   return v;
 };
 
-export function makeWebgrad(backend, { url } = {}) {
+/** The backend and thread count the last activate() asked for (systems share one library instance). */
+let activeConfig = null;
+
+/** `threads`: for wasm, a thread count to ask for (its id gets a `-1t` suffix etc.); default: the library's. */
+export function makeWebgrad(backend, { url, threads } = {}) {
   let wg;
+  const config = `${backend}:${threads ?? 'default'}`;
   const activate = async () => {
     const cur = wg.getBackend?.();
-    if (cur?.name !== backend) await need(wg, 'ready')({ backend });
+    if (cur?.name !== backend || activeConfig !== config) {
+      await need(wg, 'ready')({ backend, ...(threads ? { threads } : {}) });
+      activeConfig = config;
+    }
     const got = wg.getBackend();
     if (got?.name !== backend) throw new Error(`asked for backend ${backend}, got ${got?.name}${got?.reason ? ` (${got.reason})` : ''}`);
     return got;
   };
   return {
-    id: `webgrad/${backend}`,
+    id: `webgrad/${backend}${threads ? `-${threads}t` : ''}`,
     async init() {
       wg = await loadWg(url);
       const got = await activate();
-      return `webgrad, backend ${got.name}${got.adapter ? ` on ${[got.adapter.vendor, got.adapter.architecture, got.adapter.description].filter(Boolean).join(' / ')}` : ''}${got.reason ? ` (${got.reason})` : ''}`;
+      return `webgrad, backend ${got.name}${got.adapter ? ` on ${[got.adapter.vendor, got.adapter.architecture, got.adapter.description].filter(Boolean).join(' / ')}` : ''}${got.threads ? `, ${got.threads} thread${got.threads > 1 ? 's' : ''}` : ''}${got.reason ? ` (${got.reason})` : ''}`;
     },
     activate,
 

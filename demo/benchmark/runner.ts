@@ -43,6 +43,7 @@ const jaxUrl = (): string => new URL('vendor/jax/index.js', document.baseURI).hr
 const FACTORIES: Record<string, () => BenchSystem> = {
   'webgrad/webgpu': () => makeWebgrad('webgpu', { url: webgradUrl() }),
   'webgrad/wasm': () => makeWebgrad('wasm', { url: webgradUrl() }),
+  'webgrad/wasm-1t': () => makeWebgrad('wasm', { url: webgradUrl(), threads: 1 }),
   'webgrad/cpu': () => makeWebgrad('cpu', { url: webgradUrl() }),
   'tfjs/webgpu': () => makeTfjs('webgpu'),
   'tfjs/wasm': () => makeTfjs('wasm'),

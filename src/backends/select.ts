@@ -28,6 +28,13 @@ export interface ReadyOptions {
   gpu?: GPU;
   /** Adapter power preference passed to requestAdapter. */
   powerPreference?: GPUPowerPreference;
+  /**
+   * The wasm backend's threads for large matmuls, the calling one included
+   * (an integer from 1 to 64). Default: the logical processors, at most 4,
+   * where a WebAssembly memory can be shared with workers (Node; pages that
+   * are cross-origin isolated), else 1. Results are identical for any count.
+   */
+  threads?: number;
 }
 
 export interface BackendInfo {
@@ -36,6 +43,8 @@ export interface BackendInfo {
   reason?: string;
   /** What the WebGPU adapter says about itself: the one in use, or, on the CPU, the one passed over. */
   adapter?: AdapterDescription;
+  /** For the wasm backend: the threads large matmuls run on (1: the calling thread only). */
+  threads?: number;
 }
 
 let active: Backend | null = null;
@@ -98,6 +107,8 @@ export async function ready(options: ReadyOptions = {}): Promise<BackendInfo> {
   if (typeof options !== 'object' || options === null) throw argError('ready', 'options', 'an object', options);
   const want = options.backend ?? 'auto';
   if (!['auto', 'webgpu', 'wasm', 'cpu'].includes(want)) throw argError('ready', 'options.backend', "'auto', 'webgpu', 'wasm' or 'cpu'", want);
+  const t = options.threads;
+  if (t !== undefined && !(Number.isInteger(t) && t >= 1 && t <= 64)) throw argError('ready', 'options.threads', 'an integer from 1 to 64', t);
   if (options.gpu !== undefined && !isGpu(options.gpu)) {
     throw argError('ready', 'options.gpu', 'a GPU object with requestAdapter() (navigator.gpu, or create() from the npm package `webgpu`)', options.gpu);
   }
@@ -119,8 +130,9 @@ async function init(options: ReadyOptions): Promise<BackendInfo> {
       nextInfo = { name: 'cpu', reason: 'requested with { backend: "cpu" }' };
     } else if (want === 'wasm') {
       if (!wasmSimdSupported()) throw new WebgradError('ready: the wasm backend was requested but this JavaScript engine has no WebAssembly SIMD (WebAssembly.validate refuses a SIMD module); use { backend: "cpu" }.');
-      next = await createWasmBackend();
-      nextInfo = { name: 'wasm', reason: 'requested with { backend: "wasm" }' };
+      const wasm = await createWasmBackend(options.threads);
+      next = wasm;
+      nextInfo = { name: 'wasm', reason: 'requested with { backend: "wasm" }', threads: wasm.threads };
     } else {
       const r = await tryWebGPU(options, want);
       if ('backend' in r) {
@@ -129,9 +141,14 @@ async function init(options: ReadyOptions): Promise<BackendInfo> {
       } else if (want === 'webgpu') {
         throw new WebgradError(`ready: WebGPU was requested but is not available: ${r.reason}.`);
       } else {
-        const name = wasmSimdSupported() ? 'wasm' : 'cpu';
-        next = name === 'wasm' ? await createWasmBackend() : new CpuBackend();
-        nextInfo = r.adapter ? { name, reason: r.reason, adapter: r.adapter } : { name, reason: r.reason };
+        if (wasmSimdSupported()) {
+          const wasm = await createWasmBackend(options.threads);
+          next = wasm;
+          nextInfo = { name: 'wasm', reason: r.reason, ...(r.adapter ? { adapter: r.adapter } : {}), threads: wasm.threads };
+        } else {
+          next = new CpuBackend();
+          nextInfo = r.adapter ? { name: 'cpu', reason: r.reason, adapter: r.adapter } : { name: 'cpu', reason: r.reason };
+        }
       }
     }
     await switchTo(next, nextInfo);

@@ -20,6 +20,7 @@ import { Random } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import type { CompiledStep } from '../graph/compiled_step.js';
+import { profile, type Profile } from '../graph/profile.js';
 import { TrainingRecovery, type Checkpoint } from '../graph/recovery.js';
 import { checkFinite, shapeX, sliceRows, targetsFor, toHost, type DataLike, type HostData } from './data.js';
 import { ModelSteps, type Compiled, type StepEntry, type StepModel } from './model_steps.js';
@@ -42,12 +43,22 @@ export interface ModelFitArgs {
   callbacks?: CallbackHooks | CallbackHooks[];
   /** Yield to the event loop at least this often, in ms (default 16), so a page stays responsive. */
   yieldEvery?: number;
+  /**
+   * Measure every kernel of the fit as `wg.profile` does (default false):
+   * the returned history's `profile` then holds per-kernel times, FLOPs,
+   * bytes, GFLOP/s and GB/s (`history.profile.table()` prints the top ones).
+   * On WebGPU without `timestamp-query` this re-times each kernel on its own
+   * after each step, which slows the fit down.
+   */
+  profile?: boolean;
 }
 
 export interface History {
   epoch: number[];
   history: Record<string, number[]>;
   params: TrainParams;
+  /** With `fit(x, y, { profile: true })`: the profile of the whole fit. */
+  profile?: Omit<Profile<History>, 'result'>;
 }
 
 const isNode = (): boolean => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
@@ -142,6 +153,15 @@ export class Trainer {
    * to the History of epoch logs: loss, metrics, and val_* with validation.
    */
   async fit(x: DataLike, y: DataLike, args: ModelFitArgs = {}): Promise<History> {
+    const profiled = typeof args === 'object' && args !== null ? args.profile : undefined;
+    if (profiled !== undefined && typeof profiled !== 'boolean') throw argError(`${this.model.name}.fit`, 'profile', 'a boolean', profiled);
+    if (!profiled) return this.fitUnprofiled(x, y, args);
+    const { result, ...rest } = await profile(() => this.fitUnprofiled(x, y, args));
+    result.profile = rest;
+    return result;
+  }
+
+  private async fitUnprofiled(x: DataLike, y: DataLike, args: ModelFitArgs): Promise<History> {
     const op = `${this.model.name}.fit`;
     const c = this.requireCompiled('fit');
     if (typeof args !== 'object' || args === null) throw argError(op, 'args', 'an object like { epochs: 10, batchSize: 32 }', args);

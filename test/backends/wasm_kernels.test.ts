@@ -7,11 +7,13 @@ import { describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
 import { sleb, uleb, ModuleBuilder, F32, SIMD } from '../../src/backends/wasm/wasm_emitter.js';
 import { WasmHeap } from '../../src/backends/wasm/wasm_heap.js';
-import { DEFAULT_BLOCKING, WasmGemm } from '../../src/backends/wasm/wasm_gemm.js';
+import { DEFAULT_BLOCKING, UNPACKED_B_MAX_ROWS, WasmGemm } from '../../src/backends/wasm/wasm_gemm.js';
 import { applyBiasActivation, buildKernelModule, compileKernels } from '../../src/backends/wasm/wasm_kernels.js';
 import { simdProbeModule, wasmSimdSupported } from '../../src/backends/wasm/wasm_support.js';
 import { primitiveDef } from '../../src/kernels/elementwise_table.js';
 import type { MatmulSpec } from '../../src/kernels/kernel_spec.js';
+import type { Plan } from '../../src/kernels/plan.js';
+import { createWasmBackend } from '../../src/backends/wasm/wasm_backend.js';
 import { expectAllClose, Rng } from '../helpers/allclose.js';
 
 describe('emitter', () => {
@@ -93,7 +95,9 @@ describe('SIMD matmul', () => {
   const { kc, nc } = DEFAULT_BLOCKING;
   // Shapes: one element; tails of the 4x8 tile on every side; k over one
   // block of KC (the accumulate path); n over one block of NC; m over MC.
-  const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [4, 8, 1], [13, 17, kc + 9], [3, nc + 11, 6], [70, 9, 2 * kc + 1], [129, 33, 64]];
+  // Up to UNPACKED_B_MAX_ROWS rows B is read in place (whole panels) with
+  // only the ragged last panel packed: [2x20] has two whole panels and 4 columns more.
+  const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [4, 8, 1], [2, 20, kc + 40], [UNPACKED_B_MAX_ROWS, 16, 3], [13, 17, kc + 9], [3, nc + 11, 6], [70, 9, 2 * kc + 1], [129, 33, 64]];
   for (const [m, n, k] of shapes) {
     test(`[${m}x${n}x${k}] with every transpose equals the float64 product`, async () => {
       const heap = new WasmHeap();
@@ -164,4 +168,48 @@ describe('matmul epilogues', () => {
       });
     }
   }
+});
+
+describe('threads', () => {
+  test('a matmul split across worker threads equals the single-threaded one bit for bit, for every transpose', async () => {
+    const one = await createWasmBackend(1);
+    const three = await createWasmBackend(3);
+    try {
+      expect(one.threads).toBe(1);
+      expect(three.threads).toBe(3);
+      const rng = new Rng(11);
+      // 7 panels of 4 rows over 3 threads: ranges of 12, 12 and 5 rows; k crosses KC, n crosses NC.
+      const [m, n, k] = [29, DEFAULT_BLOCKING.nc + 40, DEFAULT_BLOCKING.kc + 30];
+      const A = Float32Array.from(rng.nd([m * k]).data);
+      const B = Float32Array.from(rng.nd([k * n]).data);
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const results: Float32Array[] = [];
+          for (const backend of [one, three]) {
+            const [a, b, out] = [backend.alloc(m * k * 4), backend.alloc(k * n * 4), backend.alloc(m * n * 4)];
+            backend.write(a, A);
+            backend.write(b, B);
+            const spec: MatmulSpec = { type: 'matmul', m, n, k, transA, transB, hasBias: false, act: 'linear', alpha: 0 };
+            const plan = { calls: [{ spec, args: [0, 1], out: 2 }], slots: [{ dtype: 'float32' }, { dtype: 'float32' }, { dtype: 'float32' }] } as unknown as Plan;
+            await backend.run(backend.prepareSync(plan), [a, b, out]);
+            results.push(backend.readSync(out, 'float32', m * n) as Float32Array);
+          }
+          expect(results[1], `transA=${transA} transB=${transB}`).toEqual(results[0]);
+          expectAllClose(results[1], reference(A, B, m, n, k, transA, transB), { rtol: 1e-5, atol: 1e-4 });
+        }
+      }
+    } finally {
+      one.destroy();
+      three.destroy();
+    }
+  });
+
+  test('ready() takes a thread count, reports it, and refuses a bad one by name', async () => {
+    const info = await wg.ready({ backend: 'wasm', threads: 2 });
+    expect(info).toMatchObject({ name: 'wasm', threads: 2 });
+    await expect(wg.ready({ backend: 'wasm', threads: 0 })).rejects.toThrow(/^ready: argument 'options\.threads' must be an integer from 1 to 64, but got 0/);
+    await expect(wg.ready({ backend: 'wasm', threads: 1.5 })).rejects.toThrow(/options\.threads/);
+    expect(wg.getBackend()).toMatchObject({ name: 'wasm', threads: 2 });
+    await wg.ready({ backend: 'cpu' });
+  });
 });

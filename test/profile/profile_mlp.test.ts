@@ -27,3 +27,32 @@ describeEachBackend('profile of an MLP step', () => {
     expect(l1!.flops).toBeLessThan(2 * B * IN * H + 4 * B * H);
   });
 });
+
+describeEachBackend('fit({ profile: true })', () => {
+  test('the history holds the profile of every step: one forward matmul per layer per step, and the same losses as an unprofiled fit', async () => {
+    const B = 8, IN = 3, H = 5, EPOCHS = 2, SAMPLES = 20;
+    const make = (): wg.Sequential => {
+      const m = wg.sequential({ layers: [
+        wg.layers.dense({ units: H, activation: 'tanh', inputShape: [IN], kernelInitializer: wg.initializers.glorotUniform({ seed: 3 }) }),
+        wg.layers.dense({ units: 1, kernelInitializer: wg.initializers.glorotUniform({ seed: 4 }) }),
+      ] });
+      m.compile({ optimizer: wg.train.sgd(0.05), loss: 'meanSquaredError' });
+      return m;
+    };
+    const x = Array.from({ length: SAMPLES }, (_, i) => Array.from({ length: IN }, (_, j) => Math.sin(i + 2 * j)));
+    const y = x.map((r) => [r[0] - r[1]]);
+    const plain = await make().fit(x, y, { epochs: EPOCHS, batchSize: B, shuffle: false, verbose: 0 });
+    expect(plain.profile).toBeUndefined();
+    const h = await make().fit(x, y, { epochs: EPOCHS, batchSize: B, shuffle: false, verbose: 0, profile: true });
+    expect(h.history.loss).toEqual(plain.history.loss);
+    const p = h.profile!;
+    const steps = EPOCHS * Math.ceil(SAMPLES / B);
+    // Each step's first layer: the matmul with its bias and tanh fused, M x K x N = batch x 3 x 5.
+    const first = p.kernels.filter((k) => /^matmul\+bias\+tanh \[\d+x3x5\]$/.test(k.name));
+    expect(first).toHaveLength(steps);
+    expect(p.kernelMs).toBeGreaterThan(0);
+    expect(p.wallMs).toBeGreaterThanOrEqual(p.kernelMs * 0.5);
+    expect(p.table()).toMatch(/matmul\+bias\+tanh/);
+    await expect(make().fit(x, y, { profile: 'yes' as unknown as boolean })).rejects.toThrow(/fit: argument 'profile' must be a boolean/);
+  });
+});

@@ -10,6 +10,8 @@ import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } fro
 import { runKernelOnCpu } from '../cpu/run_kernel.js';
 import { applyEpilogue } from '../cpu/cpu_kernels.js';
 import { activeRecorder } from '../profiling.js';
+import { WebgradError } from '../../core/errors.js';
+import { GemmThreads, logicalProcessors, threadsAvailable } from './gemm_threads.js';
 import { WasmGemm } from './wasm_gemm.js';
 import { applyBiasActivation, compileKernels, type WasmKernels } from './wasm_kernels.js';
 import { WasmHeap } from './wasm_heap.js';
@@ -29,11 +31,27 @@ interface WasmPreparedPlan extends PreparedPlan {
   readonly scratchFloats: number;
 }
 
-/** Creates the backend, compiling its modules (asynchronously, as browsers require for all but tiny modules). */
-export async function createWasmBackend(): Promise<WasmBackend> {
-  const heap = new WasmHeap();
-  const kernels = await compileKernels(heap.memory);
-  return new WasmBackend(heap, kernels);
+/** Most threads the default picks: the step's small matmuls gain little from more. */
+const DEFAULT_MAX_THREADS = 4;
+
+/**
+ * Creates the backend, compiling its modules (asynchronously, as browsers
+ * require for all but tiny modules). `threads`: threads for large matmuls,
+ * the calling one included; default: the logical processors (at most 4)
+ * where a memory can be shared with workers (Node, cross-origin isolated
+ * pages), else 1.
+ */
+export async function createWasmBackend(threads?: number): Promise<WasmBackend> {
+  const available = threadsAvailable();
+  if (threads !== undefined && threads > 1 && !available) {
+    throw new WebgradError(`ready: { threads: ${threads} } needs SharedArrayBuffer and workers; this page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp) or this engine has no workers.`);
+  }
+  const count = threads ?? (available ? Math.min(DEFAULT_MAX_THREADS, await logicalProcessors()) : 1);
+  const shared = count > 1;
+  const heap = new WasmHeap(16, shared);
+  const kernels = await compileKernels(heap.memory, shared);
+  const pool = shared ? await GemmThreads.start(heap, kernels.module, count - 1) : null;
+  return new WasmBackend(heap, kernels, pool);
 }
 
 export class WasmBackend implements Backend {
@@ -44,8 +62,15 @@ export class WasmBackend implements Backend {
   constructor(
     private readonly heap: WasmHeap,
     private readonly kernels: WasmKernels,
+    private readonly pool: GemmThreads | null = null,
   ) {
     this.gemm = new WasmGemm(heap, kernels.gemm);
+    this.gemm.useThreads(pool);
+  }
+
+  /** Threads large matmuls run on (the calling one included). */
+  get threads(): number {
+    return (this.pool?.count ?? 0) + 1;
   }
 
   alloc(bytes: number): BackendBuffer {
@@ -134,8 +159,10 @@ export class WasmBackend implements Backend {
     return { ...this.counters, pipelines: 0 };
   }
 
-  /** The memory goes with the last reference to the backend (the garbage collector frees it). */
-  destroy(): void {}
+  /** Stops the worker threads; the memory goes with the last reference to the backend. */
+  destroy(): void {
+    this.pool?.stop();
+  }
 }
 
 /** Kernels this backend runs in WebAssembly (the rest run in TypeScript). */

@@ -194,10 +194,13 @@ interface FunctionDef {
 
 /**
  * A module that imports its memory as `env.memory` and exports every
- * function added to it.
+ * function added to it. `sharedMemory`: the import is a shared memory (of at
+ * most 4 GiB), which threads instantiate the module on.
  */
 export class ModuleBuilder {
   private readonly functions: FunctionDef[] = [];
+
+  constructor(private readonly sharedMemory = false) {}
 
   /** Adds an exported function; fill in `code` before calling encode(). */
   func(name: string, params: ValType[], results: ValType[] = []): Code {
@@ -220,8 +223,10 @@ export class ModuleBuilder {
       return idx;
     });
     const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-    // The memory import: no minimum beyond one page, no maximum (the backend owns the Memory).
-    const memoryImport = [...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)];
+    // The memory import: no minimum beyond one page; a shared memory must state
+    // its maximum (limits flag 3: shared, with maximum), a plain one need not.
+    const limits = this.sharedMemory ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
+    const memoryImport = [...name('env'), ...name('memory'), 0x02, ...limits];
     const bytes = [
       0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
       ...section(1, vec(types)),

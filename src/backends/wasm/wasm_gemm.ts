@@ -4,6 +4,7 @@
 // (A's block packed into MR-tall panels, kept in L1/L2 while it sweeps B).
 // Packing also resolves the transposes, so the kernel sees one layout for
 // all four combinations of transA and transB.
+import type { GemmTask, GemmThreads } from './gemm_threads.js';
 import type { WasmHeap } from './wasm_heap.js';
 import type { GemmTile } from './wasm_gemm_module.js';
 
@@ -17,7 +18,14 @@ export interface GemmBlocking {
 export const DEFAULT_TILE: GemmTile = { mr: 4, nr: 8 };
 export const DEFAULT_BLOCKING: GemmBlocking = { mc: 64, kc: 256, nc: 512 };
 
-export type GemmFn = (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldcBytes: number, accumulate: number, scratch: number) => void;
+export type GemmFn = (a: number, b: number, c: number, mc: number, nc: number, kc: number, ldcBytes: number, accumulate: number, scratch: number, bPanelBytes: number, bRowBytes: number) => void;
+
+/**
+ * Rows of A up to which B is read where it lies instead of being packed:
+ * packing costs as much as the product itself when A has a few rows (a
+ * prediction for one sample).
+ */
+export const UNPACKED_B_MAX_ROWS = 8;
 
 /** One matmul: where its operands are (byte offsets) and how they are laid out. */
 export interface GemmCall {
@@ -31,8 +39,20 @@ export interface GemmCall {
   out: number;
 }
 
+/** Multiply-adds from which a matmul is split across threads (below, waking them costs more than it saves). */
+export const THREADED_GEMM_WORK = 1 << 18;
+
+/** Where a matmul's scratch goes: packed B block, packed A (one block, or every row when threaded), one tile per thread. */
+interface ScratchLayout {
+  bPack: number;
+  aPack: number;
+  tiles: number;
+  floats: number;
+}
+
 export class WasmGemm {
   private scratch = { offset: 0, bytes: 0 };
+  private threads: GemmThreads | null = null;
 
   constructor(
     private readonly heap: WasmHeap,
@@ -41,13 +61,32 @@ export class WasmGemm {
     readonly blocking: GemmBlocking = DEFAULT_BLOCKING,
   ) {}
 
-  /** Floats of scratch a matmul of this shape needs: packed A and B blocks and one tile. */
-  scratchFloats(m: number, n: number, k: number): number {
+  /** Splits large matmuls across these worker threads (null: the calling thread only). */
+  useThreads(threads: GemmThreads | null): void {
+    this.threads = threads;
+  }
+
+  /** Threads (the calling one included) a matmul of this shape runs on. */
+  threadsFor(m: number, n: number, k: number): number {
+    if (!this.threads || m * n * k < THREADED_GEMM_WORK) return 1;
+    return Math.max(1, Math.min(this.threads.count + 1, Math.ceil(m / this.tile.mr)));
+  }
+
+  private layout(m: number, n: number, k: number): ScratchLayout {
     const { mr, nr } = this.tile;
-    const mc = Math.min(this.blocking.mc, roundUp(m, mr));
     const kc = Math.min(this.blocking.kc, k);
     const nc = Math.min(this.blocking.nc, roundUp(n, nr));
-    return mc * kc + kc * nc + mr * nr + 8;
+    const threads = this.threadsFor(m, n, k);
+    const aRows = threads > 1 ? roundUp(m, mr) : Math.min(this.blocking.mc, roundUp(m, mr));
+    const bPack = 0;
+    const aPack = bPack + kc * nc;
+    const tiles = aPack + aRows * kc;
+    return { bPack, aPack, tiles, floats: tiles + threads * mr * nr + 8 };
+  }
+
+  /** Floats of scratch a matmul of this shape needs: packed A and B blocks and a tile per thread. */
+  scratchFloats(m: number, n: number, k: number): number {
+    return this.layout(m, n, k).floats;
   }
 
   /**
@@ -65,31 +104,66 @@ export class WasmGemm {
   run(call: GemmCall): void {
     const { m, n, k } = call;
     if (m === 0 || n === 0) return;
-    const f32 = this.heap.f32();
     if (k === 0) {
-      f32.fill(0, call.out >> 2, (call.out >> 2) + m * n);
+      this.heap.f32().fill(0, call.out >> 2, (call.out >> 2) + m * n);
       return;
     }
-    this.reserve(this.scratchFloats(m, n, k));
+    const lay = this.layout(m, n, k);
+    this.reserve(lay.floats);
     const { mr, nr } = this.tile;
     const MC = Math.min(this.blocking.mc, roundUp(m, mr));
     const KC = Math.min(this.blocking.kc, k);
     const NC = Math.min(this.blocking.nc, roundUp(n, nr));
-    const aPack = this.scratch.offset;
-    const bPack = aPack + MC * KC * 4;
-    const tileScratch = bPack + KC * NC * 4;
+    const base = this.scratch.offset;
+    const aPack = base + lay.aPack * 4;
+    const bPack = base + lay.bPack * 4;
+    const tiles = base + lay.tiles * 4;
+    const threads = this.threadsFor(m, n, k);
     const view = this.heap.f32();
     for (let jc = 0; jc < n; jc += NC) {
       const nc = Math.min(NC, n - jc);
       for (let pc = 0; pc < k; pc += KC) {
         const kc = Math.min(KC, k - pc);
-        packB(view, call, pc, kc, jc, nc, nr, bPack >> 2);
-        for (let ic = 0; ic < m; ic += MC) {
-          const mc = Math.min(MC, m - ic);
-          packA(view, call, ic, mc, pc, kc, mr, aPack >> 2);
-          this.kernel(aPack, bPack, call.out + (ic * n + jc) * 4, mc, nc, kc, n * 4, pc > 0 ? 1 : 0, tileScratch);
+        const accumulate = pc > 0 ? 1 : 0;
+        if (m <= UNPACKED_B_MAX_ROWS && !call.transB) {
+          // Whole panels straight from B (rows n floats apart); only the ragged last one is packed.
+          packA(view, call, 0, m, pc, kc, mr, aPack >> 2);
+          const whole = nc - (nc % nr);
+          if (whole > 0) this.kernel(aPack, call.b + (pc * n + jc) * 4, call.out + jc * 4, m, whole, kc, n * 4, accumulate, tiles, nr * 4, n * 4);
+          if (whole < nc) {
+            packB(view, call, pc, kc, jc + whole, nc - whole, nr, bPack >> 2);
+            this.kernel(aPack, bPack, call.out + (jc + whole) * 4, m, nc - whole, kc, n * 4, accumulate, tiles, kc * nr * 4, nr * 4);
+          }
+          continue;
         }
+        packB(view, call, pc, kc, jc, nc, nr, bPack >> 2);
+        if (threads === 1) {
+          for (let ic = 0; ic < m; ic += MC) {
+            const mc = Math.min(MC, m - ic);
+            packA(view, call, ic, mc, pc, kc, mr, aPack >> 2);
+            this.kernel(aPack, bPack, call.out + (ic * n + jc) * 4, mc, nc, kc, n * 4, accumulate, tiles, kc * nr * 4, nr * 4);
+          }
+          continue;
+        }
+        // Every row of A packed once, then contiguous row ranges (whole panels) to each thread.
+        packA(view, call, 0, m, pc, kc, mr, aPack >> 2);
+        const per = roundUp(Math.ceil(m / threads), mr);
+        const tasks: GemmTask[] = [];
+        for (let r0 = 0, t = 0; r0 < m; r0 += per, t++) {
+          tasks.push({
+            a: aPack + r0 * kc * 4, b: bPack, c: call.out + (r0 * n + jc) * 4, rows: Math.min(per, m - r0), nc, kc,
+            ldcBytes: n * 4, accumulate, scratch: tiles + t * mr * nr * 4, mcBlock: MC, bPanelBytes: kc * nr * 4, bRowBytes: nr * 4,
+          });
+        }
+        this.threads!.run(tasks, (task) => this.runRows(task));
       }
+    }
+  }
+
+  /** One thread's share: its rows in blocks of mcBlock (what the worker source does too). */
+  private runRows(t: GemmTask): void {
+    for (let r = 0; r < t.rows; r += t.mcBlock) {
+      this.kernel(t.a + r * t.kc * 4, t.b, t.c + r * t.ldcBytes, Math.min(t.mcBlock, t.rows - r), t.nc, t.kc, t.ldcBytes, t.accumulate, t.scratch, t.bPanelBytes, t.bRowBytes);
     }
   }
 }

@@ -12,9 +12,13 @@ export interface GemmTile {
 }
 
 /**
- * Exported function `gemm(a, b, c, mc, nc, kc, ldcBytes, accumulate, scratch)`:
+ * Exported function `gemm(a, b, c, mc, nc, kc, ldcBytes, accumulate, scratch, bPanelBytes, bRowBytes)`:
  * - a: packed A, ceil(mc / mr) panels of kc * mr floats (column by column, zero padded);
- * - b: packed B, ceil(nc / nr) panels of kc * nr floats (row by row, zero padded);
+ * - b: B as ceil(nc / nr) panels of kc rows of nr floats: panel j starts
+ *   j * bPanelBytes after b and its rows are bRowBytes apart. Packed B has
+ *   panels of kc * nr floats (kc * nr * 4, nr * 4); B used where it lies,
+ *   row-major with n columns, has (nr * 4, n * 4), and then every panel must
+ *   be whole (nc a multiple of nr);
  * - c: the block's top-left float in C, whose rows are ldcBytes apart;
  * - accumulate: 0 stores the product, 1 adds it to what C holds;
  * - scratch: mr * nr floats for the ragged tiles at the block's edges.
@@ -24,22 +28,23 @@ export function emitGemm(mb: ModuleBuilder, tile: GemmTile): void {
   const { mr, nr } = tile;
   if (nr % 4 !== 0) throw new RangeError(`emitGemm: nr must be a multiple of 4, got ${nr}`);
   const vecs = nr / 4;
-  const f = mb.func('gemm', [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [a, b, c, mc, nc, kc, ldc, accumulate, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const ir = f.local(I32), jr = f.local(I32), pa = f.local(I32), pb = f.local(I32), end = f.local(I32);
+  const f = mb.func('gemm', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [a, b, c, mc, nc, kc, ldc, accumulate, scratch, bPanel, bRow] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const ir = f.local(I32), jr = f.local(I32), pa = f.local(I32), pb = f.local(I32), end = f.local(I32), panel = f.local(I32);
   const dst = f.local(I32), rows = f.local(I32), cols = f.local(I32), r = f.local(I32), j = f.local(I32), addr = f.local(I32);
   const acc: number[][] = [];
   for (let i = 0; i < mr; i++) acc.push(Array.from({ length: vecs }, () => f.local(V128)));
   const bv = Array.from({ length: vecs }, () => f.local(V128));
   const av = f.local(V128);
 
+  f.get(b).set(panel);
   f.forRange(jr, () => f.i32(0), nc, nr, () => {
     f.forRange(ir, () => f.i32(0), mc, mr, () => {
       for (const row of acc) for (const x of row) f.f32x4Const(0).set(x);
-      // pa = a + ir * kc * 4; end = pa + kc * mr * 4; pb = b + jr * kc * 4
+      // pa = a + ir * kc * 4; end = pa + kc * mr * 4; pb = this panel of B
       f.get(a).get(ir).get(kc).op(OP.i32Mul).i32(2).op(OP.i32Shl).op(OP.i32Add).tee(pa);
       f.get(kc).i32(mr * 4).op(OP.i32Mul).op(OP.i32Add).set(end);
-      f.get(b).get(jr).get(kc).op(OP.i32Mul).i32(2).op(OP.i32Shl).op(OP.i32Add).set(pb);
+      f.get(panel).set(pb);
       f.loop(() => {
         bv.forEach((x, q) => f.get(pb).v128Load(16 * q).set(x));
         for (let i = 0; i < mr; i++) {
@@ -48,7 +53,8 @@ export function emitGemm(mb: ModuleBuilder, tile: GemmTile): void {
             f.get(acc[i][q]).get(av).get(bv[q]).simd(SIMD.f32x4Mul).simd(SIMD.f32x4Add).set(acc[i][q]);
           }
         }
-        f.addTo(pa, mr * 4).addTo(pb, nr * 4);
+        f.addTo(pa, mr * 4);
+        f.get(pb).get(bRow).op(OP.i32Add).set(pb);
         f.get(pa).get(end).op(OP.i32LtU, OP.brIf, 0);
       });
       // rows = min(mr, mc - ir), cols = min(nr, nc - jr)
@@ -87,6 +93,7 @@ export function emitGemm(mb: ModuleBuilder, tile: GemmTile): void {
         });
       });
     });
+    f.get(panel).get(bPanel).op(OP.i32Add).set(panel);
   });
 }
 

@@ -22,8 +22,9 @@ export class WasmHeap {
   private readonly freeRanges: Range[] = [];
   private views: { buffer: ArrayBuffer; f32: Float32Array; i32: Int32Array } | null = null;
 
-  constructor(initialPages = 16) {
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES });
+  /** `shared`: a memory that worker threads can run kernels on (needs SharedArrayBuffer). */
+  constructor(initialPages = 16, readonly shared = false) {
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared });
   }
 
   /** Bytes reserved for ranges (aligned sizes), in use or free inside the used part. */
@@ -129,7 +130,9 @@ export class WasmHeap {
 
   private currentViews(): { f32: Float32Array; i32: Int32Array } {
     const buffer = this.memory.buffer;
-    if (this.views?.buffer !== buffer) this.views = { buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer) };
+    // Compared by size: a shared memory may hand out a new buffer object for
+    // the same memory, and a grown plain memory detaches the old one (size 0).
+    if (this.views?.buffer.byteLength !== buffer.byteLength) this.views = { buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer) };
     return this.views;
   }
 }

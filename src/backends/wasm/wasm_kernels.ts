@@ -17,6 +17,8 @@ const WASM_ACTIVATIONS = ['linear', 'relu', 'leakyRelu'] as const;
 type WasmActivation = (typeof WASM_ACTIVATIONS)[number];
 
 export interface WasmKernels {
+  /** The compiled module, which worker threads instantiate on the same memory. */
+  module: WebAssembly.Module;
   gemm: GemmFn;
   /** Keyed `${act}:${hasBias}`. */
   epilogues: Map<string, EpilogueFn>;
@@ -26,9 +28,9 @@ function epilogueName(act: WasmActivation, bias: boolean): string {
   return `epilogue_${act}_${bias ? 'bias' : 'nobias'}`;
 }
 
-/** The module's bytes (exported for the tests, which check it validates). */
-export function buildKernelModule(): Uint8Array<ArrayBuffer> {
-  const mb = new ModuleBuilder();
+/** The module's bytes (exported for the tests, which check it validates); `shared`: it imports a shared memory. */
+export function buildKernelModule(shared = false): Uint8Array<ArrayBuffer> {
+  const mb = new ModuleBuilder(shared);
   emitGemm(mb, DEFAULT_TILE);
   for (const act of WASM_ACTIVATIONS) {
     for (const bias of [false, true]) if (act !== 'linear' || bias) emitEpilogue(mb.func(epilogueName(act, bias), [I32, I32, I32, I32, F32]), act, bias);
@@ -36,8 +38,9 @@ export function buildKernelModule(): Uint8Array<ArrayBuffer> {
   return mb.encode();
 }
 
-export async function compileKernels(memory: WebAssembly.Memory): Promise<WasmKernels> {
-  const module = await WebAssembly.compile(buildKernelModule());
+/** Compiles the kernel module for `memory` (shared or not, as `shared` says) and instantiates it there. */
+export async function compileKernels(memory: WebAssembly.Memory, shared = false): Promise<WasmKernels> {
+  const module = await WebAssembly.compile(buildKernelModule(shared));
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const ex = instance.exports as Record<string, unknown>;
   const epilogues = new Map<string, EpilogueFn>();
@@ -47,7 +50,7 @@ export async function compileKernels(memory: WebAssembly.Memory): Promise<WasmKe
       if (typeof fn === 'function') epilogues.set(`${act}:${bias}`, fn as EpilogueFn);
     }
   }
-  return { gemm: ex.gemm as GemmFn, epilogues };
+  return { module, gemm: ex.gemm as GemmFn, epilogues };
 }
 
 /** Adds the bias and applies the activation of a matmul to its result, in place. */
