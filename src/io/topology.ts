@@ -178,18 +178,16 @@ function shapeKeys(cls: string): string[] {
 }
 
 function inputShapeOf(c: Record<string, unknown>, cls = ''): unknown {
-  const shape = c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape ?? (c.input_shape !== undefined && c.input_shape !== null ? (Array.isArray(c.input_shape) ? [null, ...(c.input_shape as unknown[])] : c.input_shape) : undefined) ?? (typeof c.input_dim === 'number' && cls !== 'Embedding' ? [null, c.input_dim] : undefined);
-  // TF.js gives an Embedding without input_length the input shape [null, null]:
-  // sequences of any length, which the model then learns from its data.
-  if (cls === 'Embedding' && Array.isArray(shape) && shape.slice(1).some((d) => d === null)) return undefined;
-  return shape;
+  return c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape ?? (c.input_shape !== undefined && c.input_shape !== null ? (Array.isArray(c.input_shape) ? [null, ...(c.input_shape as unknown[])] : c.input_shape) : undefined) ?? (typeof c.input_dim === 'number' && cls !== 'Embedding' ? [null, c.input_dim] : undefined);
 }
 
-function checkInputShape(raw: unknown, where: string): (number | null)[] {
+function checkInputShape(raw: unknown, where: string, cls = ''): (number | null)[] {
   // [batch or null, ...positive sizes]: 2-D for Dense models, 4-D [batch, h, w, c] for image models.
   const sizesOk = Array.isArray(raw) && raw.length >= 2 && raw.slice(1).every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1);
   if (!sizesOk || !(raw[0] === null || typeof raw[0] === 'number')) {
-    throw new WebgradError(`${where}: input shape ${preview(raw)} is not supported; models take [batch, features] or [batch, height, width, channels] with known sizes.`);
+    // TF.js writes [null, null] for an Embedding made without inputLength.
+    const hint = cls === 'Embedding' ? ' (an Embedding needs its sequence length: make it with inputLength)' : '';
+    throw new WebgradError(`${where}: input shape ${preview(raw)} is not supported; models take [batch, features] or [batch, height, width, channels] with known sizes${hint}.`);
   }
   return raw as (number | null)[];
 }
@@ -288,7 +286,7 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
       const shape = inputShapeOf(c, cls);
       if (layers.length === 0) {
         if (shape !== undefined && shape !== null) {
-          const s = checkInputShape(shape, where);
+          const s = checkInputShape(shape, where, cls);
           if (inputShape !== null && JSON.stringify(inputShape.slice(1)) !== JSON.stringify(s.slice(1))) throw new WebgradError(`${where}: batch_input_shape ${preview(s)} disagrees with the InputLayer's ${preview(inputShape)}.`);
           inputShape = s;
         }

@@ -180,6 +180,48 @@ describeEachBackend('Activation, Embedding and LayerNormalization layers vs Tens
     });
   });
 
+  test('LayerNormalization without beta or without gamma predicts as TF.js', async () => {
+    const x = batch(CASES[2], 50).x;
+    for (const opts of [{ center: false }, { scale: false }, { center: false, scale: false }]) {
+      const m = wg.sequential({ layers: [wg.layers.dense({ units: 6, inputShape: [5] }), wg.layers.layerNormalization(opts)] });
+      const t = tf.sequential({ layers: [tf.layers.dense({ units: 6, inputShape: [5] }), tf.layers.layerNormalization(opts)] });
+      const rng = new Rng(51);
+      const ws = m.getWeights();
+      m.setWeights(ws.map((w) => wg.tensor(Array.from({ length: w.size }, () => rng.uniform(-0.8, 0.8)), w.shape)));
+      expect(m.weights.map((w) => w.name.split('/')[1])).toEqual(['kernel', 'bias', ...(opts.scale === false ? [] : ['gamma']), ...(opts.center === false ? [] : ['beta'])]);
+      await copyTo(m, t);
+      const want = await (t.predict(tf.tensor2d(x, [N, 5])) as tf.Tensor).data();
+      expectAllClose(await m.predict(wg.tensor(x, [N, 5])).data(), want, { rtol: 1e-4, atol: 1e-5 }, JSON.stringify(opts));
+      wg.dispose(ws);
+      m.dispose();
+      t.dispose();
+    }
+  });
+
+  test('a TF.js Embedding without inputLength (input shape [null, null]) is refused with a named error; with inputLength it loads', async () => {
+    const t = tf.sequential({ layers: [tf.layers.embedding({ inputDim: VOCAB, outputDim: 3 }), tf.layers.layerNormalization()] });
+    t.build([null, LEN]);
+    t.setWeights(t.getWeights().map((w, i) => tf.randomUniform(w.shape, -1, 1, 'float32', 60 + i)));
+    let fromTf: tf.io.ModelArtifacts | undefined;
+    await t.save(tf.io.withSaveHandler(async (a) => {
+      fromTf = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    await expect(wg.loadLayersModel(wg.io.fromMemory(fromTf as wg.io.ModelArtifacts)))
+      .rejects.toThrow(/layer 0 \('embedding_\w+', Embedding\): input shape \[null,null\] is not supported.*make it with inputLength/);
+    // The same TF.js model given its sequence length.
+    const topology = fromTf!.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } };
+    topology.config.layers[0].config.batch_input_shape = [null, LEN];
+    topology.config.layers[0].config.input_length = LEN;
+    const m = await wg.loadLayersModel(wg.io.fromMemory(fromTf as wg.io.ModelArtifacts));
+    const { x } = batch(CASES[1], 61);
+    const got = m.predict(wg.tensor(x, [N, LEN]));
+    expect(got.shape).toEqual([N, LEN, 3]);
+    expectAllClose(await got.data(), await (t.predict(tf.tensor2d(x, [N, LEN])) as tf.Tensor).data(), { rtol: 1e-4, atol: 1e-5 }, 'TF.js -> webgrad');
+    m.dispose();
+    t.dispose();
+  });
+
   test('configs round-trip: Embedding and LayerNormalization keep their arguments through save and load', async () => {
     const m = wg.sequential({ layers: [
       wg.layers.embedding({ inputDim: 7, outputDim: 2, inputLength: 3, embeddingsInitializer: 'glorotNormal', name: 'emb' }),
