@@ -7,8 +7,9 @@
 // of layer classes and configs in webgrad's terms, checking everything
 // webgrad cannot represent. Layers are written and read through their
 // getConfig() and the layer registry (src/layers/registry.ts); what is
-// specific here is Keras compatibility: activation layers folded into the
-// layer before them, Keras' names for activations and initializers.
+// specific here is Keras compatibility: ReLU, LeakyReLU and Softmax layers
+// folded into the layer before them (an Activation layer is a layer of its
+// own), Keras' names for activations and initializers.
 import { WebgradError } from '../core/errors.js';
 import { ELEMENTWISE_ACTIVATIONS, LEAKY_RELU_ALPHA, findOpDef, opDef } from '../kernels/elementwise_table.js';
 import { isLayerClass, layerClassNames } from '../layers/registry.js';
@@ -118,8 +119,8 @@ export interface SequentialSpec {
   inputShape: (number | null)[] | null;
 }
 
-/** Layer classes folded into the layer before them (webgrad has activations, not activation layers). */
-const FOLDED = ['Activation', 'ReLU', 'LeakyReLU', 'Softmax'];
+/** Layer classes folded into the layer before them (webgrad has activations, not these layers). */
+const FOLDED = ['ReLU', 'LeakyReLU', 'Softmax'];
 
 function supported(): string {
   return `only ${layerClassNames().join(', ')} layers are supported (plus an InputLayer first, and ${FOLDED.slice(0, -1).join(', ')} or ${FOLDED[FOLDED.length - 1]} layers directly after a layer with a linear activation, which are folded into it)`;
@@ -169,16 +170,24 @@ function checkDtype(raw: unknown, where: string): void {
 
 /** Keys through which Keras gives a layer its input shape. */
 const INPUT_SHAPE_KEYS = ['batch_input_shape', 'batch_shape', 'batchInputShape', 'input_shape', 'input_dim'];
+/** An Embedding's input_dim is its vocabulary size, not an input shape. */
+const EMBEDDING_SHAPE_KEYS = INPUT_SHAPE_KEYS.filter((k) => k !== 'input_dim');
 
-function inputShapeOf(c: Record<string, unknown>): unknown {
-  return c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape ?? (c.input_shape !== undefined && c.input_shape !== null ? (Array.isArray(c.input_shape) ? [null, ...(c.input_shape as unknown[])] : c.input_shape) : undefined) ?? (typeof c.input_dim === 'number' ? [null, c.input_dim] : undefined);
+function shapeKeys(cls: string): string[] {
+  return cls === 'Embedding' ? EMBEDDING_SHAPE_KEYS : INPUT_SHAPE_KEYS;
 }
 
-function checkInputShape(raw: unknown, where: string): (number | null)[] {
+function inputShapeOf(c: Record<string, unknown>, cls = ''): unknown {
+  return c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape ?? (c.input_shape !== undefined && c.input_shape !== null ? (Array.isArray(c.input_shape) ? [null, ...(c.input_shape as unknown[])] : c.input_shape) : undefined) ?? (typeof c.input_dim === 'number' && cls !== 'Embedding' ? [null, c.input_dim] : undefined);
+}
+
+function checkInputShape(raw: unknown, where: string, cls = ''): (number | null)[] {
   // [batch or null, ...positive sizes]: 2-D for Dense models, 4-D [batch, h, w, c] for image models.
   const sizesOk = Array.isArray(raw) && raw.length >= 2 && raw.slice(1).every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1);
   if (!sizesOk || !(raw[0] === null || typeof raw[0] === 'number')) {
-    throw new WebgradError(`${where}: input shape ${preview(raw)} is not supported; models take [batch, features] or [batch, height, width, channels] with known sizes.`);
+    // TF.js writes [null, null] for an Embedding made without inputLength.
+    const hint = cls === 'Embedding' ? ' (an Embedding needs its sequence length: make it with inputLength)' : '';
+    throw new WebgradError(`${where}: input shape ${preview(raw)} is not supported; models take [batch, features] or [batch, height, width, channels] with known sizes${hint}.`);
   }
   return raw as (number | null)[];
 }
@@ -201,10 +210,11 @@ function initializerOf(raw: unknown): { className: string; config: Record<string
  * activations and initializers under webgrad's names; the input shape and
  * dtype are handled by the caller.
  */
-function layerConfig(c: Record<string, unknown>, name: string, where: string): LayerSpec['config'] {
+function layerConfig(c: Record<string, unknown>, name: string, where: string, cls: string): LayerSpec['config'] {
   const out: LayerSpec['config'] = { name, trainable: c.trainable !== false };
+  const skip = shapeKeys(cls);
   for (const [k, v] of Object.entries(c)) {
-    if (INPUT_SHAPE_KEYS.includes(k) || k === 'dtype' || k === 'name' || k === 'trainable') continue;
+    if (skip.includes(k) || k === 'dtype' || k === 'name' || k === 'trainable') continue;
     const key = toCamelCase(k);
     if (key === 'activation') out.activation = activationName(v, where);
     else if (key.endsWith('Initializer')) out[key] = initializerOf(v);
@@ -272,11 +282,11 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
     }
     if (isLayerClass(cls)) {
       checkDtype(c.dtype, where);
-      const spec: LayerSpec = { className: cls, config: layerConfig(c, typeof c.name === 'string' ? c.name : `${toSnakeCase(cls)}_${i}`, where), where };
-      const shape = inputShapeOf(c);
+      const spec: LayerSpec = { className: cls, config: layerConfig(c, typeof c.name === 'string' ? c.name : `${toSnakeCase(cls)}_${i}`, where, cls), where };
+      const shape = inputShapeOf(c, cls);
       if (layers.length === 0) {
         if (shape !== undefined && shape !== null) {
-          const s = checkInputShape(shape, where);
+          const s = checkInputShape(shape, where, cls);
           if (inputShape !== null && JSON.stringify(inputShape.slice(1)) !== JSON.stringify(s.slice(1))) throw new WebgradError(`${where}: batch_input_shape ${preview(s)} disagrees with the InputLayer's ${preview(inputShape)}.`);
           inputShape = s;
         }
@@ -289,9 +299,6 @@ export function parseTopology(topology: unknown, source: string): SequentialSpec
       return;
     }
     switch (cls) {
-      case 'Activation':
-        fold(activationName(c.activation, where));
-        return;
       case 'ReLU': {
         const plain = (c.max_value ?? null) === null && !(Number(c.negative_slope ?? 0) !== 0) && !(Number(c.threshold ?? 0) !== 0);
         if (!plain) throw new WebgradError(`${where}: ReLU with max_value, negative_slope or threshold is not supported (only the plain max(x, 0)).`);

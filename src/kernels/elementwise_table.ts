@@ -154,6 +154,13 @@ const pair = <T>(o: OpBuilder<T>, [a, b]: readonly T[], ga: T, gb: T): T[] => [o
 /** Slope of the 'leakyRelu' activation and leakyRelu's default: the classic 0.01 (TF.js' tf.leakyRelu uses 0.2, its layer 0.3). */
 export const LEAKY_RELU_ALPHA = 0.01;
 
+/**
+ * The largest |x| for which sin and cos are computed (WG_TRIG_LIMIT in
+ * shaders/elementwise_ops.wgsl): float32 range reduction stays accurate to
+ * about 1e-6 up to here; beyond it both backends return NaN.
+ */
+export const TRIG_LIMIT = 1e5;
+
 export const ELEMENTWISE_OPS = {
   identity: unary('wg_identity', (x) => x, (o, [x], _y, dy) => [o.isFloat(x) ? o.unbroadcast(dy, x) : null], ARITH),
   neg: unary('wg_neg', (x) => -x, (o, _x, _y, dy) => [o.call('neg', [dy])], ARITH),
@@ -164,6 +171,11 @@ export const ELEMENTWISE_OPS = {
   abs: unary('wg_abs', Math.abs, (o, [x], _y, dy) => [o.call('mul', [dy, o.call('sign', [x])])], ARITH),
   sign: unary('wg_sign', Math.sign, none),
   reciprocal: unary('wg_reciprocal', (x) => 1 / x, (o, _x, y, dy) => [o.call('neg', [o.call('mul', [dy, o.call('square', [y])])])], ARITH),
+  // sin and cos: exact (float64) on the CPU, range-reduced float32 in WGSL
+  // (shaders/elementwise_ops.wgsl), trusted for |x| <= TRIG_LIMIT; beyond it
+  // float32 cannot reduce the argument and both backends give NaN.
+  sin: unary('wg_sin', (x) => (Math.abs(x) <= TRIG_LIMIT ? Math.sin(x) : NaN), (o, [x], _y, dy) => [o.call('mul', [dy, o.call('cos', [x])])]),
+  cos: unary('wg_cos', (x) => (Math.abs(x) <= TRIG_LIMIT ? Math.cos(x) : NaN), (o, [x], _y, dy) => [o.call('neg', [o.call('mul', [dy, o.call('sin', [x])])])]),
   clip: unary('wg_clip', (x, [lo, hi]) => Math.min(Math.max(x, lo), hi), viaKernel('clipGrad', false), { attrs: ['min', 'max'] }),
 
   // Activations with their own kernels: each is in the matmul's built-in
@@ -214,6 +226,15 @@ export const ELEMENTWISE_OPS = {
   sub: binary('wg_sub', (a, b) => a - b, (o, ab, _y, dy) => pair(o, ab, dy, o.call('neg', [dy])), ARITH),
   mul: binary('wg_mul', (a, b) => a * b, (o, ab, _y, dy) => pair(o, ab, o.call('mul', [dy, ab[1]]), o.call('mul', [dy, ab[0]])), ARITH),
   div: binary('wg_div', (a, b) => a / b, (o, ab, y, dy) => pair(o, ab, o.call('div', [dy, ab[1]]), o.call('neg', [o.call('div', [o.call('mul', [dy, y]), ab[1]])])), ARITH),
+  // pow as TensorFlow.js (Math.pow): pow(-2, 3) = -8, pow(-2, 0.5) = NaN,
+  // pow(0, 0) = 1; NaN in gives NaN out, pow(NaN, 0) included. Its gradient
+  // is TF.js': d/da = b a^(b-1), d/db = a^b log(a) where a > 0, else 0 (the
+  // log reads a where a > 0 and 1 elsewhere, so no NaN leaks through a 0).
+  pow: binary('wg_pow', (a, b) => Math.pow(a, b), (o, ab, y, dy) => {
+    const [a, b] = ab;
+    const logA = o.call('log', [o.call('add', [o.call('relu', [a]), o.call('lessEqual', [a, 0])])]);
+    return pair(o, ab, o.call('mul', [dy, o.call('mul', [b, o.call('pow', [a, o.call('sub', [b, 1])])])]), o.call('mul', [dy, o.call('mul', [y, logA])]));
+  }),
   maximum: binary('wg_maximum', (a, b) => Math.max(a, b), (o, ab, _y, dy) =>
     pair(o, ab, o.call('mul', [dy, o.call('greaterEqual', ab)]), o.call('mul', [dy, o.call('less', ab)]))),
   minimum: binary('wg_minimum', (a, b) => Math.min(a, b), (o, ab, _y, dy) =>

@@ -5,9 +5,12 @@
 // class that only a saved model names (the package is marked free of side
 // effects).
 import { WebgradError } from '../core/errors.js';
+import { activationFromConfig } from './activation_layer.js';
 import { conv2dFromConfig } from './conv2d.js';
 import { denseFromConfig } from './dense.js';
+import { embeddingFromConfig } from './embedding.js';
 import { flattenFromConfig } from './flatten.js';
+import { layerNormalizationFromConfig } from './layer_normalization.js';
 import { averagePooling2dFromConfig, globalAveragePooling2dFromConfig, maxPooling2dFromConfig } from './pooling.js';
 import type { Layer } from './layer.js';
 import { reshapeFromConfig } from './reshape.js';
@@ -23,6 +26,9 @@ const LAYER_CLASSES: Record<string, LayerFactory> = {
   GlobalAveragePooling2D: globalAveragePooling2dFromConfig,
   Flatten: flattenFromConfig,
   Reshape: reshapeFromConfig,
+  Activation: activationFromConfig,
+  Embedding: embeddingFromConfig,
+  LayerNormalization: layerNormalizationFromConfig,
 };
 
 /**

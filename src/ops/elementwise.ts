@@ -22,6 +22,13 @@ export const add = (a: Input, b: Input): Tensor => binaryOp('add', a, b);
 export const sub = (a: Input, b: Input): Tensor => binaryOp('sub', a, b);
 export const mul = (a: Input, b: Input): Tensor => binaryOp('mul', a, b);
 export const div = (a: Input, b: Input): Tensor => binaryOp('div', a, b);
+/**
+ * `base` to the power `exp`, elementwise with broadcasting, as TensorFlow.js'
+ * tf.pow: a negative base takes integer exponents (pow(-2, 3) = -8) and gives
+ * NaN for others (pow(-2, 0.5)); pow(0, 0) = 1. Gradients: exp * base^(exp-1)
+ * for the base, base^exp * log(base) where base > 0 (else 0) for the exponent.
+ */
+export const pow = (base: Input, exp: Input): Tensor => binaryOp('pow', base, exp, [], 'pow');
 export const maximum = (a: Input, b: Input): Tensor => binaryOp('maximum', a, b);
 export const minimum = (a: Input, b: Input): Tensor => binaryOp('minimum', a, b);
 /** 1 where a == b, else 0 (float32, not bool). */
@@ -39,6 +46,13 @@ export const square = unaryRow('square');
 export const abs = unaryRow('abs');
 export const sign = unaryRow('sign');
 export const reciprocal = unaryRow('reciprocal');
+/**
+ * Sine of x (radians). Accurate to about 1e-6 for |x| <= 1e5 on both backends
+ * (the GPU range-reduces in float32); NaN beyond, where float32 cannot.
+ */
+export const sin = unaryRow('sin');
+/** Cosine of x (radians); same range and accuracy as {@link sin}. */
+export const cos = unaryRow('cos');
 
 /** Clamps every value to [min, max]. */
 export function clip(x: Input, min: number, max: number): Tensor {

@@ -147,7 +147,7 @@ describeEachBackend('TensorFlow.js → webgrad', () => {
     m.dispose();
   });
 
-  test('TF.js LeakyReLU(alpha 0.01), ReLU, Softmax and Activation layers after a linear Dense fold into it', async () => {
+  test('TF.js LeakyReLU(alpha 0.01), ReLU and Softmax layers after a linear Dense fold into it; an Activation layer stays a layer', async () => {
     const m = tf.sequential();
     m.add(tf.layers.inputLayer({ inputShape: [4] }));
     m.add(tf.layers.dense({ units: 5 }));
@@ -161,7 +161,8 @@ describeEachBackend('TensorFlow.js → webgrad', () => {
     m.setWeights(m.getWeights().map((w, i) => tf.tensor(inputs(w.size, 1, 300 + i), w.shape)));
     const a = await tfArtifacts(m);
     const model = await wg.loadLayersModel(wg.io.fromMemory(a as wg.io.ModelArtifacts));
-    expect((model.layers as wg.Dense[]).map((l) => l.activation)).toEqual(['leakyRelu', 'tanh', 'relu', 'softmax']);
+    expect(model.layers.map((l) => l.className)).toEqual(['Dense', 'Dense', 'Activation', 'Dense', 'Dense']);
+    expect((model.layers as (wg.Dense | wg.layers.Activation)[]).map((l) => l.activation)).toEqual(['leakyRelu', 'linear', 'tanh', 'relu', 'softmax']);
     const x = inputs(6, 4, 13);
     expectClose(await wgPredict(model, x, 6, 4), tfPredict(m, x, 6, 4));
     model.dispose();

@@ -8,7 +8,7 @@
 import { expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
 import { scheduler } from '../../src/graph/realize.js';
-import { EPILOGUE_ACTIVATIONS, PRIMITIVE_FNS, primitiveDef, type ElementwiseFn } from '../../src/kernels/elementwise_table.js';
+import { EPILOGUE_ACTIVATIONS, PRIMITIVE_FNS, primitiveDef, TRIG_LIMIT, type ElementwiseFn } from '../../src/kernels/elementwise_table.js';
 import { binaryOp, unaryOp } from '../../src/ops/elementwise_node.js';
 import {
   dispatchesOf, expectEach, f32, flush, MAX_F32, MIN_SUBNORMAL_F32, onBothBackends, SPECIALS, values,
@@ -33,6 +33,8 @@ const REF: Record<ElementwiseFn, Ref> = {
   abs: (x) => Math.abs(x),
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   reciprocal: (x) => 1 / x,
+  sin: (x) => (Math.abs(x) <= TRIG_LIMIT ? Math.sin(x) : NaN),
+  cos: (x) => (Math.abs(x) <= TRIG_LIMIT ? Math.cos(x) : NaN),
   clip: (x, _b, [lo, hi]) => (x < lo ? lo : x > hi ? hi : x),
   sigmoid: (x) => ref.sigmoidS(x),
   tanh: (x) => Math.tanh(x),
@@ -45,6 +47,7 @@ const REF: Record<ElementwiseFn, Ref> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
+  pow: (a, b) => Math.pow(a, b),
   maximum: (a, b) => (a >= b ? a : b),
   minimum: (a, b) => (a <= b ? a : b),
   equal: (a, b) => (a === b ? 1 : 0),
