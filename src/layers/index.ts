@@ -3,6 +3,8 @@ export { BaseLayer, type Layer, type CallContext, type LayerConfig, type WeightS
 export { Dense, dense, denseFromConfig, type DenseLayerArgs, type DenseConfig } from './dense.js';
 export { Flatten, flatten } from './flatten.js';
 export { Reshape, reshape, type ReshapeLayerArgs } from './reshape.js';
+export { Dropout, dropout, type DropoutLayerArgs, type DropoutConfig } from './dropout.js';
+export { BatchNormalization, batchNormalization, type BatchNormalizationLayerArgs, type BatchNormalizationConfig } from './batch_normalization.js';
 export { Conv2D, conv2d, conv2dFromConfig, type Conv2DLayerArgs, type Conv2DConfig } from './conv2d.js';
 export {
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, maxPooling2d, averagePooling2d, globalAveragePooling2d,

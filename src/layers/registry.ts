@@ -5,8 +5,10 @@
 // class that only a saved model names (the package is marked free of side
 // effects).
 import { WebgradError } from '../core/errors.js';
+import { batchNormalizationFromConfig } from './batch_normalization.js';
 import { conv2dFromConfig } from './conv2d.js';
 import { denseFromConfig } from './dense.js';
+import { dropoutFromConfig } from './dropout.js';
 import { flattenFromConfig } from './flatten.js';
 import { averagePooling2dFromConfig, globalAveragePooling2dFromConfig, maxPooling2dFromConfig } from './pooling.js';
 import type { Layer } from './layer.js';
@@ -23,6 +25,8 @@ const LAYER_CLASSES: Record<string, LayerFactory> = {
   GlobalAveragePooling2D: globalAveragePooling2dFromConfig,
   Flatten: flattenFromConfig,
   Reshape: reshapeFromConfig,
+  Dropout: dropoutFromConfig,
+  BatchNormalization: batchNormalizationFromConfig,
 };
 
 /**
