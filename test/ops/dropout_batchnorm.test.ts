@@ -110,6 +110,18 @@ describeEachBackend('dropout', () => {
   });
 });
 
+/** The analytic gradients of batchNormRef with offset and scale: x, mean, variance, offset, scale. */
+const batchNormVjp = (eps: number) => ([x, mean, variance, , scale]: ND[], dy: ND): ND[] => {
+  const b = (t: ND): ND => ref.broadcastTo(t, x.shape);
+  const back = (g: ND, like: ND): ND => ref.unbroadcast(g, like.shape);
+  const inv = ref.map(b(variance), (v) => 1 / Math.sqrt(v + eps));
+  const centered = ref.sub(x, b(mean));
+  const dxhat = ref.mul(dy, b(scale));
+  const dx = ref.mul(dxhat, inv);
+  const dvar = ref.zip(ref.mul(dxhat, centered), b(variance), (p, v) => -0.5 * p * (v + eps) ** -1.5);
+  return [dx, back(ref.map(dx, (v) => -v), mean), back(dvar, variance), back(dy, mean), back(ref.mul(dy, ref.mul(centered, inv)), scale)];
+};
+
 describeEachBackend('batchNorm', () => {
   const rng = new Rng(21);
   const operands = (shape: number[], c: number): ND[] => [
@@ -129,7 +141,7 @@ describeEachBackend('batchNorm', () => {
     const dy = rng.nd([3, 4], -1, 1);
     const gs = wg.grads((x: wg.Tensor, m: wg.Tensor, v: wg.Tensor, o: wg.Tensor, s: wg.Tensor) => wg.batchNorm(x, m, v, o, s, 0.01))(inputs.map(T), T(dy));
     checkGradients({
-      label: 'batchNorm', inputs, f: (xs) => batchNormRef(xs, 0.01), dy, vjp: null,
+      label: 'batchNorm', inputs, f: (xs) => batchNormRef(xs, 0.01), dy, vjp: batchNormVjp(0.01),
       computed: await Promise.all(gs.map(async (g) => ({ shape: g.shape, values: await g.data() }))),
       tol: { rtol: 2e-3, atol: 2e-4 },
     });
