@@ -63,7 +63,8 @@ describeEachBackend('BatchNormalization and Dropout layers', () => {
   test('weights in TF.js order: trainable first (kernel, bias, gamma, beta, ...), then the moving statistics', () => {
     const m = ourModel();
     const t = theirModel();
-    const short = (name: string): string => name.split('/')[1];
+    // TF.js suffixes a repeated variable name ('gamma_1').
+    const short = (name: string): string => name.split('/')[1].replace(/_\d+$/, '');
     expect(m.weights.map((v) => short(v.name))).toEqual(t.weights.map((v) => short(v.name)));
     expect(m.weights.map((v) => short(v.name))).toEqual(['kernel', 'bias', 'gamma', 'beta', 'kernel', 'bias', 'moving_mean', 'moving_variance']);
     expect(m.trainableWeights).toHaveLength(6);
@@ -107,6 +108,78 @@ describeEachBackend('BatchNormalization and Dropout layers', () => {
       t.dispose();
     });
   }
+
+  test('on images (axis -1 after conv2d): 3 Adam steps as TensorFlow.js', async () => {
+    const rng = new Rng(9);
+    const shape = [5, 4, 3];
+    // No conv bias: batch normalization cancels it, so its gradient is float
+    // noise, which Adam's normalized steps would amplify differently in each library.
+    const m = wg.sequential({ layers: [
+      wg.layers.conv2d({ filters: 4, kernelSize: 2, useBias: false, inputShape: shape, kernelInitializer: wg.initializers.glorotUniform({ seed: 3 }) }),
+      wg.layers.batchNormalization({ momentum: 0.7 }),
+      wg.layers.flatten(),
+      wg.layers.dense({ units: C, activation: 'softmax', kernelInitializer: wg.initializers.glorotUniform({ seed: 6 }) }),
+    ] });
+    const t = tf.sequential({ layers: [
+      tf.layers.conv2d({ filters: 4, kernelSize: 2, useBias: false, inputShape: shape }),
+      tf.layers.batchNormalization({ momentum: 0.7 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: C, activation: 'softmax' }),
+    ] });
+    perturb(m, 10);
+    t.setWeights(await toTf(m));
+    m.compile({ optimizer: wg.train.adam(0.02), loss: 'categoricalCrossentropy' });
+    t.compile({ optimizer: tf.train.adam(0.02), loss: 'categoricalCrossentropy' });
+    const x = Array.from({ length: N * 60 }, () => rng.uniform(-1, 2));
+    const y = data(4).y;
+    const losses: number[] = [];
+    const theirs: number[] = [];
+    for (let s = 0; s < 3; s++) {
+      losses.push((await m.trainOnBatch({ data: Float32Array.from(x), shape: [N, ...shape] }, { data: Float32Array.from(y), shape: [N, C] })) as number);
+      theirs.push((await t.trainOnBatch(tf.tensor(x, [N, ...shape]), tf.tensor2d(y, [N, C]))) as number);
+    }
+    expectAllClose(losses, theirs, { rtol: 1e-4, atol: 1e-4 }, 'losses');
+    const ours = await Promise.all(m.getWeights().map((w) => w.data()));
+    const want = await Promise.all(t.getWeights().map((w) => w.data()));
+    ours.forEach((d, i) => expectAllClose(d, want[i], { rtol: 1e-4, atol: 1e-4 }, `weight ${i} (${m.weights[i].name})`));
+    const p = m.predict(wg.tensor(x, [N, ...shape]));
+    expectAllClose(await p.data(), await (t.predict(tf.tensor(x, [N, ...shape])) as tf.Tensor).data(), { rtol: 1e-4, atol: 1e-5 }, 'predict');
+    p.dispose();
+    m.dispose();
+    t.dispose();
+  });
+
+  test('a middle axis (axis 1 of [n, 3, 4]): inference and a training step\'s moving statistics equal a float64 reference', async () => {
+    // Checked against float64 rather than TF.js: TF.js' CPU batchNorm kernel
+    // cycles through the per-feature values as if they ran along the last
+    // axis (gamma [1, 2, 3] on axis 1 of ones([1, 3, 4]) gives rows
+    // [1, 2, 3, 1], [2, 3, 1, 2], ...), and its training path fails on a reshape.
+    const rng = new Rng(12);
+    const eps = 0.01;
+    const m = wg.sequential({ layers: [wg.layers.batchNormalization({ axis: 1, momentum: 0.6, epsilon: eps, inputShape: [3, 4] }), wg.layers.flatten()] });
+    perturb(m, 11);
+    const [gamma, beta, movingMean, movingVar] = await Promise.all(m.getWeights().map((w) => w.data()));
+    const x = Array.from({ length: N * 12 }, () => Math.fround(rng.uniform(-1, 2)));
+    const feature = (k: number): number => Math.floor(k / 4) % 3;
+    const want = x.map((v, k) => {
+      const f = feature(k);
+      return ((v - movingMean[f]) / Math.sqrt(movingVar[f] + eps)) * gamma[f] + beta[f];
+    });
+    const p = m.predict(wg.tensor(x, [N, 3, 4]));
+    expectAllClose(await p.data(), want, { rtol: 1e-5, atol: 1e-5 }, 'predict');
+    m.compile({ optimizer: wg.train.sgd(0.1), loss: 'meanSquaredError' });
+    await m.trainOnBatch({ data: Float32Array.from(x), shape: [N, 3, 4] }, { data: new Float32Array(N * 12), shape: [N, 12] });
+    const [mean2, var2] = await Promise.all(m.getWeights().slice(2).map((w) => w.data()));
+    for (let f = 0; f < 3; f++) {
+      const vals = x.filter((_, k) => feature(k) === f);
+      const mu = vals.reduce((a, v) => a + v, 0) / vals.length;
+      const variance = vals.reduce((a, v) => a + (v - mu) ** 2, 0) / vals.length;
+      expectAllClose(mean2[f], movingMean[f] - (movingMean[f] - mu) * 0.4, { rtol: 1e-5, atol: 1e-6 }, `moving mean ${f}`);
+      expectAllClose(var2[f], movingVar[f] - (movingVar[f] - variance) * 0.4, { rtol: 1e-5, atol: 1e-6 }, `moving variance ${f}`);
+    }
+    p.dispose();
+    m.dispose();
+  });
 
   test('save and load both ways: webgrad -> TF.js and TF.js (trained, dropout 0.5) -> webgrad predict the same', async () => {
     const { x, y } = data(2);
