@@ -78,6 +78,17 @@ describeEachBackend('dropout', () => {
     expect(Array.from(await wg.dropout(T(x), 0).data())).toEqual(Array.from(Float32Array.from(x.data)));
   });
 
+  test('dropout fuses with the ops around it: add -> dropout -> relu is one kernel', async () => {
+    const x = wg.tensor(new Float32Array(1000).fill(1), [10, 100]);
+    await x.data();
+    const before = wg.stats().dispatches;
+    const y = wg.relu(wg.dropout(wg.add(x, 1), 0.5, undefined, 3));
+    const got = await y.data();
+    expect(wg.stats().dispatches - before).toBe(1);
+    expect(Array.from(got)).toEqual(Array.from({ length: 1000 }, (_, i) => Math.fround(2 * keepRef(i, 0, 0.5, 3) / 0.5)));
+    wg.dispose([x, y]);
+  });
+
   test('the kept fraction is 1 - rate', async () => {
     const n = 40000;
     const y = await wg.dropout(wg.ones([n]), 0.3, undefined, 2026).data();
