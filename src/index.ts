@@ -31,6 +31,8 @@ export { gather } from './ops/gather.js';
 export { conv2d, conv2dTranspose } from './ops/conv.js';
 export { maxPool, avgPool } from './ops/pool.js';
 export { where } from './ops/where.js';
+export { dropout } from './ops/dropout.js';
+export { batchNorm } from './ops/batch_norm.js';
 export { sum, mean, max, argMax } from './ops/reduce.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { reshape, transpose, broadcastTo, cast, expandDims, oneHot, clone } from './ops/shape_ops.js';

@@ -11,7 +11,7 @@
 //     computing the gradient, conv2d's bias + activation once rule 2 has
 //     joined them); an elementwise producer of a reduce becomes its prologue.
 // Only temporaries are fused away; a value the caller asked for stays.
-import { readsInOrder } from '../core/shape.js';
+import { readsInOrder, readsOneValue, shapesEqual, stridesOf } from '../core/shape.js';
 import type { ElementwiseInstr, ElementwiseSpec, MatmulSpec } from '../kernels/kernel_spec.js';
 import { EPILOGUE_ACTIVATIONS, type EpilogueActivation } from '../kernels/elementwise_table.js';
 import { isSmallMatmul } from '../kernels/kernel_spec.js';
@@ -123,6 +123,24 @@ function allReadersInline(calls: readonly PlanCall[], slot: number): boolean {
   });
 }
 
+/**
+ * The producer's inputs as read at the consumer's elements. A reshape between
+ * them (the consumer reads the producer's buffer in order, with another
+ * shape) changes the coordinates the strides apply to: an input read in order
+ * or as one value is re-expressed in the consumer's shape; any other
+ * (broadcast along some axes) cannot be, and then the two are not fused (null).
+ */
+function inputsAt(p: ElementwiseSpec, shape: readonly number[]): ElementwiseSpec['inputs'] | null {
+  if (shapesEqual(p.outShape, shape)) return p.inputs;
+  const out: ElementwiseSpec['inputs'] = [];
+  for (const input of p.inputs) {
+    if (readsOneValue(input.strides, p.outShape)) out.push({ ...input, strides: shape.map(() => 0) });
+    else if (readsInOrder(input.strides, p.outShape)) out.push({ ...input, strides: stridesOf(shape) });
+    else return null;
+  }
+  return out;
+}
+
 /** Rule 2: elementwise into elementwise. */
 const elementwiseChain: Rule = ({ consumer: c, arg: j, producer: p, single, calls }) => {
   if (c.spec.type !== 'elementwise' || p.spec.type !== 'elementwise' || p.spec.outDtype !== 'float32') return null;
@@ -130,7 +148,10 @@ const elementwiseChain: Rule = ({ consumer: c, arg: j, producer: p, single, call
   // A cheap producer with several readers is inlined into each of them (and
   // dropped with the last one), but only if every reader can take it.
   if (!single && (p.spec.instrs.length > MAX_DUPLICATED_INSTRS || !allReadersInline(calls, c.args[j]))) return null;
-  return { fused: inline(c as EwCall, j, p as EwCall), keepProducer: !single };
+  const inputs = inputsAt(p.spec, c.spec.outShape);
+  if (!inputs) return null;
+  const producer: EwCall = { ...p, spec: { ...p.spec, outShape: [...c.spec.outShape], inputs } };
+  return { fused: inline(c as EwCall, j, producer), keepProducer: !single };
 };
 
 /** Rule 3a: an elementwise consumer of a matmul, conv2d or reduce becomes its epilogue. */

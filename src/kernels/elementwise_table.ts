@@ -15,6 +15,7 @@
 // (src/autodiff/gradients.ts walks the rows). README "Adding an op" has the
 // checklist; test/ops/op_table.test.ts walks every row on both backends.
 import { WebgradError } from '../core/errors.js';
+import { dropoutKeep } from './philox.js';
 
 /**
  * What a function returns when an argument is NaN; both backends derive their
@@ -123,7 +124,7 @@ const unary = (wgsl: string, cpu: (a: number, attrs: readonly number[]) => numbe
 };
 const binary = (wgsl: string, cpu: CpuFn, grad: Derivative, o: PrimitiveOptions = {}): PrimitiveDef => {
   const nan = o.nan ?? 'propagate';
-  return { kind: 'primitive', arity: 2, attrs: o.attrs ?? [], wgsl, nan, cpu: withNanRule(nan, 2, cpu), grad };
+  return { kind: 'primitive', arity: 2, attrs: o.attrs ?? [], defaults: o.defaults, wgsl, nan, cpu: withNanRule(nan, 2, cpu), grad };
 };
 const ARITH = { nan: 'arithmetic' } as const;
 /** A row written with other rows (unary, no attributes). Its NaN and infinity behaviour is that of its parts. */
@@ -244,6 +245,13 @@ export const ELEMENTWISE_OPS = {
   greaterEqual: binary('wg_greater_equal', (a, b) => (a >= b ? 1 : 0), none, { nan: 'false' }),
   less: binary('wg_less', (a, b) => (a < b ? 1 : 0), none, { nan: 'false' }),
   lessEqual: binary('wg_less_equal', (a, b) => (a <= b ? 1 : 0), none, { nan: 'false' }),
+  // Dropout's keep mask: (element index, training step) -> 1 or 0, from
+  // Philox-4x32-10 keyed by (seed, step) (src/kernels/philox.ts,
+  // shaders/random.wgsl); src/ops/dropout.ts feeds it the indices. Index,
+  // step and seed are integers up to 2^24, which float32 holds exactly.
+  dropoutKeep: binary('wg_dropout_keep', (index, step, [rate, seed]) => dropoutKeep(index, step, rate, seed), none, {
+    attrs: ['rate', 'seed'], defaults: [0.5, 7],
+  }),
 
   // Activation derivatives: (forward input x or output y, upstream dy) -> dx.
   sigmoidGrad: binary('wg_sigmoid_grad', (y, dy) => dy * y * (1 - y), secondOrder('sigmoidGrad'), ARITH),

@@ -6,6 +6,8 @@ export { Reshape, reshape, type ReshapeLayerArgs } from './reshape.js';
 export { Activation, activation, type ActivationLayerArgs } from './activation_layer.js';
 export { Embedding, embedding, type EmbeddingLayerArgs, type EmbeddingConfig } from './embedding.js';
 export { LayerNormalization, layerNormalization, type LayerNormalizationLayerArgs, type LayerNormalizationConfig } from './layer_normalization.js';
+export { Dropout, dropout, type DropoutLayerArgs, type DropoutConfig } from './dropout.js';
+export { BatchNormalization, batchNormalization, type BatchNormalizationLayerArgs, type BatchNormalizationConfig } from './batch_normalization.js';
 export { Conv2D, conv2d, conv2dFromConfig, type Conv2DLayerArgs, type Conv2DConfig } from './conv2d.js';
 export {
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, maxPooling2d, averagePooling2d, globalAveragePooling2d,

@@ -33,6 +33,13 @@ export interface CallContext {
    * when the training step completes. Ignored outside training steps.
    */
   update(weight: Variable, value: Tensor): void;
+  /**
+   * A float32 scalar that differs at every training step: a counter the
+   * compiled training step advances on the device, given to layers that
+   * declare `stochastic` so their random masks change from step to step with
+   * no random numbers uploaded. Undefined outside compiled training steps.
+   */
+  readonly step?: Tensor;
 }
 
 /** A weight a layer creates when it is built (allocates nothing by itself). */
@@ -82,6 +89,11 @@ export interface Layer {
   call(x: Tensor, ctx: CallContext): Tensor;
   /** Builds if needed and records the layer on `x` with its current weights. */
   apply(x: Tensor, args?: ApplyArgs): Tensor;
+  /**
+   * True for a layer that draws random numbers while training (dropout):
+   * compiled training steps then give it CallContext.step.
+   */
+  readonly stochastic?: boolean;
   /** Every weight, in creation order (the order of getWeights and of saved models). */
   readonly weights: Variable[];
   readonly trainableWeights: Variable[];

@@ -11,8 +11,9 @@ import { gradients } from '../autodiff/grad.js';
 import { backendHost } from '../backends/select.js';
 import { WebgradError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
-import type { Variable } from '../core/variable.js';
+import { Variable } from '../core/variable.js';
 import { compileStep, type CompiledStep } from '../graph/compiled_step.js';
+import { scalar } from '../ops/creation.js';
 import { tensor } from '../ops/convert.js';
 import * as ew from '../ops/elementwise.js';
 import { reshape } from '../ops/shape_ops.js';
@@ -84,9 +85,10 @@ export function metricTensors(c: Compiled, y: Tensor, yPred: Tensor): Tensor[] {
  * step's traced values; new values of non-trainable weights collected in
  * `updates` (only while training, and only for `updatable` weights).
  */
-function stepContext(model: string, training: boolean, values: Map<Variable, Tensor>, updatable: readonly Variable[], updates: Map<Variable, Tensor>): CallContext {
+function stepContext(model: string, training: boolean, values: Map<Variable, Tensor>, updatable: readonly Variable[], updates: Map<Variable, Tensor>, step?: Tensor): CallContext {
   return {
     training,
+    step,
     read(v) {
       const t = values.get(v);
       if (!t) throw new WebgradError(`${model}: a layer read variable '${v.name}', which is not a weight of the model.`);
@@ -105,8 +107,32 @@ export class ModelSteps {
   private trainSteps = new Map<number, StepEntry>();
   private evalSteps = new Map<number, StepEntry>();
   private signature = '';
+  /**
+   * The training step counter of stochastic layers (CallContext.step): a
+   * float32 scalar each training step adds 1 to on the device. It outlives
+   * recompiled steps, so a new compile() or fit() goes on with new masks.
+   */
+  private counter: Variable | null = null;
 
   constructor(private readonly model: StepModel) {}
+
+  /** Disposes every step and the step counter. */
+  dispose(): void {
+    this.invalidate();
+    this.counter?.dispose();
+    this.counter = null;
+  }
+
+  /** The step counter, when a layer of the model is stochastic; created on first use. */
+  private stepCounter(): Variable | null {
+    if (!this.model.layers.some((l) => l.stochastic === true)) return null;
+    if (!this.counter) {
+      const zero = scalar(0);
+      this.counter = new Variable(zero, `${this.model.name}/training_step`, false);
+      zero.dispose();
+    }
+    return this.counter;
+  }
 
   /** Disposes every step (the next request compiles anew). */
   invalidate(): void {
@@ -141,7 +167,9 @@ export class ModelSteps {
     const fixed = m.nonTrainableWeights;
     const globals = opt.globals();
     const slots = params.map((p) => opt.slotsFor(p));
-    const variables = [...params, ...globals, ...slots.flat(), ...fixed];
+    const counter = this.stepCounter();
+    // The counter comes last, after the state fit() checkpoints (training.ts' stateVars).
+    const variables = [...params, ...globals, ...slots.flat(), ...fixed, ...(counter ? [counter] : [])];
     // New values layers give their non-trainable weights (moving statistics), filled while tracing.
     const fixedUpdates = new Map<Variable, Tensor>();
     const step = await compileStep({
@@ -156,7 +184,8 @@ export class ModelSteps {
         const lookup = new Map<Variable, Tensor>();
         variables.forEach((v, i) => lookup.set(v, vals[i]));
         const pv = params.map((p) => lookup.get(p)!);
-        const yPred = forwardLayers(m.layers, x, stepContext(m.name, true, lookup, fixed, fixedUpdates));
+        const stepValue = counter ? lookup.get(counter) : undefined;
+        const yPred = forwardLayers(m.layers, x, stepContext(m.name, true, lookup, fixed, fixedUpdates, stepValue));
         const loss = c.loss.fn(y, yPred);
         if (!(loss instanceof Tensor) || loss.rank !== 0) throw new WebgradError(`${m.name}: the loss must be a scalar tensor.`);
         const metrics = metricTensors(c, y, yPred);
@@ -164,11 +193,11 @@ export class ModelSteps {
         const u = opt.applyUpdates(pv, grads, globals.map((g) => lookup.get(g)!), slots.map((s) => s.map((v) => lookup.get(v)!)));
         return {
           outputs: [pack([loss, ...metrics])],
-          updates: [...u.params, ...u.globals, ...u.slots.flat(), ...fixed.map((v) => fixedUpdates.get(v) ?? null)],
+          updates: [...u.params, ...u.globals, ...u.slots.flat(), ...fixed.map((v) => fixedUpdates.get(v) ?? null), ...(stepValue ? [ew.add(stepValue, 1)] : [])],
         };
       },
     });
-    const entry = { step, updated: [...params, ...globals, ...slots.flat(), ...fixed.filter((v) => fixedUpdates.has(v))] };
+    const entry = { step, updated: [...params, ...globals, ...slots.flat(), ...fixed.filter((v) => fixedUpdates.has(v)), ...(counter ? [counter] : [])] };
     this.trainSteps.set(batch, entry);
     return entry;
   }

@@ -6,8 +6,10 @@
 // effects).
 import { WebgradError } from '../core/errors.js';
 import { activationFromConfig } from './activation_layer.js';
+import { batchNormalizationFromConfig } from './batch_normalization.js';
 import { conv2dFromConfig } from './conv2d.js';
 import { denseFromConfig } from './dense.js';
+import { dropoutFromConfig } from './dropout.js';
 import { embeddingFromConfig } from './embedding.js';
 import { flattenFromConfig } from './flatten.js';
 import { layerNormalizationFromConfig } from './layer_normalization.js';
@@ -29,6 +31,8 @@ const LAYER_CLASSES: Record<string, LayerFactory> = {
   Activation: activationFromConfig,
   Embedding: embeddingFromConfig,
   LayerNormalization: layerNormalizationFromConfig,
+  Dropout: dropoutFromConfig,
+  BatchNormalization: batchNormalizationFromConfig,
 };
 
 /**

@@ -13,6 +13,7 @@ import { WebgradError, argError, shapeString } from '../core/errors.js';
 import { tidy } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
+import { reshape } from '../ops/shape_ops.js';
 import { getOptimizer, type Optimizer, type OptimizerIdentifier } from '../train/optimizers.js';
 import type { DataLike } from './data.js';
 import { evaluateInBatches, hold, inputRows, predictInBatches, rowsTensor, targetRows, type Rows } from './inference.js';
@@ -182,9 +183,14 @@ export class Sequential {
     }
   }
 
-  /** All weight variables in TF.js order (per layer: kernel, then bias). */
+  /**
+   * All weight variables in TF.js order: every layer's trainable weights (per
+   * layer: kernel, then bias; gamma, beta), then every layer's non-trainable
+   * ones (moving statistics, the weights of frozen layers), as tfjs-layers'
+   * model.weights and getWeights() list them.
+   */
   get weights(): Variable[] {
-    return this.layers.flatMap((l) => l.weights);
+    return [...this.layers.flatMap((l) => l.trainableWeights), ...this.layers.flatMap((l) => l.nonTrainableWeights)];
   }
 
   get trainableWeights(): Variable[] {
@@ -201,9 +207,9 @@ export class Sequential {
 
   // ---- weights ----
 
-  /** Copies of every weight in TF.js order (per layer: kernel [inputs, units], then bias [units]). */
+  /** Copies of every weight in TF.js order (see `weights`: trainable ones first, per layer kernel [inputs, units] then bias [units]). */
   getWeights(): Tensor[] {
-    return this.layers.flatMap((l) => l.getWeights());
+    return this.weights.map((v) => reshape(v.value, v.shape));
   }
 
   /** Replaces every weight (same order and shapes as getWeights()). Checks all before changing any. */

@@ -115,7 +115,7 @@ export class Trainer {
   }
 
   dispose(): void {
-    this.steps.invalidate();
+    this.steps.dispose();
     this.compiled?.optimizer.dispose();
   }
 

@@ -7,7 +7,9 @@
 // a new op there gets its method (and its type) without a line here.
 import type { DType } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
+import { batchNorm } from './batch_norm.js';
 import * as convOps from './conv.js';
+import { dropout } from './dropout.js';
 import * as elementwise from './elementwise.js';
 import * as gatherOps from './gather.js';
 import { concat, stack, tile } from './joining.js';
@@ -23,7 +25,7 @@ import { where } from './where.js';
 const { checkAxis: _checkAxis, ...slicingOps } = slicing;
 
 /** Ops called as `x.op(...rest)` for `op(x, ...rest)`. */
-const THIS_FIRST = { ...elementwise, ...reductions, ...softmaxOps, ...shapeOps, ...matmulOps, ...slicingOps, ...gatherOps, ...convOps, ...poolOps, tile };
+const THIS_FIRST = { ...elementwise, ...reductions, ...softmaxOps, ...shapeOps, ...matmulOps, ...slicingOps, ...gatherOps, ...convOps, ...poolOps, tile, dropout, batchNorm };
 
 /** `(x, ...rest) => R` as the method `(...rest) => R`. */
 type Method<F> = F extends (x: never, ...rest: infer A) => infer R ? (...rest: A) => R : never;
@@ -39,7 +41,7 @@ type ThisFirstMethods = Methods<typeof elementwise> &
   Methods<typeof gatherOps> &
   Methods<typeof convOps> &
   Methods<typeof poolOps> &
-  Methods<{ tile: typeof tile }>;
+  Methods<{ tile: typeof tile; dropout: typeof dropout; batchNorm: typeof batchNorm }>;
 // Every declared method is installed (tsc fails if THIS_FIRST lacks one).
 const _declaredAreInstalled: Record<keyof ThisFirstMethods, unknown> = THIS_FIRST;
 

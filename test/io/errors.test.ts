@@ -102,8 +102,8 @@ test('a weight whose shape does not fit the topology', async () => {
 });
 
 test('an unsupported layer class names the class and what is supported', async () => {
-  const { url } = fixture((j) => topoLayers(j).splice(1, 0, { class_name: 'Dropout', config: { rate: 0.5, name: 'dropout' } }));
-  await expect(wg.loadLayersModel(url)).rejects.toThrow(/layer 1 \('dropout', Dropout\).*class 'Dropout' is not supported; only Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Activation, Embedding, LayerNormalization layers are supported/);
+  const { url } = fixture((j) => topoLayers(j).splice(1, 0, { class_name: 'GaussianNoise', config: { stddev: 0.5, name: 'noise' } }));
+  await expect(wg.loadLayersModel(url)).rejects.toThrow(/layer 1 \('noise', GaussianNoise\).*class 'GaussianNoise' is not supported; only Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Activation, Embedding, LayerNormalization, Dropout, BatchNormalization layers are supported/);
   const { url: url2 } = fixture((j) => (topoLayers(j)[0] = { class_name: 'Conv3D', config: { name: 'conv' } }));
   await expect(wg.loadLayersModel(url2)).rejects.toThrow(/'Conv3D' is not supported; only Dense, Conv2D/);
 });

@@ -118,7 +118,8 @@ describeEachBackend('Layer interface', () => {
     }
     const got = await values(center.movingMean);
     got.forEach((v, i) => expect(v).toBeCloseTo(mm[i], 5));
-    const [k, b] = await Promise.all(m.getWeights().slice(1).map(values));
+    // TF.js order: the trainable weights (out/kernel, out/bias) first, then center/moving_mean.
+    const [k, b] = await Promise.all(m.getWeights().slice(0, 2).map(values));
     const expected = denseRef(X, got, k, b);
     const pred = await values(m.predict(X));
     pred.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 4));

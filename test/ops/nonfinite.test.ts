@@ -13,6 +13,7 @@ import { binaryOp, unaryOp } from '../../src/ops/elementwise_node.js';
 import {
   dispatchesOf, expectEach, f32, flush, MAX_F32, MIN_SUBNORMAL_F32, onBothBackends, SPECIALS, values,
 } from '../helpers/nonfinite.js';
+import { keepRef } from '../helpers/philox_ref.js';
 import * as ref from '../helpers/reference.js';
 
 type Ref = (a: number, b: number, attrs: readonly number[]) => number;
@@ -55,6 +56,7 @@ const REF: Record<ElementwiseFn, Ref> = {
   greaterEqual: (a, b) => (a >= b ? 1 : 0),
   less: (a, b) => (a < b ? 1 : 0),
   lessEqual: (a, b) => (a <= b ? 1 : 0),
+  dropoutKeep: (index, step, [rate, seed]) => keepRef(index, step, rate, seed),
   sigmoidGrad: (y, dy) => dy * y * (1 - y),
   tanhGrad: (y, dy) => dy * (1 - y * y),
   reluGrad: (x, dy) => (x > 0 ? dy : 0),
@@ -74,7 +76,7 @@ function expected(fn: ElementwiseFn, a: number, b: number, attrs: readonly numbe
 }
 
 const ATTRS: Partial<Record<ElementwiseFn, number[]>> = {
-  clip: [-2, 3], clipGrad: [-2, 3], leakyRelu: [0.1], leakyReluGrad: [0.1], elu: [1.5], eluGrad: [1.5],
+  clip: [-2, 3], clipGrad: [-2, 3], leakyRelu: [0.1], leakyReluGrad: [0.1], elu: [1.5], eluGrad: [1.5], dropoutKeep: [0.5, 7],
 };
 /** Upstream gradients fed to the derivative rows (x or y takes every special value). */
 const DY = [NaN, 1.5, -0.75];

@@ -1,12 +1,14 @@
 // The WGSL functions that kernels call, as one source put in front of each
 // kernel: the NaN / infinity helpers (shaders/nonfinite.wgsl), which every
 // kernel uses, then the elementwise functions of the table (activations and
-// ops), which generated code and built-in activations call by name, and
+// ops, and shaders/random.wgsl's counter-based random bits for dropout),
+// which generated code and built-in activations call by name, and
 // wg_activate, the matmul epilogue's activation switch, generated from the
 // table's rows so that its codes cannot drift from the TypeScript's.
 import activationsWgsl from '../../../shaders/activations.wgsl?raw';
 import opsWgsl from '../../../shaders/elementwise_ops.wgsl?raw';
 import nonfiniteWgsl from '../../../shaders/nonfinite.wgsl?raw';
+import randomWgsl from '../../../shaders/random.wgsl?raw';
 import { EPILOGUE_ACTIVATIONS, primitiveDef } from '../../kernels/elementwise_table.js';
 import { activationCode } from '../../kernels/kernel_spec.js';
 
@@ -33,4 +35,4 @@ function activateWgsl(): string {
   ].join('\n');
 }
 
-export const FUNCTIONS_WGSL = [nonfiniteWgsl, activationsWgsl, opsWgsl, activateWgsl()].join('\n');
+export const FUNCTIONS_WGSL = [nonfiniteWgsl, activationsWgsl, opsWgsl, randomWgsl, activateWgsl()].join('\n');
