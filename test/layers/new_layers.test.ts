@@ -248,7 +248,7 @@ describeEachBackend('Activation, Embedding and LayerNormalization layers vs Tens
     expect(Array.from(rows)).toEqual([table[6], table[7], table[0], table[1]]);
     const m = wg.sequential({ layers: [layer] });
     const bad = wg.tensor([[1, 5]], [1, 2]);
-    if (backend === 'cpu') {
+    if (backend !== 'webgpu') {
       let error: unknown = null;
       try {
         await m.predict(bad).data();

@@ -4,7 +4,8 @@
 // WebAssembly SIMD; every other kernel runs the CPU backend's TypeScript
 // kernel on views of the same memory, so nothing is copied in or out.
 import type { DType, TypedArray } from '../../core/dtype.js';
-import type { KernelSpec, MatmulSpec } from '../../kernels/kernel_spec.js';
+import type { MatmulSpec } from '../../kernels/kernel_spec.js';
+import type { ConvSpec } from '../../kernels/conv_spec.js';
 import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import { runKernelOnCpu } from '../cpu/run_kernel.js';
@@ -13,6 +14,7 @@ import { activeRecorder } from '../profiling.js';
 import { WebgradError } from '../../core/errors.js';
 import { GemmThreads, logicalProcessors, threadsAvailable } from './gemm_threads.js';
 import { WasmGemm } from './wasm_gemm.js';
+import { colFloats, convGemmShape, convRunsInWasm, runConvWasm } from './wasm_conv.js';
 import { applyBiasActivation, compileKernels, type WasmKernels } from './wasm_kernels.js';
 import { WasmHeap } from './wasm_heap.js';
 
@@ -29,6 +31,8 @@ class WasmBuffer implements BackendBuffer {
 interface WasmPreparedPlan extends PreparedPlan {
   /** Scratch floats the plan's largest matmul needs, reserved before each run. */
   readonly scratchFloats: number;
+  /** Floats of patch matrix its largest convolution needs. */
+  readonly colFloats: number;
 }
 
 /** Most threads the default picks: the step's small matmuls gain little from more. */
@@ -119,19 +123,26 @@ export class WasmBackend implements Backend {
 
   prepareSync(plan: Plan): PreparedPlan {
     let scratchFloats = 0;
+    let cols = 0;
     for (const call of plan.calls) {
       const s = call.spec;
       if (s.type === 'matmul') scratchFloats = Math.max(scratchFloats, this.gemm.scratchFloats(s.m, s.n, s.k));
+      if (s.type === 'conv2d' && convRunsInWasm(s)) {
+        const [m, n, k] = convGemmShape(s);
+        scratchFloats = Math.max(scratchFloats, this.gemm.scratchFloats(m, n, k));
+        cols = Math.max(cols, colFloats(s));
+      }
     }
-    const prepared: WasmPreparedPlan = { plan, scratchFloats, dispose: () => undefined };
+    const prepared: WasmPreparedPlan = { plan, scratchFloats, colFloats: cols, dispose: () => undefined };
     return prepared;
   }
 
   run(prepared: PreparedPlan, buffers: readonly BackendBuffer[], readback?: readonly ReadItem[]): Promise<TypedArray[]> | null {
-    const { plan, scratchFloats } = prepared as WasmPreparedPlan;
+    const { plan, scratchFloats, colFloats: cols } = prepared as WasmPreparedPlan;
     this.counters.submits++;
     // Reserve first: growing the memory would invalidate the views taken below.
     this.gemm.reserve(scratchFloats);
+    this.reserveCols(cols);
     const view = (slot: number): TypedArray => this.view(buffers[slot], plan.slots[slot].dtype);
     const recorder = activeRecorder();
     const times: number[] = [];
@@ -140,11 +151,26 @@ export class WasmBackend implements Backend {
       this.counters.dispatches++;
       const s = call.spec;
       if (s.type === 'matmul') this.runMatmul(s, call.args.map((a) => buffers[a] as WasmBuffer), buffers[call.out] as WasmBuffer, call.args.map(view));
+      else if (s.type === 'conv2d' && convRunsInWasm(s)) this.runConv(s, call.args.map((a) => buffers[a] as WasmBuffer), buffers[call.out] as WasmBuffer, call.args.map(view));
       else runKernelOnCpu(s, call.args.map(view), view(call.out));
       if (recorder) times.push(performance.now() - t0);
     }
     recorder?.record({ plan, backend: 'wasm', source: 'cpu-wall', times: () => Promise.resolve(times) });
     return readback?.length ? this.readMany(readback) : null;
+  }
+
+  /** The patch-matrix scratch of convolutions (kept, grown when a plan needs more). */
+  private cols = { offset: 0, bytes: 0 };
+
+  private reserveCols(floats: number): void {
+    if (floats * 4 <= this.cols.bytes) return;
+    if (this.cols.bytes > 0) this.heap.release(this.cols.offset, this.cols.bytes);
+    this.cols = { offset: this.heap.alloc(floats * 4), bytes: floats * 4 };
+  }
+
+  private runConv(s: ConvSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[]): void {
+    runConvWasm(s, this.gemm, () => this.heap.f32(), args[0].offset, args[1].offset, out.offset, this.cols.offset);
+    if (s.epilogue) applyEpilogue(s.epilogue, this.view(out, 'float32'), views.slice(2));
   }
 
   private runMatmul(s: MatmulSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[]): void {
@@ -163,9 +189,4 @@ export class WasmBackend implements Backend {
   destroy(): void {
     this.pool?.stop();
   }
-}
-
-/** Kernels this backend runs in WebAssembly (the rest run in TypeScript). */
-export function runsInWasm(spec: KernelSpec): boolean {
-  return spec.type === 'matmul';
 }

@@ -1,0 +1,117 @@
+// Convolutions on the wasm backend as the SIMD matmul over an im2col matrix:
+// the patches of x (or of the output gradient) are copied into one scratch
+// matrix in the WebAssembly memory, one row per output pixel and one column
+// per filter tap and channel (NHWC makes each tap's channels one contiguous
+// run), so that
+//   forward:    y  = cols(x) · filter             ([M, K] · [K, N])
+//   filterGrad: dW = cols(x)^T · dy               ([K, M] · [M, N])
+//   inputGrad:  dx = col2im(dy · filter^T)        (the scatter-add of [M, K])
+// with M = batch·outH·outW, K = kH·kW·inC, N = outC. The filter in HWIO order
+// is already the [K, N] matrix. Unlike the GPU's implicit GEMM this spends
+// memory (M·K floats) to let the packed, blocked matmul do the work.
+import type { ConvGeometry } from '../../kernels/conv_op.js';
+import type { ConvSpec } from '../../kernels/conv_spec.js';
+import type { WasmGemm } from './wasm_gemm.js';
+
+/** The [m, n, k] of the matmul a convolution kernel runs (see the top of this file). */
+export function convGemmShape(spec: ConvSpec): [number, number, number] {
+  const g = spec.geom;
+  const M = g.batch * g.outH * g.outW;
+  const K = g.kH * g.kW * g.inC;
+  if (spec.variant === 'forward') return [M, g.outC, K];
+  if (spec.variant === 'filterGrad') return [K, g.outC, M];
+  return [M, K, g.outC];
+}
+
+/** Scratch floats above which a convolution runs the TypeScript kernel instead (64 MiB of patches). */
+export const MAX_COL_FLOATS = 16 << 20;
+
+/** Floats of scratch a convolution kernel needs: its patch matrix. */
+export function colFloats(spec: ConvSpec): number {
+  const g = spec.geom;
+  return g.batch * g.outH * g.outW * g.kH * g.kW * g.inC;
+}
+
+/** Whether the wasm backend runs this convolution through im2col (else the TypeScript kernel). */
+export function convRunsInWasm(spec: ConvSpec): boolean {
+  return colFloats(spec) <= MAX_COL_FLOATS;
+}
+
+/**
+ * Visits every (output pixel row, tap) pair: `inside(row, tapCol, src)` with
+ * the float index of the tap's first channel in x when the tap lies in the
+ * input, `outside(row, tapCol)` when it lies in the padding.
+ */
+function forEachPatch(g: ConvGeometry, inside: (colStart: number, src: number) => void, outside: (colStart: number) => void): void {
+  const K = g.kH * g.kW * g.inC;
+  let row = 0;
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++, row++) {
+        for (let ky = 0; ky < g.kH; ky++) {
+          const iy = oy * g.strideH + ky * g.dilH - g.padTop;
+          for (let kx = 0; kx < g.kW; kx++) {
+            const ix = ox * g.strideW + kx * g.dilW - g.padLeft;
+            const colStart = row * K + (ky * g.kW + kx) * g.inC;
+            if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) outside(colStart);
+            else inside(colStart, ((b * g.inH + iy) * g.inW + ix) * g.inC);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Writes the patch matrix of x (float index `x`) at float index `col`. */
+function im2col(f: Float32Array, g: ConvGeometry, x: number, col: number): void {
+  const c = g.inC;
+  forEachPatch(
+    g,
+    (colStart, src) => {
+      const d = col + colStart;
+      const s = x + src;
+      if (c >= 16) f.copyWithin(d, s, s + c);
+      else for (let i = 0; i < c; i++) f[d + i] = f[s + i];
+    },
+    (colStart) => f.fill(0, col + colStart, col + colStart + c),
+  );
+}
+
+/** Adds each patch row of the matrix at `col` back onto dx (float index `dx`, zeroed first). */
+function col2im(f: Float32Array, g: ConvGeometry, col: number, dx: number): void {
+  const c = g.inC;
+  f.fill(0, dx, dx + g.batch * g.inH * g.inW * c);
+  forEachPatch(
+    g,
+    (colStart, dst) => {
+      const s = col + colStart;
+      const d = dx + dst;
+      for (let i = 0; i < c; i++) f[d + i] += f[s + i];
+    },
+    () => undefined,
+  );
+}
+
+/**
+ * Runs one convolution kernel: `first` and `second` are the byte offsets of
+ * its operands (x and filter, dy and filter, or x and dy), `out` of its
+ * result, `col` of colFloats(spec) floats of scratch. `view` gives the
+ * memory's current float view (gemm may not grow it: its scratch is
+ * reserved before the run).
+ */
+export function runConvWasm(spec: ConvSpec, gemm: WasmGemm, view: () => Float32Array, first: number, second: number, out: number, col: number): void {
+  const g = spec.geom;
+  const M = g.batch * g.outH * g.outW;
+  const K = g.kH * g.kW * g.inC;
+  const N = g.outC;
+  if (spec.variant === 'forward') {
+    im2col(view(), g, first >> 2, col >> 2);
+    gemm.run({ m: M, n: N, k: K, transA: false, transB: false, a: col, b: second, out });
+  } else if (spec.variant === 'filterGrad') {
+    im2col(view(), g, first >> 2, col >> 2);
+    gemm.run({ m: K, n: N, k: M, transA: true, transB: false, a: col, b: second, out });
+  } else {
+    gemm.run({ m: M, n: K, k: N, transA: false, transB: true, a: first, b: second, out: col });
+    col2im(view(), g, col >> 2, out >> 2);
+  }
+}
