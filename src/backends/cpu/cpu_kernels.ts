@@ -3,7 +3,7 @@
 // kernels are tested against, so they favour clarity, with cheap fast paths
 // where they matter (contiguous elementwise, cache-friendly matmul).
 import type { TypedArray } from '../../core/dtype.js';
-import { readsInOrder, readsOneValue, stridesOf } from '../../core/shape.js';
+import { readsInOrder, readsOneValue } from '../../core/shape.js';
 import { primitiveDef } from '../../kernels/elementwise_table.js';
 import {
   CLIP_EPSILON, type ElementwiseExpr, type ElementwiseInstr, type ElementwiseSpec, type MatmulSpec, type OneHotSpec, type ReduceSpec,
@@ -34,25 +34,38 @@ export function scratch32(reg: number, n: number): Float32Array {
 /** Reads an input of an expression at every element of `shape` (broadcasts and transposes resolved) into register `reg`. */
 function gather(src: TypedArray, strides: readonly number[], shape: readonly number[], reg: number): Float64Array {
   const n = shape.reduce((a, b) => a * b, 1);
-  const outStrides = stridesOf(shape);
   const v = scratch64(reg, n);
   if (readsInOrder(strides, shape)) {
     for (let i = 0; i < n; i++) v[i] = src[i];
   } else if (readsOneValue(strides, shape)) {
     v.fill(src[0]);
   } else {
-    for (let i = 0; i < n; i++) {
-      let r = i;
-      let idx = 0;
-      for (let d = 0; d < shape.length; d++) {
-        const c = Math.floor(r / outStrides[d]);
-        r -= c * outStrides[d];
-        idx += c * strides[d];
-      }
-      v[i] = src[idx];
-    }
+    gatherStrided(src, strides, shape, v);
   }
   return v;
+}
+
+/**
+ * The general case: a broadcast (stride 0) or transposed read. The last
+ * dimension is a plain strided loop; the others advance like an odometer,
+ * so no element needs a division.
+ */
+function gatherStrided(src: TypedArray, strides: readonly number[], shape: readonly number[], v: Float64Array): void {
+  const rank = shape.length;
+  const inner = shape[rank - 1];
+  const step = strides[rank - 1];
+  const index = new Array<number>(rank - 1).fill(0);
+  let base = 0;
+  for (let o = 0; o < v.length; o += inner) {
+    for (let j = 0, s = base; j < inner; j++, s += step) v[o + j] = src[s];
+    // Next position of the outer dimensions.
+    for (let d = rank - 2; d >= 0; d--) {
+      base += strides[d];
+      if (++index[d] < shape[d]) break;
+      base -= strides[d] * shape[d];
+      index[d] = 0;
+    }
+  }
 }
 
 /**
@@ -79,7 +92,7 @@ function evalExpr(shape: readonly number[], first: Float64Array[], inputs: { dat
 }
 
 /**
- * The four arithmetic rows as plain loops: the generic loop calls a
+ * The four arithmetic rows, relu and reluGrad as plain loops: the generic loop calls a
  * different function per instruction, which the JavaScript engine cannot
  * inline, and these are most of what optimizer updates and gradients fuse.
  * Same values as their rows' CPU functions (IEEE arithmetic, then float32).
@@ -90,6 +103,15 @@ function runArithmetic(fn: string, a: Float64Array, b: Float64Array, r: Float64A
     case 'sub': for (let i = 0; i < n; i++) r[i] = Math.fround(a[i] - b[i]); return true;
     case 'mul': for (let i = 0; i < n; i++) r[i] = Math.fround(a[i] * b[i]); return true;
     case 'div': for (let i = 0; i < n; i++) r[i] = Math.fround(a[i] / b[i]); return true;
+    // The layer activation of most models and its derivative, with their rows' NaN rule (propagate).
+    case 'relu': for (let i = 0; i < n; i++) r[i] = Math.fround(a[i] < 0 ? 0 : a[i]); return true;
+    case 'reluGrad':
+      for (let i = 0; i < n; i++) {
+        const x = a[i];
+        const dy = b[i];
+        r[i] = x !== x || dy !== dy ? NaN : Math.fround(x > 0 ? dy : 0);
+      }
+      return true;
     default: return false;
   }
 }
