@@ -4,6 +4,7 @@
 import type { TypedArray } from '../../core/dtype.js';
 import type { ConvGeometry } from '../../kernels/conv_op.js';
 import type { ConvSpec, PoolSpec } from '../../kernels/conv_spec.js';
+import { scratch64, scratchI32 } from './scratch.js';
 
 /** Calls visit(b, oy, ox, iy, ix, ky, kx) for every in-bounds tap of every output pixel. */
 function forEachTap(g: ConvGeometry, visit: (b: number, oy: number, ox: number, iy: number, ix: number, ky: number, kx: number) => void): void {
@@ -28,7 +29,7 @@ function forEachTap(g: ConvGeometry, visit: (b: number, oy: number, ox: number, 
 export function runConv(spec: ConvSpec, first: TypedArray, second: TypedArray, out: TypedArray): void {
   const g = spec.geom;
   const { inC, outC } = g;
-  const acc = new Float64Array(out.length);
+  const acc = scratch64(0, out.length).fill(0);
   forEachTap(g, (b, oy, ox, iy, ix, ky, kx) => {
     const xBase = ((b * g.inH + iy) * g.inW + ix) * inC;
     const yBase = ((b * g.outH + oy) * g.outW + ox) * outC;
@@ -67,7 +68,7 @@ export function runPool(spec: PoolSpec, ins: readonly TypedArray[], out: TypedAr
   const pixel = (b: number, y: number, x: number, h: number, w: number): number => ((b * h + y) * w + x) * c;
   if (!spec.grad) {
     const x = ins[0];
-    const best = new Float64Array(out.length).fill(spec.mode === 'max' ? -Infinity : 0);
+    const best = scratch64(0, out.length).fill(spec.mode === 'max' ? -Infinity : 0);
     forEachTap(g, (b, oy, ox, iy, ix) => {
       const o = pixel(b, oy, ox, g.outH, g.outW);
       const i = pixel(b, iy, ix, g.inH, g.inW);
@@ -86,7 +87,7 @@ export function runPool(spec: PoolSpec, ins: readonly TypedArray[], out: TypedAr
     out.set(best);
     return;
   }
-  const acc = new Float64Array(out.length);
+  const acc = scratch64(0, out.length).fill(0);
   if (spec.mode === 'avg') {
     const dy = ins[0];
     forEachTap(g, (b, oy, ox, iy, ix) => {
@@ -98,7 +99,7 @@ export function runPool(spec: PoolSpec, ins: readonly TypedArray[], out: TypedAr
   } else {
     const [x, dy] = ins;
     // The first tap (in window order) holding the maximum receives the gradient.
-    const arg = new Int32Array(dy.length).fill(-1);
+    const arg = scratchI32(0, dy.length).fill(-1);
     forEachTap(g, (b, oy, ox, iy, ix) => {
       const o = pixel(b, oy, ox, g.outH, g.outW);
       const i = pixel(b, iy, ix, g.inH, g.inW);

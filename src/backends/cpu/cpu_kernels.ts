@@ -4,32 +4,12 @@
 // where they matter (contiguous elementwise, cache-friendly matmul).
 import type { TypedArray } from '../../core/dtype.js';
 import { readsInOrder, readsOneValue } from '../../core/shape.js';
+import { scratch32, scratch64 } from './scratch.js';
 import { primitiveDef } from '../../kernels/elementwise_table.js';
 import {
   CLIP_EPSILON, type ElementwiseExpr, type ElementwiseInstr, type ElementwiseSpec, type MatmulSpec, type OneHotSpec, type ReduceSpec,
   type SoftmaxGradSpec, type SoftmaxSpec, type SoftmaxXentSpec,
 } from '../../kernels/kernel_spec.js';
-
-/**
- * Scratch arrays reused from one kernel to the next, by register number. A
- * fresh large typed array costs far more than the arithmetic on it (the
- * memory is faulted in page by page), and kernels run one at a time on the
- * calling thread, so each register's array is kept and grown when needed.
- */
-const scratchPool: { f64: Float64Array[]; f32: Float32Array[] } = { f64: [], f32: [] };
-
-function scratch64(reg: number, n: number): Float64Array {
-  let a = scratchPool.f64[reg];
-  if (!a || a.length < n) a = scratchPool.f64[reg] = new Float64Array(Math.max(n, (a?.length ?? 0) * 2));
-  return a.subarray(0, n);
-}
-
-/** A float32 scratch array (register `reg` of the float32 pool); valid until the next kernel asks for the same one. */
-export function scratch32(reg: number, n: number): Float32Array {
-  let a = scratchPool.f32[reg];
-  if (!a || a.length < n) a = scratchPool.f32[reg] = new Float32Array(Math.max(n, (a?.length ?? 0) * 2));
-  return a.subarray(0, n);
-}
 
 /** Reads an input of an expression at every element of `shape` (broadcasts and transposes resolved) into register `reg`. */
 function gather(src: TypedArray, strides: readonly number[], shape: readonly number[], reg: number): Float64Array {
