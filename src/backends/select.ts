@@ -7,7 +7,8 @@ import { argError, WebgradError } from '../core/errors.js';
 import { engine } from '../core/engine.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/cpu_backend.js';
-import { autoSkipsAdapter, missingGpuReason, type AdapterDescription } from './backend_choice.js';
+import { autoSkipsAdapter, emulatedAdapter, missingGpuReason, type AdapterDescription } from './backend_choice.js';
+import type { MatmulKernel } from './webgpu/matmul_program.js';
 import { createWasmBackend } from './wasm/wasm_backend.js';
 import { wasmSimdSupported } from './wasm/wasm_support.js';
 import { createWebGPUBackend, requestWebGPUAdapter, type WebGPUBackend } from './webgpu/webgpu_backend.js';
@@ -35,6 +36,13 @@ export interface ReadyOptions {
    * are cross-origin isolated), else 1. Results are identical for any count.
    */
   threads?: number;
+  /**
+   * The WebGPU kernel for large matmuls: 'tiled' (workgroup-memory tiles,
+   * for real GPUs), 'registers' (register blocking without workgroup memory,
+   * faster on GPUs emulated on the CPU), or 'auto' (default): 'registers' on
+   * an emulated adapter, else 'tiled'.
+   */
+  webgpuMatmul?: 'auto' | MatmulKernel;
 }
 
 export interface BackendInfo {
@@ -45,6 +53,8 @@ export interface BackendInfo {
   adapter?: AdapterDescription;
   /** For the wasm backend: the threads large matmuls run on (1: the calling thread only). */
   threads?: number;
+  /** For WebGPU: the kernel large matmuls use (see ReadyOptions.webgpuMatmul). */
+  matmul?: MatmulKernel;
 }
 
 let active: Backend | null = null;
@@ -65,8 +75,10 @@ async function tryWebGPU(opts: ReadyOptions, want: 'auto' | 'webgpu'): Promise<W
     const choice = await requestWebGPUAdapter(gpu, opts.powerPreference);
     const skip = autoSkipsAdapter(want, choice.info);
     if (skip) return { reason: skip, adapter: choice.info };
-    const backend = await createWebGPUBackend(gpu, choice, (reason) => onDeviceLost(backend, reason));
-    return { backend, info: { name: 'webgpu', adapter: backend.adapterInfo } };
+    const wanted = opts.webgpuMatmul ?? 'auto';
+    const kernel: MatmulKernel = wanted === 'auto' ? (emulatedAdapter(choice.info) ? 'registers' : 'tiled') : wanted;
+    const backend = await createWebGPUBackend(gpu, choice, (reason) => onDeviceLost(backend, reason), kernel);
+    return { backend, info: { name: 'webgpu', adapter: backend.adapterInfo, matmul: kernel } };
   } catch (e) {
     return { reason: (e as Error).message };
   }
@@ -109,6 +121,8 @@ export async function ready(options: ReadyOptions = {}): Promise<BackendInfo> {
   if (!['auto', 'webgpu', 'wasm', 'cpu'].includes(want)) throw argError('ready', 'options.backend', "'auto', 'webgpu', 'wasm' or 'cpu'", want);
   const t = options.threads;
   if (t !== undefined && !(Number.isInteger(t) && t >= 1 && t <= 64)) throw argError('ready', 'options.threads', 'an integer from 1 to 64', t);
+  const mk = options.webgpuMatmul;
+  if (mk !== undefined && !['auto', 'tiled', 'registers'].includes(mk)) throw argError('ready', 'options.webgpuMatmul', "'auto', 'tiled' or 'registers'", mk);
   if (options.gpu !== undefined && !isGpu(options.gpu)) {
     throw argError('ready', 'options.gpu', 'a GPU object with requestAdapter() (navigator.gpu, or create() from the npm package `webgpu`)', options.gpu);
   }

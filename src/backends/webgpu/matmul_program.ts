@@ -8,11 +8,19 @@ import bindingsWgsl from '../../../shaders/matmul_bindings.wgsl?raw';
 import scalarLoadersWgsl from '../../../shaders/matmul_scalar.wgsl?raw';
 import vec4LoadersWgsl from '../../../shaders/matmul_vec4.wgsl?raw';
 import smallWgsl from '../../../shaders/matmul_small.wgsl?raw';
+import tiledWgsl from '../../../shaders/matmul_tiled.wgsl?raw';
 import { isSmallMatmul } from '../../kernels/kernel_spec.js';
 import { MAX_GROUPS } from './gpu_program.js';
 import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
-export interface MatmulConfig { m: number; n: number; k: number; transA: boolean; transB: boolean; hasBias: boolean; act: number; }
+/**
+ * Which kernel large matmuls use: 'tiled' (workgroup-memory tiles,
+ * matmul_tiled.wgsl, for real GPUs) or 'registers' (register blocking
+ * without workgroup memory, matmul.wgsl, faster on emulated adapters).
+ */
+export type MatmulKernel = 'tiled' | 'registers';
+
+export interface MatmulConfig { m: number; n: number; k: number; transA: boolean; transB: boolean; hasBias: boolean; act: number; kernel: MatmulKernel; }
 export interface MatmulProgram {
   /** Key under which the pipeline is cached (same key => same code + constants). */
   key: string;
@@ -32,6 +40,15 @@ const OUT_PER_THREAD = 8;
 const VEC4_CODE = FUNCTIONS_WGSL + bindingsWgsl + vec4LoadersWgsl + matmulWgsl;
 const SCALAR_CODE = FUNCTIONS_WGSL + bindingsWgsl + scalarLoadersWgsl + matmulWgsl;
 const SMALL_CODE = FUNCTIONS_WGSL + bindingsWgsl + smallWgsl;
+const TILED_CODE = FUNCTIONS_WGSL + bindingsWgsl + tiledWgsl;
+/** Edge of the C tile a workgroup of the tiled kernel computes (TILE in the shader). */
+const TILED_TILE = 64;
+
+/** Linear tile numbering spread over x and y (at most MAX_GROUPS per dimension). */
+function tileGrid(tiles: number): [number, number, number] {
+  const y = Math.ceil(Math.max(tiles, 1) / MAX_GROUPS);
+  return [Math.ceil(Math.max(tiles, 1) / y), y, 1];
+}
 
 /**
  * The vec4 loaders read A along K (or along M when transposed), B along N (or
@@ -59,16 +76,22 @@ export function matmulProgram(cfg: MatmulConfig): MatmulProgram {
       workgroups: [Math.ceil(groups / y), y, 1],
     };
   }
+  if (cfg.kernel === 'tiled') {
+    return {
+      key: `matmul:tiled:${+cfg.transA}${+cfg.transB}${+cfg.hasBias}${cfg.act}`,
+      code: TILED_CODE,
+      constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act },
+      workgroups: tileGrid(Math.ceil(cfg.m / TILED_TILE) * Math.ceil(cfg.n / TILED_TILE)),
+    };
+  }
   const vec4 = fitsVec4(cfg);
-  const tiles = Math.ceil(cfg.m / (WG_Y * OUT_PER_THREAD)) * Math.ceil(cfg.n / (WG_X * OUT_PER_THREAD));
   // The shader numbers tiles linearly (x + y * groupsX) and retires the excess,
-  // so the grid only has to cover `tiles` within 65535 per dimension.
-  const y = Math.ceil(Math.max(tiles, 1) / MAX_GROUPS);
-  const x = Math.ceil(Math.max(tiles, 1) / y);
+  // so the grid only has to cover the tiles within 65535 per dimension.
+  const tiles = Math.ceil(cfg.m / (WG_Y * OUT_PER_THREAD)) * Math.ceil(cfg.n / (WG_X * OUT_PER_THREAD));
   return {
     key: `matmul:${vec4 ? 'vec4' : 'scalar'}:${+cfg.transA}${+cfg.transB}${+cfg.hasBias}${cfg.act}`,
     code: vec4 ? VEC4_CODE : SCALAR_CODE,
     constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act, WG_X, WG_Y },
-    workgroups: [x, y, 1],
+    workgroups: tileGrid(tiles),
   };
 }

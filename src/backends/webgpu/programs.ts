@@ -9,7 +9,7 @@ import { activationCode, CLIP_EPSILON, type KernelSpec } from '../../kernels/ker
 import { convProgram, poolProgram } from './conv_program.js';
 import { elementwiseProgram } from './elementwise_program.js';
 import { layoutProgram } from './layout_program.js';
-import { matmulProgram } from './matmul_program.js';
+import { matmulProgram, type MatmulKernel } from './matmul_program.js';
 import { epilogueFn } from './expr_codegen.js';
 import { reduceProgram } from './reduce_program.js';
 import { spread, type GpuProgram } from './gpu_program.js';
@@ -23,14 +23,15 @@ function u32s(...v: number[]): ArrayBuffer {
   return new Uint32Array(v).buffer;
 }
 
-export function programFor(spec: KernelSpec): GpuProgram {
+/** `matmulKernel`: the kernel large matmuls use on this adapter (see MatmulKernel). */
+export function programFor(spec: KernelSpec, matmulKernel: MatmulKernel = 'registers'): GpuProgram {
   switch (spec.type) {
     case 'elementwise':
       return elementwiseProgram(spec);
     case 'matmul': {
       const p = matmulProgram({
         m: spec.m, n: spec.n, k: spec.k, transA: spec.transA, transB: spec.transB,
-        hasBias: spec.hasBias, act: activationCode(spec.act),
+        hasBias: spec.hasBias, act: activationCode(spec.act), kernel: matmulKernel,
       });
       const dims = new ArrayBuffer(16);
       new Uint32Array(dims, 0, 3).set([spec.m, spec.n, spec.k]);

@@ -12,6 +12,7 @@ import { PipelineCache } from './pipeline_cache.js';
 import type { GpuProgram } from './gpu_program.js';
 import { TimestampTimer, timeInIsolation } from './profiler.js';
 import { programFor } from './programs.js';
+import type { MatmulKernel } from './matmul_program.js';
 
 let nextId = 0;
 
@@ -78,6 +79,8 @@ export class WebGPUBackend implements Backend {
     readonly adapter: GPUAdapter,
     readonly device: GPUDevice,
     readonly adapterInfo: AdapterDescription,
+    /** The kernel large matmuls use: 'tiled' on real GPUs, 'registers' on emulated adapters (ReadyOptions.webgpuMatmul). */
+    readonly matmulKernel: MatmulKernel = 'registers',
   ) {
     this.pipelines = new PipelineCache(device);
     this.timestamps = device.features.has('timestamp-query');
@@ -169,7 +172,7 @@ export class WebGPUBackend implements Backend {
     this.throwPending();
     const calls = await Promise.all(
       plan.calls.map(async (call): Promise<PreparedCall> => {
-        const program = programFor(call.spec);
+        const program = programFor(call.spec, this.matmulKernel);
         const pipeline = await this.pipelines.get(program, call.label);
         let uniform: GPUBuffer | null = null;
         if (program.uniform) {
@@ -314,7 +317,7 @@ export async function requestWebGPUAdapter(gpu: GPU, powerPreference: GPUPowerPr
 }
 
 /** Requests a device (with the adapter's largest limits webgrad uses) and wraps it in a backend. */
-export async function createWebGPUBackend(gpu: GPU, { adapter, info }: AdapterChoice, onLost: (reason: string) => void): Promise<WebGPUBackend> {
+export async function createWebGPUBackend(gpu: GPU, { adapter, info }: AdapterChoice, onLost: (reason: string) => void, matmulKernel: MatmulKernel = 'registers'): Promise<WebGPUBackend> {
   const limits = adapter.limits;
   let device: GPUDevice;
   // Timestamps serve the profiler (wg.profile); asked for only where offered.
@@ -333,7 +336,7 @@ export async function createWebGPUBackend(gpu: GPU, { adapter, info }: AdapterCh
   } catch (e) {
     throw new WebgradError(`requestDevice failed: ${(e as Error).message}`);
   }
-  const backend = new WebGPUBackend(gpu, adapter, device, info);
+  const backend = new WebGPUBackend(gpu, adapter, device, info, matmulKernel);
   void device.lost.then((l) => {
     backend.lost = true;
     onLost(`${l.reason}: ${l.message}`);
