@@ -35,6 +35,13 @@ interface WasmPreparedPlan extends PreparedPlan {
   readonly colFloats: number;
 }
 
+/**
+ * Multiply-adds below which a matmul runs the TypeScript kernel: packing and
+ * calling into WebAssembly cost more than a few thousand multiply-adds
+ * (a 2-16-16-1 MLP's step was slower in wasm than on the CPU backend).
+ */
+const TS_MATMUL_BELOW = 1 << 14;
+
 /** Most threads the default picks: the step's small matmuls gain little from more. */
 const DEFAULT_MAX_THREADS = 4;
 
@@ -150,7 +157,7 @@ export class WasmBackend implements Backend {
       const t0 = recorder ? performance.now() : 0;
       this.counters.dispatches++;
       const s = call.spec;
-      if (s.type === 'matmul') this.runMatmul(s, call.args.map((a) => buffers[a] as WasmBuffer), buffers[call.out] as WasmBuffer, call.args.map(view));
+      if (s.type === 'matmul' && s.m * s.n * s.k >= TS_MATMUL_BELOW) this.runMatmul(s, call.args.map((a) => buffers[a] as WasmBuffer), buffers[call.out] as WasmBuffer, call.args.map(view));
       else if (s.type === 'conv2d' && convRunsInWasm(s)) this.runConv(s, call.args.map((a) => buffers[a] as WasmBuffer), buffers[call.out] as WasmBuffer, call.args.map(view));
       else runKernelOnCpu(s, call.args.map(view), view(call.out));
       if (recorder) times.push(performance.now() - t0);

@@ -96,6 +96,8 @@ export class WasmHeap {
     const havePages = have / PAGE;
     const pages = Math.min(Math.max(needPages, Math.ceil(havePages / 2)), MAX_PAGES - havePages);
     if (pages < needPages) throw this.outOfMemory(end, 'past the 4 GiB a WebAssembly memory can address');
+    // Only this heap grows the memory, so views made before stay valid until here.
+    this.views = null;
     try {
       this.memory.grow(pages);
     } catch (e) {
@@ -129,12 +131,16 @@ export class WasmHeap {
   }
 
   private currentViews(): { f32: Float32Array; i32: Int32Array } {
-    const buffer = this.memory.buffer;
-    // Compared by size: a shared memory may hand out a new buffer object for
-    // the same memory, and a grown plain memory detaches the old one (size 0).
-    if (this.views?.buffer.byteLength !== buffer.byteLength) this.views = { buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer) };
+    // Made again only after this heap grew the memory: reading
+    // `memory.buffer` of a shared memory makes a new SharedArrayBuffer
+    // object each time, too costly for every kernel's views.
+    if (!this.views) {
+      const buffer = this.memory.buffer;
+      this.views = { buffer, f32: new Float32Array(buffer), i32: new Int32Array(buffer) };
+    }
     return this.views;
   }
+
 }
 
 function alignUp(n: number): number {
