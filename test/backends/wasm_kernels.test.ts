@@ -14,6 +14,9 @@ import { primitiveDef } from '../../src/kernels/elementwise_table.js';
 import type { MatmulSpec } from '../../src/kernels/kernel_spec.js';
 import type { Plan } from '../../src/kernels/plan.js';
 import { createWasmBackend } from '../../src/backends/wasm/wasm_backend.js';
+import { ExprCompiler } from '../../src/backends/wasm/wasm_elementwise.js';
+import { runElementwise } from '../../src/backends/cpu/cpu_kernels.js';
+import type { ElementwiseInstr } from '../../src/kernels/strided_input.js';
 import { expectAllClose, Rng } from '../helpers/allclose.js';
 
 describe('emitter', () => {
@@ -215,5 +218,54 @@ describe('threads', () => {
     await expect(wg.ready({ backend: 'wasm', threads: 1.5 })).rejects.toThrow(/options\.threads/);
     expect(wg.getBackend()).toMatchObject({ name: 'wasm', threads: 2 });
     await wg.ready({ backend: 'cpu' });
+  });
+});
+
+describe('elementwise expressions in WebAssembly', () => {
+  const special = [-2.5, -0, 0, 1.5, NaN, -Infinity, Infinity, 3e-39, -1e38, 7, 0.1, -3];
+  test('every compiled row, on vectors and a repeated scalar, gives the TypeScript kernel\'s bits (NaN, -0, infinities, subnormals; n % 4 = 3)', () => {
+    const heap = new WasmHeap();
+    const compiler = new ExprCompiler(heap.memory, false);
+    const n = 27;
+    const shape = [3, 9];
+    const vecIn = { dtype: 'float32' as const, strides: [9, 1] };
+    const scalarIn = { dtype: 'float32' as const, strides: [0, 0] };
+    const a = Float32Array.from({ length: n }, (_, i) => special[i % special.length]);
+    const b = Float32Array.from({ length: n }, (_, i) => special[(i * 5 + 3) % special.length]);
+    const s = Float32Array.of(-0.75);
+    const programs: { name: string; inputs: (typeof vecIn)[]; instrs: ElementwiseInstr[] }[] = [];
+    for (const fn of ['add', 'sub', 'mul', 'div', 'reluGrad'] as const) {
+      programs.push({ name: `${fn}(a, b)`, inputs: [vecIn, vecIn], instrs: [{ fn, args: [0, 1], attrs: [] }] });
+      programs.push({ name: `${fn}(a, scalar)`, inputs: [vecIn, scalarIn], instrs: [{ fn, args: [0, 1], attrs: [] }] });
+    }
+    for (const fn of ['identity', 'neg', 'sqrt', 'relu'] as const) programs.push({ name: `${fn}(a)`, inputs: [vecIn], instrs: [{ fn, args: [0], attrs: [] }] });
+    // An SGD-like chain: relu(a) * scalar + b.
+    programs.push({ name: 'relu(a) * s + b', inputs: [vecIn, scalarIn, vecIn], instrs: [{ fn: 'relu', args: [0], attrs: [] }, { fn: 'mul', args: [3, 1], attrs: [] }, { fn: 'add', args: [4, 2], attrs: [] }] });
+    for (const p of programs) {
+      const fn = compiler.compile(shape, 0, p.inputs, p.instrs);
+      expect(fn, p.name).not.toBeNull();
+      const data = p.inputs.map((inp, j) => (inp.strides[0] === 0 ? s : j === 0 ? a : b));
+      const offsets = data.map((d) => {
+        const o = heap.alloc(d.length * 4);
+        heap.f32().set(d, o >> 2);
+        return o;
+      });
+      const out = heap.alloc(n * 4);
+      fn!(out, n, ...offsets);
+      const got = Array.from(heap.f32().subarray(out >> 2, (out >> 2) + n));
+      const expected = new Float32Array(n);
+      runElementwise({ type: 'elementwise', outShape: shape, outDtype: 'float32', inputs: p.inputs, instrs: p.instrs }, data, expected);
+      expect(got, p.name).toEqual(Array.from(expected));
+    }
+  });
+
+  test('expressions it cannot compile stay in TypeScript: other rows, strided or broadcast rows, int32 inputs', () => {
+    const compiler = new ExprCompiler(new WasmHeap().memory, false);
+    const shape = [2, 4];
+    const vecIn = { dtype: 'float32' as const, strides: [4, 1] };
+    expect(compiler.compile(shape, 0, [vecIn], [{ fn: 'exp', args: [0], attrs: [] }])).toBeNull();
+    expect(compiler.compile(shape, 0, [{ dtype: 'float32', strides: [0, 1] }], [{ fn: 'neg', args: [0], attrs: [] }])).toBeNull();
+    expect(compiler.compile(shape, 0, [{ dtype: 'int32', strides: [4, 1] }], [{ fn: 'neg', args: [0], attrs: [] }])).toBeNull();
+    expect(compiler.compile(shape, 0, [vecIn], [{ fn: 'neg', args: [0], attrs: [] }])).not.toBeNull();
   });
 });

@@ -4,7 +4,9 @@
 // WebAssembly SIMD; every other kernel runs the CPU backend's TypeScript
 // kernel on views of the same memory, so nothing is copied in or out.
 import type { DType, TypedArray } from '../../core/dtype.js';
-import type { MatmulSpec } from '../../kernels/kernel_spec.js';
+import { sizeOf } from '../../core/shape.js';
+import type { KernelSpec, MatmulSpec } from '../../kernels/kernel_spec.js';
+import type { ElementwiseExpr } from '../../kernels/strided_input.js';
 import type { ConvSpec } from '../../kernels/conv_spec.js';
 import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
@@ -14,6 +16,7 @@ import { activeRecorder } from '../profiling.js';
 import { WebgradError } from '../../core/errors.js';
 import { GemmThreads, logicalProcessors, threadsAvailable } from './gemm_threads.js';
 import { WasmGemm } from './wasm_gemm.js';
+import { ExprCompiler, type ExprFn } from './wasm_elementwise.js';
 import { colFloats, convGemmShape, convRunsInWasm, runConvWasm } from './wasm_conv.js';
 import { applyBiasActivation, compileKernels, type WasmKernels } from './wasm_kernels.js';
 import { WasmHeap } from './wasm_heap.js';
@@ -33,6 +36,10 @@ interface WasmPreparedPlan extends PreparedPlan {
   readonly scratchFloats: number;
   /** Floats of patch matrix its largest convolution needs. */
   readonly colFloats: number;
+  /** Per call: its elementwise expression (the kernel itself, or a matmul's or convolution's epilogue) compiled to WebAssembly, or null. */
+  readonly exprFns: (ExprFn | null)[];
+  /** Per call: the elements its expression covers. */
+  readonly exprSizes: number[];
 }
 
 /**
@@ -41,6 +48,12 @@ interface WasmPreparedPlan extends PreparedPlan {
  * (a 2-16-16-1 MLP's step was slower in wasm than on the CPU backend).
  */
 const TS_MATMUL_BELOW = 1 << 14;
+
+/** An epilogue compiled to WebAssembly and the elements it covers. */
+interface CompiledExpr {
+  fn: ExprFn;
+  n: number;
+}
 
 /** Most threads the default picks: the step's small matmuls gain little from more. */
 const DEFAULT_MAX_THREADS = 4;
@@ -68,6 +81,7 @@ export async function createWasmBackend(threads?: number): Promise<WasmBackend> 
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
   private readonly gemm: WasmGemm;
+  private readonly exprs: ExprCompiler;
   private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0, peakBuffers: 0, peakBytes: 0 };
 
   constructor(
@@ -77,6 +91,7 @@ export class WasmBackend implements Backend {
   ) {
     this.gemm = new WasmGemm(heap, kernels.gemm);
     this.gemm.useThreads(pool);
+    this.exprs = new ExprCompiler(heap.memory, heap.shared);
   }
 
   /** Threads large matmuls run on (the calling one included). */
@@ -140,12 +155,14 @@ export class WasmBackend implements Backend {
         cols = Math.max(cols, colFloats(s));
       }
     }
-    const prepared: WasmPreparedPlan = { plan, scratchFloats, colFloats: cols, dispose: () => undefined };
+    const exprFns = plan.calls.map((call) => this.exprFnFor(call.spec));
+    const exprSizes = plan.calls.map(({ spec: s }) => sizeOf(s.type === 'elementwise' ? s.outShape : (s.type === 'matmul' || s.type === 'conv2d') && s.epilogue ? s.epilogue.shape : []));
+    const prepared: WasmPreparedPlan = { plan, scratchFloats, colFloats: cols, exprFns, exprSizes, dispose: () => undefined };
     return prepared;
   }
 
   run(prepared: PreparedPlan, buffers: readonly BackendBuffer[], readback?: readonly ReadItem[]): Promise<TypedArray[]> | null {
-    const { plan, scratchFloats, colFloats: cols } = prepared as WasmPreparedPlan;
+    const { plan, scratchFloats, colFloats: cols, exprFns, exprSizes } = prepared as WasmPreparedPlan;
     this.counters.submits++;
     // Reserve first: growing the memory would invalidate the views taken below.
     this.gemm.reserve(scratchFloats);
@@ -153,15 +170,20 @@ export class WasmBackend implements Backend {
     const view = (slot: number): TypedArray => this.view(buffers[slot], plan.slots[slot].dtype);
     const recorder = activeRecorder();
     const times: number[] = [];
-    for (const call of plan.calls) {
+    plan.calls.forEach((call, c) => {
       const t0 = recorder ? performance.now() : 0;
       this.counters.dispatches++;
       const s = call.spec;
-      if (s.type === 'matmul' && s.m * s.n * s.k >= TS_MATMUL_BELOW) this.runMatmul(s, call.args.map((a) => buffers[a] as WasmBuffer), buffers[call.out] as WasmBuffer, call.args.map(view));
-      else if (s.type === 'conv2d' && convRunsInWasm(s)) this.runConv(s, call.args.map((a) => buffers[a] as WasmBuffer), buffers[call.out] as WasmBuffer, call.args.map(view));
+      const args = call.args.map((a) => buffers[a] as WasmBuffer);
+      const out = buffers[call.out] as WasmBuffer;
+      const expr = exprFns[c];
+      const n = exprSizes[c];
+      if (s.type === 'elementwise' && expr) expr(out.offset, n, ...args.map((a) => a.offset));
+      else if (s.type === 'matmul' && s.m * s.n * s.k >= TS_MATMUL_BELOW) this.runMatmul(s, args, out, call.args.map(view), expr && { fn: expr, n });
+      else if (s.type === 'conv2d' && convRunsInWasm(s)) this.runConv(s, args, out, call.args.map(view), expr && { fn: expr, n });
       else runKernelOnCpu(s, call.args.map(view), view(call.out));
       if (recorder) times.push(performance.now() - t0);
-    }
+    });
     recorder?.record({ plan, backend: 'wasm', source: 'cpu-wall', times: () => Promise.resolve(times) });
     return readback?.length ? this.readMany(readback) : null;
   }
@@ -175,15 +197,29 @@ export class WasmBackend implements Backend {
     this.cols = { offset: this.heap.alloc(floats * 4), bytes: floats * 4 };
   }
 
-  private runConv(s: ConvSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[]): void {
-    runConvWasm(s, this.gemm, () => this.heap.f32(), args[0].offset, args[1].offset, out.offset, this.cols.offset);
-    if (s.epilogue) applyEpilogue(s.epilogue, this.view(out, 'float32'), views.slice(2));
+  /** The compiled form of a kernel's elementwise expression, where it has one that compiles. */
+  private exprFnFor(s: KernelSpec): ExprFn | null {
+    if (s.type === 'elementwise') return s.outDtype === 'float32' ? this.exprs.compile(s.outShape, 0, s.inputs, s.instrs) : null;
+    if ((s.type === 'matmul' || s.type === 'conv2d') && s.epilogue) return this.exprs.compile(s.epilogue.shape, 1, s.epilogue.inputs, s.epilogue.instrs);
+    return null;
   }
 
-  private runMatmul(s: MatmulSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[]): void {
+  /** A fused epilogue on the result in place: compiled, or the TypeScript kernel. */
+  private runEpilogue(ep: ElementwiseExpr, out: WasmBuffer, extra: WasmBuffer[], extraViews: TypedArray[], expr: CompiledExpr | null): void {
+    if (expr) expr.fn(out.offset, expr.n, out.offset, ...extra.map((a) => a.offset));
+    else applyEpilogue(ep, this.view(out, 'float32'), extraViews);
+  }
+
+  private runConv(s: ConvSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[], expr: CompiledExpr | null): void {
+    runConvWasm(s, this.gemm, () => this.heap.f32(), args[0].offset, args[1].offset, out.offset, this.cols.offset);
+    if (s.epilogue) this.runEpilogue(s.epilogue, out, args.slice(2), views.slice(2), expr);
+  }
+
+  private runMatmul(s: MatmulSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[], expr: CompiledExpr | null): void {
     this.gemm.run({ m: s.m, n: s.n, k: s.k, transA: s.transA, transB: s.transB, a: args[0].offset, b: args[1].offset, out: out.offset });
     applyBiasActivation(this.kernels, this.heap, s, s.hasBias ? args[2].offset : null, out.offset);
-    if (s.epilogue) applyEpilogue(s.epilogue, this.view(out, 'float32'), views.slice(s.hasBias ? 3 : 2));
+    const first = s.hasBias ? 3 : 2;
+    if (s.epilogue) this.runEpilogue(s.epilogue, out, args.slice(first), views.slice(first), expr);
   }
 
   async sync(): Promise<void> {}
