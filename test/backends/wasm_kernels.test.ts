@@ -15,6 +15,7 @@ import type { MatmulSpec } from '../../src/kernels/kernel_spec.js';
 import type { Plan } from '../../src/kernels/plan.js';
 import { createWasmBackend } from '../../src/backends/wasm/wasm_backend.js';
 import { ExprCompiler } from '../../src/backends/wasm/wasm_elementwise.js';
+import { GemmThreads, type GemmTask } from '../../src/backends/wasm/gemm_threads.js';
 import { runElementwise } from '../../src/backends/cpu/cpu_kernels.js';
 import type { ElementwiseInstr } from '../../src/kernels/strided_input.js';
 import { expectAllClose, Rng } from '../helpers/allclose.js';
@@ -268,4 +269,25 @@ describe('elementwise expressions in WebAssembly', () => {
     expect(compiler.compile(shape, 0, [{ dtype: 'int32', strides: [4, 1] }], [{ fn: 'neg', args: [0], attrs: [] }])).toBeNull();
     expect(compiler.compile(shape, 0, [vecIn], [{ fn: 'neg', args: [0], attrs: [] }])).not.toBeNull();
   });
+});
+
+test('a worker whose rows trap is reported at once by name, and the pool is not used again', async () => {
+  const heap = new WasmHeap(16, true);
+  const kernels = await compileKernels(heap.memory, true);
+  const pool = await GemmThreads.start(heap, kernels.module, 1);
+  try {
+    const c = heap.alloc(4 * 8 * 4);
+    const scratch = heap.alloc(4 * 8 * 4);
+    const task: GemmTask = { a: c, b: c, c, rows: 4, nc: 8, kc: 1, ldcBytes: 32, accumulate: 0, scratch, mcBlock: 64, bPanelBytes: 32, bRowBytes: 32 };
+    // A's panels far past the end of the memory: the worker's kernel traps.
+    const bad: GemmTask = { ...task, a: 0x7ff00000 };
+    expect(pool.usable).toBe(true);
+    expect(() => pool.run([task, bad], () => undefined)).toThrow(/^wasm: matmul worker 1 threw while computing its rows; later matmuls run on one thread/);
+    expect(pool.usable).toBe(false);
+    const gemm = new WasmGemm(heap, kernels.gemm);
+    gemm.useThreads(pool);
+    expect(gemm.threadsFor(1024, 1024, 1024)).toBe(1);
+  } finally {
+    pool.stop();
+  }
 });

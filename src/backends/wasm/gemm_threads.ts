@@ -51,11 +51,18 @@ function nodeModule(name: string): string {
 }
 
 interface NodeWorker extends WorkerHandle {
-  once(event: 'message' | 'error', listener: (value: unknown) => void): void;
+  once(event: 'message' | 'error' | 'exit', listener: (value: unknown) => void): void;
   unref(): void;
 }
 
-async function spawn(): Promise<{ handle: WorkerHandle; firstMessage: Promise<unknown> }> {
+/** A started worker, its first message, and a way to hear that it died. */
+interface Spawned {
+  handle: WorkerHandle;
+  firstMessage: Promise<unknown>;
+  onDeath(listener: (why: string) => void): void;
+}
+
+async function spawn(): Promise<Spawned> {
   if (isNode()) {
     const { Worker: NodeWorkerClass } = (await import(/* @vite-ignore */ nodeModule('worker_threads'))) as { Worker: new (src: string, opts: { eval: boolean }) => NodeWorker };
     const w = new NodeWorkerClass(GEMM_WORKER_SOURCE, { eval: true });
@@ -65,16 +72,20 @@ async function spawn(): Promise<{ handle: WorkerHandle; firstMessage: Promise<un
       w.once('message', resolve);
       w.once('error', reject);
     });
-    return { handle: w, firstMessage };
+    return { handle: w, firstMessage, onDeath: (listener) => w.once('exit', (code) => listener(`a worker exited with code ${String(code)}`)) };
   }
   const url = URL.createObjectURL(new Blob([GEMM_WORKER_SOURCE], { type: 'text/javascript' }));
   const w = new Worker(url);
   URL.revokeObjectURL(url);
+  let died: (why: string) => void = () => undefined;
   const firstMessage = new Promise<unknown>((resolve, reject) => {
     w.onmessage = (e: MessageEvent) => resolve(e.data);
-    w.onerror = (e: ErrorEvent) => reject(new Error(e.message));
+    w.onerror = (e: ErrorEvent) => {
+      reject(new Error(e.message));
+      died(`a worker failed: ${e.message}`);
+    };
   });
-  return { handle: w, firstMessage };
+  return { handle: w, firstMessage, onDeath: (listener) => (died = listener) };
 }
 
 /** How long the main thread waits for a worker's rows before it gives up. */
@@ -82,8 +93,9 @@ const WORKER_TIMEOUT_MS = 20_000;
 
 export class GemmThreads {
   private seq = 0;
-  /** Why a worker stopped, if one did (its error event). */
+  /** Why a worker stopped or failed, if one did; the pool is then not used again. */
   failure: string | null = null;
+  private stopped = false;
 
   private constructor(
     private readonly heap: WasmHeap,
@@ -94,11 +106,16 @@ export class GemmThreads {
   static async start(heap: WasmHeap, module: WebAssembly.Module, count: number): Promise<GemmThreads> {
     if (!heap.shared) throw new WebgradError('wasm: worker threads need a shared WebAssembly memory.');
     const workers: StartedWorker[] = [];
+    const pool = new GemmThreads(heap, workers);
     try {
       for (let i = 0; i < count; i++) {
         const control = heap.alloc(CONTROL.size * 4);
-        const { handle, firstMessage } = await spawn();
+        const spawned = await spawn();
+        const { handle, firstMessage } = spawned;
         workers.push({ handle, control });
+        spawned.onDeath((why) => {
+          if (!pool.stopped) pool.failure ??= why;
+        });
         handle.postMessage({ module, memory: heap.memory, control });
         const said = await withTimeout(firstMessage, 10_000, 'a wasm worker did not start within 10 s');
         if (said !== 'ready') throw new Error(`a wasm worker said ${String(said)} instead of 'ready'`);
@@ -107,7 +124,12 @@ export class GemmThreads {
       for (const w of workers) w.handle.terminate();
       throw e;
     }
-    return new GemmThreads(heap, workers);
+    return pool;
+  }
+
+  /** Whether the workers can take tasks (none has died or failed). */
+  get usable(): boolean {
+    return this.failure === null && !this.stopped;
   }
 
   /** Workers besides the calling thread. */
@@ -138,14 +160,20 @@ export class GemmThreads {
       // wait is short; a worker that died must not hang the page, though.
       for (let spins = 1; Atomics.load(i32, slot) !== seq; spins++) {
         if (spins % 4096 === 0 && performance.now() - t0 > WORKER_TIMEOUT_MS) {
-          throw new WebgradError(`wasm: matmul worker ${t} did not finish its rows within ${WORKER_TIMEOUT_MS / 1000} s${this.failure ? ` (${this.failure})` : ''}; use ready({ backend: 'wasm', threads: 1 }).`);
+          this.failure ??= `worker ${t} did not finish its rows within ${WORKER_TIMEOUT_MS / 1000} s`;
+          throw new WebgradError(`wasm: matmul ${this.failure}; later matmuls run on one thread.`);
         }
+      }
+      if (Atomics.load(i32, (this.workers[t - 1].control >> 2) + CONTROL.failed) !== 0) {
+        this.failure = `worker ${t} threw while computing its rows`;
+        throw new WebgradError(`wasm: matmul ${this.failure}; later matmuls run on one thread.`);
       }
     }
   }
 
   /** Stops the workers and frees their control blocks. */
   stop(): void {
+    this.stopped = true;
     const i32 = this.heap.i32();
     for (const w of this.workers) {
       const base = w.control >> 2;

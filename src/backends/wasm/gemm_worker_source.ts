@@ -15,6 +15,8 @@ export const CONTROL = {
   args: 2,
   /** Set to `seq` by the worker when the task is done. */
   done: 14,
+  /** Set to 1 by the worker when its task threw (a trap); the main thread then reports it. */
+  failed: 15,
   /** Slots in a block (64 bytes). */
   size: 16,
 } as const;
@@ -46,7 +48,11 @@ function start(msg) {
     const g = ${CONTROL.args};
     const a = ctl[g], b = ctl[g + 1], c = ctl[g + 2], rows = ctl[g + 3], nc = ctl[g + 4], kc = ctl[g + 5];
     const ldc = ctl[g + 6], accumulate = ctl[g + 7], scratch = ctl[g + 8], mcBlock = ctl[g + 9], bPanel = ctl[g + 10], bRow = ctl[g + 11];
-    for (let r = 0; r < rows; r += mcBlock) gemm(a + r * kc * 4, b, c + r * ldc, Math.min(mcBlock, rows - r), nc, kc, ldc, accumulate, scratch, bPanel, bRow);
+    try {
+      for (let r = 0; r < rows; r += mcBlock) gemm(a + r * kc * 4, b, c + r * ldc, Math.min(mcBlock, rows - r), nc, kc, ldc, accumulate, scratch, bPanel, bRow);
+    } catch (e) {
+      Atomics.store(ctl, ${CONTROL.failed}, 1);
+    }
     Atomics.store(ctl, ${CONTROL.done}, seen);
     Atomics.notify(ctl, ${CONTROL.done});
   }

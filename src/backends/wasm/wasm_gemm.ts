@@ -73,7 +73,7 @@ export class WasmGemm {
 
   /** Threads (the calling one included) a matmul of this shape runs on. */
   threadsFor(m: number, n: number, k: number): number {
-    if (!this.threads || m * n * k < THREADED_GEMM_WORK) return 1;
+    if (!this.threads?.usable || m * n * k < THREADED_GEMM_WORK) return 1;
     return Math.max(1, Math.min(this.threads.count + 1, Math.ceil(m / this.tile.mr)));
   }
 
