@@ -313,8 +313,7 @@ ui.saveIdb.addEventListener('click', () => void io('saving', async () => {
 }));
 ui.loadIdb.addEventListener('click', () => void io('loading', async () => {
   const m = await wg.loadLayersModel(IDB_URL);
-  checkDigitModel(m, IDB_URL);
-  await useModel(m, `loaded from ${IDB_URL}`, [784]);
+  await useModel(m, `loaded from ${IDB_URL}`, checkDigitModel(m, IDB_URL));
   return `loaded ${IDB_URL}: held-out accuracy ${(progress.accuracy * 100).toFixed(1)}%`;
 }));
 ui.files.addEventListener('change', () => void io('opening files', async () => {
@@ -322,8 +321,7 @@ ui.files.addEventListener('change', () => void io('opening files', async () => {
   ui.files.value = '';
   const m = await loadFromFiles(files);
   const name = files.find((f) => f.name.endsWith('.json'))?.name ?? 'model.json';
-  checkDigitModel(m, name);
-  await useModel(m, `loaded from ${files.map((f) => f.name).join(' + ')}`, [784]);
+  await useModel(m, `loaded from ${files.map((f) => f.name).join(' + ')}`, checkDigitModel(m, name));
   return `opened ${name}: held-out accuracy ${(progress.accuracy * 100).toFixed(1)}%`;
 }));
 

@@ -17,13 +17,19 @@ export async function loadFromFiles(files: readonly File[]): Promise<wg.Sequenti
   return wg.loadLayersModel(wg.io.browserFiles([json[0], ...weights]));
 }
 
-/** Throws unless the model maps 784 pixels to 10 classes. */
-export function checkDigitModel(model: wg.Sequential, source: string): void {
+/**
+ * Throws unless the model maps one digit to 10 classes; returns the shape of
+ * one digit for it: [784] (a Dense model) or [28, 28, 1] (a CNN).
+ */
+export function checkDigitModel(model: wg.Sequential, source: string): number[] {
   const input = model.inputShape;
   const outputs = model.outputShape.at(-1);
-  if (!input || input.at(-1) !== 784 || outputs !== 10) {
-    throw new Error(`${source}: the model maps [${input?.join(', ') ?? '?'}] to ${outputs ?? '?'} outputs; this page needs 784 pixels in and 10 classes out`);
+  const sample = input?.slice(1) ?? [];
+  const known = ['784', '28,28,1'].includes(sample.join(','));
+  if (!known || outputs !== 10) {
+    throw new Error(`${source}: the model maps [${input?.join(', ') ?? '?'}] to ${outputs ?? '?'} outputs; this page needs 784 pixels (or a 28 x 28 x 1 image) in and 10 classes out`);
   }
+  return sample as number[];
 }
 
 /** Probabilities from the model's outputs: as they are if they already are, else softmax (a model ending in logits). */

@@ -3,10 +3,9 @@
 // convolutional network takes [28, 28, 1]); the page reshapes the digits
 // accordingly, so a new kind of model is one more entry here.
 //
-// The CNN entry is the slot for convolution layers: it shows (disabled) until
-// the library has them, detected by the layer factory's name, as in
-// TensorFlow.js (`layers.conv2d`). When they land, give it a `build` that
-// stacks conv2d / pooling / flatten / dense, and it becomes selectable.
+// The CNN takes each digit as a 28 x 28 x 1 image: two 3x3 convolutions
+// (relu), each followed by 2x2 max pooling, then a softmax layer. Small
+// enough to train at interactive speed on the wasm and CPU backends.
 import * as wg from 'webgradjs';
 
 export interface ModelChoice {
@@ -26,22 +25,25 @@ function mlp(hidden: number[]): wg.Sequential {
   return wg.sequential({ layers, name: `mlp_${hidden.join('_')}` });
 }
 
-const hasConvLayers = 'conv2d' in wg.layers;
+/** conv 3x3x8 relu -> maxPool 2 -> conv 3x3x16 relu -> maxPool 2 -> flatten -> dense 10 softmax. */
+function cnn(): wg.Sequential {
+  return wg.sequential({
+    name: 'cnn_8_16',
+    layers: [
+      wg.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      wg.layers.maxPooling2d({ poolSize: 2 }),
+      wg.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }),
+      wg.layers.maxPooling2d({ poolSize: 2 }),
+      wg.layers.flatten(),
+      wg.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+}
 
 export const MODEL_CHOICES: readonly ModelChoice[] = [
   { id: 'mlp', label: 'MLP 784-128-10 (relu, softmax)', inputShape: [784], build: () => mlp([128]) },
   { id: 'mlp-wide', label: 'MLP 784-256-128-10 (relu, softmax)', inputShape: [784], build: () => mlp([256, 128]) },
-  {
-    id: 'cnn',
-    label: hasConvLayers ? 'CNN (to be written in demo/mnist/models.ts)' : 'CNN (needs convolution layers; not in webgrad yet)',
-    inputShape: [28, 28, 1],
-    unavailable: hasConvLayers
-      ? 'webgrad has convolution layers now, but this demo has no CNN builder yet (demo/mnist/models.ts)'
-      : 'webgrad has no convolution layers yet (webgrad.layers.conv2d)',
-    build: () => {
-      throw new Error('The CNN needs convolution layers (webgrad.layers.conv2d), which this webgrad does not have yet.');
-    },
-  },
+  { id: 'cnn', label: 'CNN conv 8 - pool - conv 16 - pool - 10 (relu, softmax)', inputShape: [28, 28, 1], build: cnn },
 ];
 
 /** The entry with this id, if it can be chosen. */

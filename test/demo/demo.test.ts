@@ -59,6 +59,35 @@ async function switchBackend(page: Page, to: 'cpu' | 'webgpu'): Promise<void> {
 
 const meanAbsDiff = (a: number[], b: number[]): number => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
 
+/** Draws a "7" on the MNIST page's pad with the mouse. */
+async function drawSeven(page: Page): Promise<void> {
+  const box = await page.$eval('#pad', (e) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.x, y: r.y, w: r.width, h: r.height };
+  });
+  const at = (fx: number, fy: number): [number, number] => [box.x + fx * box.w, box.y + fy * box.h];
+  await page.mouse.move(...at(0.25, 0.2));
+  await page.mouse.down();
+  await page.mouse.move(...at(0.75, 0.2), { steps: 8 });
+  await page.mouse.move(...at(0.45, 0.85), { steps: 8 });
+  await page.mouse.up();
+}
+
+/** Clicks the MNIST page's download button and returns the paths of the model.json and weights it saved. */
+async function downloadModel(page: Page): Promise<{ json: string; weights: string }> {
+  const json = join(downloads, 'webgrad-mnist.json');
+  const weights = join(downloads, 'webgrad-mnist.weights.bin');
+  // An earlier test's files must not pass for this one's.
+  rmSync(json, { force: true });
+  rmSync(weights, { force: true });
+  const cdp = await page.createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+  await page.click('#download');
+  await until(page, "demo.io && demo.io.status.startsWith('downloaded')");
+  for (let i = 0; i < 100 && !(readdirSync(downloads).includes('webgrad-mnist.weights.bin') && readdirSync(downloads).includes('webgrad-mnist.json')); i++) await new Promise((r) => setTimeout(r, 100));
+  return { json, weights };
+}
+
 describe('demo site', () => {
   test('the landing page links every page and shows the backend', async () => {
     const { page, errors } = await openPage(browser, base, 'index.html');
@@ -147,17 +176,7 @@ describe('demo site', () => {
       expect(trained.loss.at(-1)!).toBeLessThan(0.5 * trained.loss[0]);
       expect(await demoState<number>(page, 'maxStallMs')).toBeLessThan(MAX_STALL_MS);
 
-      // Draw a "7" with the mouse.
-      const box = await page.$eval('#pad', (e) => {
-        const r = e.getBoundingClientRect();
-        return { x: r.x, y: r.y, w: r.width, h: r.height };
-      });
-      const at = (fx: number, fy: number): [number, number] => [box.x + fx * box.w, box.y + fy * box.h];
-      await page.mouse.move(...at(0.25, 0.2));
-      await page.mouse.down();
-      await page.mouse.move(...at(0.75, 0.2), { steps: 8 });
-      await page.mouse.move(...at(0.45, 0.85), { steps: 8 });
-      await page.mouse.up();
+      await drawSeven(page);
       await until(page, 'demo.mnist.drawing !== null');
       const drawn = await demoState<{ drawing: { input: number[]; probs: number[]; predicted: number } }>(page, 'mnist');
       expect(drawn.drawing.input).toHaveLength(784);
@@ -167,13 +186,7 @@ describe('demo site', () => {
       await screenshot(page, 'mnist-cpu');
 
       // Download the model (model.json + weights), check it against the page with a float64 forward pass.
-      const cdp = await page.createCDPSession();
-      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-      await page.click('#download');
-      await until(page, "demo.io && demo.io.status.startsWith('downloaded')");
-      const json = join(downloads, 'webgrad-mnist.json');
-      const weights = join(downloads, 'webgrad-mnist.weights.bin');
-      for (let i = 0; i < 100 && !(readdirSync(downloads).includes('webgrad-mnist.weights.bin') && readdirSync(downloads).includes('webgrad-mnist.json')); i++) await new Promise((r) => setTimeout(r, 100));
+      const { json, weights } = await downloadModel(page);
       const ref = forwardFromFiles(json, weights, drawn.drawing.input);
       ref.forEach((p, k) => expect(Math.abs(p - drawn.drawing.probs[k])).toBeLessThan(1e-4));
 
@@ -199,6 +212,50 @@ describe('demo site', () => {
       expect(errors).toEqual([]);
       await page.close();
     }, 150_000);
+
+    test('CNN on WebAssembly: reaches 90% on the held-out digits; a drawn digit gets the probabilities TensorFlow.js computes from the downloaded model; the files reopen', async () => {
+      const { page, errors } = await openPage(browser, base, 'mnist.html?backend=wasm&model=cnn');
+      expect((await backendOf(page)).name).toBe('wasm');
+      expect(await page.$eval('#model-info', (e) => e.textContent)).toMatch(/^CNN/);
+      const t0 = Date.now();
+      await page.click('#play');
+      await until(page, 'demo.mnist.accuracy >= 0.9', 120_000);
+      await pause(page, '#play');
+      await until(page, '!demo.mnist.running');
+      const trained = await demoState<{ accuracy: number; heldOutAccuracy: number[]; seen: number; samplesPerSec: number }>(page, 'mnist');
+      console.log(`MNIST CNN [wasm]: ${(Math.max(...trained.heldOutAccuracy) * 100).toFixed(1)}% held-out within ${((Date.now() - t0) / 1000).toFixed(1)} s, ${trained.seen} digits; ${Math.round(trained.samplesPerSec)} samples/s`);
+      expect(Math.max(...trained.heldOutAccuracy)).toBeGreaterThanOrEqual(0.9);
+
+      await drawSeven(page);
+      await until(page, 'demo.mnist.drawing !== null');
+      const drawn = await demoState<{ drawing: { input: number[]; probs: number[] } }>(page, 'mnist');
+      expect(drawn.drawing.input).toHaveLength(784);
+      await screenshot(page, 'mnist-cnn-wasm');
+
+      // TensorFlow.js reads the downloaded files and computes the same probabilities for the drawn pixels.
+      const { json, weights } = await downloadModel(page);
+      const artifacts = JSON.parse(readFileSync(json, 'utf8')) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+      const bin = readFileSync(weights);
+      const tfModel = await tf.loadLayersModel(tf.io.fromMemory({
+        modelTopology: artifacts.modelTopology,
+        weightSpecs: artifacts.weightsManifest.flatMap((g) => g.weights),
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length),
+      }));
+      expect(tfModel.layers.map((l) => l.getClassName())).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense']);
+      const tfProbs = tf.tidy(() => Array.from((tfModel.predict(tf.tensor4d(drawn.drawing.input, [1, 28, 28, 1])) as tf.Tensor).dataSync()));
+      tfProbs.forEach((p, k) => expect(Math.abs(p - drawn.drawing.probs[k])).toBeLessThan(1e-4));
+      tfModel.dispose();
+
+      // The page opens the files again: same held-out accuracy and prediction.
+      const input = await page.$('#files');
+      await (input as unknown as { uploadFile: (...p: string[]) => Promise<void> }).uploadFile(json, weights);
+      await until(page, "demo.io.status.startsWith('opened')");
+      const reopened = await demoState<{ accuracy: number; drawing: { probs: number[] } }>(page, 'mnist');
+      expect(reopened.accuracy).toBeCloseTo(trained.accuracy, 6);
+      reopened.drawing.probs.forEach((p, k) => expect(Math.abs(p - drawn.drawing.probs[k])).toBeLessThan(1e-5));
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 180_000);
 
     test('opens a model trained and saved by TensorFlow.js and predicts what TensorFlow.js predicts', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'webgrad-tfjs-'));
