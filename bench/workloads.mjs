@@ -102,7 +102,7 @@ function cnnStep(name, spec, n, reps, budgetMs) {
   return {
     name, unit: 'ms/step', better: 'lower', reps, budgetMs,
     async run(sys, ctx) {
-      if (!sys.cnn) throw new Error(`${sys.id.split('/')[0]} adapter: no conv2d training in this bench (see bench/README.md)`);
+      if (!sys.cnn) throw new Error(`no CNN in the bench's ${sys.id.split('/')[0]} adapter (see bench/README.md)`);
       const { x, y } = mnistBatch(ctx, n);
       const w = cnnWeights(spec.layers, 7);
       const ref = (refCache[name] ??= cnnLoss(w, x, y, n, spec.input));
@@ -163,6 +163,15 @@ const toAccuracy = (name, cfg, spec, weights, make, budgetMs) => ({
     const wh = await wu.prepare(xTr, yTr, batch, batch);
     if (!Number.isFinite(await wu.epoch(wh))) throw new Error('check failed: warm-up loss not finite');
     await wu.predictArray(xTe.subarray(0, 784), 1);
+    // A second (warm) step estimates an epoch: if one epoch alone would pass the budget, say so now instead of
+    // spending minutes on it (the CNN on SwiftShader or a slow CPU backend).
+    const ts = now();
+    await wu.epoch(wh);
+    const stepMs = now() - ts, epochEstMs = stepMs * Math.ceil(train / batch);
+    if (epochEstMs > ctx.budgetMs) {
+      wu.release?.(wh); wu.dispose();
+      throw new Error(`timeout: one epoch would take about ${(epochEstMs / 1000).toFixed(0)} s (${Math.ceil(train / batch)} steps of ${(stepMs / 1000).toFixed(2)} s; budget ${(ctx.budgetMs / 1000).toFixed(0)} s)`);
+    }
     // --profile: a second warm-up epoch (not timed) shows where an epoch's time goes.
     const profile = await profileRep(sys, ctx, () => wu.epoch(wh));
     wu.release?.(wh); wu.dispose();
@@ -191,7 +200,7 @@ const toAccuracy = (name, cfg, spec, weights, make, budgetMs) => ({
 });
 const mnistTo93 = toAccuracy('mnist-to-93', TO93, TO93_MLP, (seed) => mlpWeights(TO93_MLP.sizes, seed), (sys, spec, w) => sys.mlp(spec, w), 155000);
 const cnnTo98 = toAccuracy('cnn-mnist-to-98', TO98, TO98_CNN, (seed) => cnnWeights(TO98_CNN.layers, seed), (sys, spec, w) => {
-  if (!sys.cnn) throw new Error(`${sys.id.split('/')[0]} adapter: no conv2d training in this bench (see bench/README.md)`);
+  if (!sys.cnn) throw new Error(`no CNN in the bench's ${sys.id.split('/')[0]} adapter (see bench/README.md)`);
   return sys.cnn(spec, w);
 }, 120000);
 
