@@ -95,7 +95,8 @@ const memNote = (m) => (m ? Object.entries(m).filter(([, v]) => typeof v === 'nu
 /**
  * One SGD step of the MNIST CNN through the system's training API on a fixed
  * batch. Check: the first loss (before any update) vs a float64 forward pass
- * within 0.2%, and the loss falls over the next two steps. After the timed
+ * within 0.2%, and the second step's loss is lower (each step costs seconds on
+ * slow backends, so the check is kept to two). After the timed
  * steps, the library's own memory figures go into the note.
  */
 function cnnStep(name, spec, n, reps, budgetMs) {
@@ -112,13 +113,13 @@ function cnnStep(name, spec, n, reps, budgetMs) {
         const t0 = now();
         const first = await m.step(h);
         const firstStepMs = now() - t0;
-        const got = [first, await m.step(h), await m.step(h)];
+        const got = [first, await m.step(h)];
         if (!(Math.abs(got[0] - ref) <= 2e-3 * Math.abs(ref) + 1e-4)) throw new Error(`check failed: first loss ${got[0].toFixed(5)}, float64 reference ${ref.toFixed(5)}`);
-        if (!(got[2] < got[0])) throw new Error(`check failed: loss did not fall (${got.map((l) => l.toFixed(4)).join(', ')})`);
-        let last = got[2];
+        if (!(got[1] < got[0])) throw new Error(`check failed: loss did not fall (${got.map((l) => l.toFixed(4)).join(', ')})`);
+        let last = got[1];
         const samples = await timeReps(ctx, async () => { const t = now(); last = await m.step(h); return now() - t; }, { minReps: 1 });
         if (!Number.isFinite(last)) throw new Error(`loss became ${last}`);
-        const memory = await m.memory?.();
+        const memory = await m.memory?.(h);
         const profile = await profileRep(sys, ctx, () => m.step(h));
         const ms = samples.slice().sort((p, q) => p - q)[samples.length >> 1];
         return { samples, profile, note: `${Math.round((n * 1000) / ms)} samples/s; first step ${Math.round(firstStepMs)} ms; loss ${got[0].toFixed(4)}→${last.toFixed(4)}${memory ? `; ${memNote(memory)}` : ''}`, extra: { samplesPerSec: (n * 1000) / ms, firstStepMs, checkLosses: got, refLoss: ref, lastLoss: last, memory } };
@@ -212,7 +213,7 @@ export const WORKLOADS = [
   trainStep('mlp-tiny-step', TINY_MLP, 32, tinyBatch, { full: 30, quick: 10 }, 10000),
   predict1,
   mnistTo93,
-  cnnStep('cnn-mnist-step', MNIST_CNN, 64, { full: 5, quick: 2 }, 8000),
+  cnnStep('cnn-mnist-step', MNIST_CNN, 64, { full: 5, quick: 2 }, 6000),
   cnnTo98,
 ];
 export const QUICK_WORKLOADS = ['matmul-256', 'matmul-512', 'mlp-mnist-step', 'mlp-tiny-step', 'predict-1'];

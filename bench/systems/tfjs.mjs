@@ -116,10 +116,16 @@ export function makeTfjs(backend) {
         const v = await d.data(); d.dispose(); return v;
       },
       release(h) { h.x.dispose(); h.y?.dispose(); },
-      /** tf.memory(): bytes held now (numBytes; on webgpu also numBytesInGPU / numBytesInGPUAllocated). */
-      memory() {
+      /**
+       * tf.memory(): bytes of live tensors now (numBytes; on webgpu also numBytesInGPU /
+       * numBytesInGPUAllocated where the backend reports them); with a batch `h`, one more
+       * step under tf.profile gives its peakBytes (tensor bytes alive at once during the step).
+       */
+      async memory(h) {
         const m = tf.memory();
-        return Object.fromEntries(['numBytes', 'numBytesInGPU', 'numBytesInGPUAllocated'].filter((k) => typeof m[k] === 'number').map((k) => [k, m[k]]));
+        const out = Object.fromEntries(['numBytes', 'numBytesInGPU', 'numBytesInGPUAllocated'].filter((k) => typeof m[k] === 'number').map((k) => [k, m[k]]));
+        if (h) out.profilePeakBytes = (await tf.profile(() => model.trainOnBatch(h.x, h.y))).peakBytes;
+        return out;
       },
       dispose() { model.optimizer?.dispose?.(); model.dispose(); },
     };
