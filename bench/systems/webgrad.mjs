@@ -92,6 +92,7 @@ export function makeWebgrad(backend, { url, threads } = {}) {
   /** Sets the weights, compiles, and wraps `model` for the workloads (inputs [n, ...inShape], targets [n, outDim]). */
   function trainer(model, init, spec, inShape, outDim) {
     const inSize = inShape.reduce((a, b) => a * b, 1);
+    const peakBefore = wg.stats?.().peakBytes; // peakBytes has no reset: it counts from the backend's start
     model.setWeights(init);
     init.forEach((t) => t.dispose?.());
     const { name, lr } = spec.optimizer;
@@ -129,8 +130,8 @@ export function makeWebgrad(backend, { url, threads } = {}) {
         try { return await read(model.predict(t)); } finally { t.dispose(); }
       },
       release(h) { h.x.dispose(); h.y?.dispose(); },
-      /** Bytes webgrad's backend holds now and at most so far (pooled buffers included). */
-      memory() { const st = need(wg, 'stats')(); return { peakBytes: st.peakBytes, bytes: st.bytes }; },
+      /** Bytes webgrad's backend holds now and at most since it started (pooled buffers included), and that peak before this model. */
+      memory() { const st = need(wg, 'stats')(); return { peakBytes: st.peakBytes, bytes: st.bytes, peakBytesBeforeModel: peakBefore }; },
       dispose() { model.dispose?.(); },
     };
   }
