@@ -95,7 +95,7 @@ async function runAll({ workloads, systems: sysIds, quick, reps }) {
     const wl = WORKLOADS.find((w) => w.name === workload);
     for (const system of sysIds) {
       log(`${workload} on ${system} ...`);
-      const limit = (wl?.budgetMs ?? 60000) * 2 + 60000;
+      const limit = wl?.limitMs ?? (wl?.budgetMs ?? 60000) * 2 + 60000;
       const r = await Promise.race([runOne({ workload, system, quick, reps }),
         new Promise((res) => setTimeout(() => res({ workload, system, unit: wl?.unit, ok: false, error: `timeout after ${limit / 1000} s` }), limit))]);
       log(`  -> ${r.ok ? `${r.median.toFixed(3)} ${r.unit}` : `error: ${r.error}`}`);

@@ -123,7 +123,7 @@ async function main() {
         else if (Date.now() - t0 > o.maxMinutes * 60_000) r = { ok: false, error: `skipped: run time budget (--max-minutes=${o.maxMinutes}) spent` };
         else {
           const remainingMs = o.maxMinutes * 60_000 - (Date.now() - t0);
-          const limit = Math.min(wl.budgetMs * (o.quick ? 0.5 : 1) * 2 + 60_000, remainingMs + 45_000);
+          const limit = Math.min(wl.limitMs ?? wl.budgetMs * (o.quick ? 0.5 : 1) * 2 + 60_000, remainingMs + 45_000);
           try {
             r = await withTimeout(page.evaluate((c) => window.bench.runOne(c), { workload, system, quick: o.quick, reps: o.reps, maxBudgetMs: remainingMs, profile: o.profile }), limit, `${workload} on ${system}`);
           } catch (e) {

@@ -173,3 +173,65 @@ export function summarize(xs) {
 
 export const now = () => performance.now();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Glorot-uniform weights for the bench CNN: conv kernels in HWIO order
+ * ([kh, kw, in, out], as Keras and TF.js keep them), dense kernels [in, out],
+ * zero biases. `layers`: [{ conv: [kh, kw, in, out] } | { dense: [in, out] }].
+ */
+export function cnnWeights(layers, seed) {
+  return layers.flatMap((l, i) => {
+    const s = l.conv ?? l.dense;
+    const rf = l.conv ? s[0] * s[1] : 1, fanIn = rf * s.at(-2), fanOut = rf * s.at(-1);
+    const lim = Math.sqrt(6 / (fanIn + fanOut));
+    return [uniform(s.reduce((a, b) => a * b, 1), seed + 17 * i, -lim, lim), new Float32Array(s.at(-1))];
+  });
+}
+
+/**
+ * Float64 mean categorical cross-entropy of the bench CNN (conv 3x3 valid +
+ * relu, maxpool 2, conv 3x3 valid + relu, maxpool 2, flatten, dense relu,
+ * dense softmax) on n NHWC images: the loss a training step reports before
+ * its update.
+ */
+export function cnnLoss(w, x, y, n, [h0, w0, c0]) {
+  const conv = (inp, H, W, C, k, b, O) => {
+    const oh = H - 2, ow = W - 2, out = new Float64Array(oh * ow * O);
+    for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let o = 0; o < O; o++) {
+      let s = b[o];
+      for (let di = 0; di < 3; di++) for (let dj = 0; dj < 3; dj++) {
+        const ib = ((i + di) * W + j + dj) * C, kb = (di * 3 + dj) * C * O + o;
+        for (let c = 0; c < C; c++) s += inp[ib + c] * k[kb + c * O];
+      }
+      out[(i * ow + j) * O + o] = s > 0 ? s : 0;
+    }
+    return [out, oh, ow];
+  };
+  const pool = (inp, H, W, C) => {
+    const oh = H >> 1, ow = W >> 1, out = new Float64Array(oh * ow * C);
+    for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let c = 0; c < C; c++) {
+      let m = -Infinity;
+      for (let di = 0; di < 2; di++) for (let dj = 0; dj < 2; dj++) m = Math.max(m, inp[((2 * i + di) * W + 2 * j + dj) * C + c]);
+      out[(i * ow + j) * C + c] = m;
+    }
+    return [out, oh, ow];
+  };
+  const dense = (inp, k, b, I, O, relu) => {
+    const out = new Float64Array(O);
+    for (let o = 0; o < O; o++) { let s = b[o]; for (let i = 0; i < I; i++) s += inp[i] * k[i * O + o]; out[o] = relu && s < 0 ? 0 : s; }
+    return out;
+  };
+  const c1 = w[1].length, c2 = w[3].length, d1 = w[5].length, k = w[7].length;
+  let loss = 0;
+  for (let s = 0; s < n; s++) {
+    const img = x.subarray(s * h0 * w0 * c0, (s + 1) * h0 * w0 * c0);
+    let [a, H, W] = conv(img, h0, w0, c0, w[0], w[1], c1);
+    [a, H, W] = pool(a, H, W, c1);
+    [a, H, W] = conv(a, H, W, c1, w[2], w[3], c2);
+    [a, H, W] = pool(a, H, W, c2);
+    const hid = dense(a, w[4], w[5], H * W * c2, d1, true), z = dense(hid, w[6], w[7], d1, k, false);
+    const mx = Math.max(...z), lse = mx + Math.log(z.reduce((acc, v) => acc + Math.exp(v - mx), 0));
+    for (let c = 0; c < k; c++) loss -= y[s * k + c] * (z[c] - lse);
+  }
+  return loss / n;
+}

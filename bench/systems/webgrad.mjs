@@ -66,45 +66,73 @@ export function makeWebgrad(backend, { url, threads } = {}) {
       }
       const model = need(wg, 'sequential')({ layers });
       const init = weights.map((w, i) => (i % 2 ? wg.tensor(w, [w.length]) : wg.tensor(w, [spec.sizes[i >> 1], spec.sizes[(i >> 1) + 1]])));
-      model.setWeights(init);
-      init.forEach((t) => t.dispose?.());
-      const { name, lr } = spec.optimizer;
-      model.compile({ optimizer: need(wg, `train.${name}`)(lr), loss: spec.loss });
-      const lossOf = (hist) => {
-        const l = hist?.history?.loss ?? hist?.loss;
-        const v = Array.isArray(l) ? l.at(-1) : l;
-        if (typeof v !== 'number') throw new Error(`fit returned no loss (got ${JSON.stringify(hist)?.slice(0, 80)})`);
-        return v;
-      };
-      // getWeights() returns copies: read the last layer's bias, then free the copies
-      const readLastBias = async () => {
-        const ws = model.layers?.at(-1)?.getWeights?.() ?? model.getWeights();
-        try { await ws.at(-1).data(); } finally { ws.forEach((t) => t.dispose?.()); }
-      };
-      const fit = async (h) => {
-        const hist = await model.fit(h.x, h.y, { epochs: 1, batchSize: h.batchSize, shuffle: false, verbose: 0 });
-        await readLastBias(); // the update has run too
-        return lossOf(hist);
-      };
-      const read = async (t) => { const d = await t.data(); t.dispose(); return d; };
-      return {
-        prepare(x, y, n, batchSize = n) {
-          return {
-            n, batchSize,
-            x: wg.tensor(x.subarray(0, n * spec.sizes[0]), [n, spec.sizes[0]]),
-            y: y ? wg.tensor(y.subarray(0, n * spec.sizes[L]), [n, spec.sizes[L]]) : null,
-          };
-        },
-        step: fit,
-        epoch: fit,
-        predict: (h) => read(model.predict(h.x)),
-        async predictArray(x, n) {
-          const t = wg.tensor(x, [n, spec.sizes[0]]);
-          try { return await read(model.predict(t)); } finally { t.dispose(); }
-        },
-        release(h) { h.x.dispose(); h.y?.dispose(); },
-        dispose() { model.dispose?.(); },
-      };
+      return trainer(model, init, spec, [spec.sizes[0]], spec.sizes[L]);
+    },
+
+    /** The bench CNN (spec.layers: conv / dense shapes, see bench/workloads.mjs) as Keras-style layers. */
+    async cnn(spec, weights) {
+      const L = need(wg, 'layers');
+      const [c1, c2, d1, d2] = spec.layers;
+      const layers = [
+        L.conv2d({ filters: c1.conv[3], kernelSize: 3, activation: 'relu', padding: 'valid', inputShape: spec.input }),
+        L.maxPooling2d({ poolSize: 2 }),
+        L.conv2d({ filters: c2.conv[3], kernelSize: 3, activation: 'relu', padding: 'valid' }),
+        L.maxPooling2d({ poolSize: 2 }),
+        L.flatten(),
+        L.dense({ units: d1.dense[1], activation: 'relu' }),
+        L.dense({ units: d2.dense[1], activation: 'softmax' }),
+      ];
+      const model = need(wg, 'sequential')({ layers });
+      const shapes = spec.layers.flatMap((l) => [l.conv ?? l.dense, [(l.conv ?? l.dense).at(-1)]]);
+      const init = weights.map((w, i) => wg.tensor(w, shapes[i]));
+      return trainer(model, init, spec, spec.input, d2.dense[1]);
     },
   };
+
+  /** Sets the weights, compiles, and wraps `model` for the workloads (inputs [n, ...inShape], targets [n, outDim]). */
+  function trainer(model, init, spec, inShape, outDim) {
+    const inSize = inShape.reduce((a, b) => a * b, 1);
+    const peakBefore = wg.stats?.().peakBytes; // peakBytes has no reset: it counts from the backend's start
+    model.setWeights(init);
+    init.forEach((t) => t.dispose?.());
+    const { name, lr } = spec.optimizer;
+    model.compile({ optimizer: need(wg, `train.${name}`)(lr), loss: spec.loss });
+    const lossOf = (hist) => {
+      const l = hist?.history?.loss ?? hist?.loss;
+      const v = Array.isArray(l) ? l.at(-1) : l;
+      if (typeof v !== 'number') throw new Error(`fit returned no loss (got ${JSON.stringify(hist)?.slice(0, 80)})`);
+      return v;
+    };
+    // getWeights() returns copies: read the last layer's bias, then free the copies
+    const readLastBias = async () => {
+      const ws = model.layers?.at(-1)?.getWeights?.() ?? model.getWeights();
+      try { await ws.at(-1).data(); } finally { ws.forEach((t) => t.dispose?.()); }
+    };
+    const fit = async (h) => {
+      const hist = await model.fit(h.x, h.y, { epochs: 1, batchSize: h.batchSize, shuffle: false, verbose: 0 });
+      await readLastBias(); // the update has run too
+      return lossOf(hist);
+    };
+    const read = async (t) => { const d = await t.data(); t.dispose(); return d; };
+    return {
+      prepare(x, y, n, batchSize = n) {
+        return {
+          n, batchSize,
+          x: wg.tensor(x.subarray(0, n * inSize), [n, ...inShape]),
+          y: y ? wg.tensor(y.subarray(0, n * outDim), [n, outDim]) : null,
+        };
+      },
+      step: fit,
+      epoch: fit,
+      predict: (h) => read(model.predict(h.x)),
+      async predictArray(x, n) {
+        const t = wg.tensor(x, [n, ...inShape]);
+        try { return await read(model.predict(t)); } finally { t.dispose(); }
+      },
+      release(h) { h.x.dispose(); h.y?.dispose(); },
+      /** Bytes webgrad's backend holds now and at most since it started (pooled buffers included), and that peak before this model. */
+      memory() { const st = need(wg, 'stats')(); return { peakBytes: st.peakBytes, bytes: st.bytes, peakBytesBeforeModel: peakBefore }; },
+      dispose() { model.dispose?.(); },
+    };
+  }
 }

@@ -95,7 +95,8 @@ export async function runPair(workload: string, system: string, opts: { quick: b
 /** Runs a pair with a time limit (twice the workload's budget plus a minute), as the CLI does. */
 export function runPairWithLimit(workload: string, system: string, opts: { quick: boolean; reps?: number; log: (msg: string) => void }): Promise<PairResult> {
   const wl = WORKLOADS.find((w) => w.name === workload);
-  const limit = (wl?.budgetMs ?? 60_000) * 2 + 60_000;
+  // a workload may set its own limit (limitMs: the CNN step, whose first steps take a minute on SwiftShader)
+  const limit = (wl as { limitMs?: number } | undefined)?.limitMs ?? (wl?.budgetMs ?? 60_000) * 2 + 60_000;
   return Promise.race([
     runPair(workload, system, opts),
     new Promise<PairResult>((res) => setTimeout(() => res({ workload, system, unit: wl?.unit, better: wl?.better, ok: false, error: `timeout after ${limit / 1000} s` }), limit)),
