@@ -9,11 +9,11 @@ import { artifactsInfo, loadFromModelJSON, modelJSONFor } from './model_json.js'
 import type { IOHandler } from './types.js';
 import { checkWeightPath } from './weight_paths.js';
 import { joinWeightData, type WeightFile } from './weights.js';
+import { isNode } from '../core/environment.js';
 
 type Fs = typeof import('node:fs/promises');
 type Path = typeof import('node:path');
 
-export const isNode = (): boolean => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
 async function nodeModules(scheme: string): Promise<{ fs: Fs; path: Path }> {
   if (!isNode()) throw new WebgradError(`'${scheme}' paths work only in Node.js; in a browser use 'indexeddb://name', 'downloads://name' or an http(s) URL.`);

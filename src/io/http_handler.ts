@@ -6,7 +6,7 @@
 // elsewhere say so with weightPathPrefix or weightUrlConverter. Saving POSTs
 // a multipart form, as TF.js' http handler does.
 import { WebgradError } from '../core/errors.js';
-import { isNode } from './file_handler.js';
+import { isNode } from '../core/environment.js';
 import { artifactsInfo, loadFromModelJSON, modelJSONFor } from './model_json.js';
 import type { IOHandler } from './types.js';
 import { joinWeightUrl, urlFolder } from './weight_paths.js';

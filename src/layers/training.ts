@@ -18,6 +18,7 @@ import { CallbackList, ProgressLogger, toCallbackList, type CallbackHooks, type 
 import { WebgradError, argError, shapeString } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
+import { isNode } from '../core/environment.js';
 import type { Variable } from '../core/variable.js';
 import type { CompiledStep } from '../graph/compiled_step.js';
 import { profile, type Profile } from '../graph/profile.js';
@@ -61,7 +62,6 @@ export interface History {
   profile?: Omit<Profile<History>, 'result'>;
 }
 
-const isNode = (): boolean => typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
 /**
  * Steps fit() keeps in flight before it waits for the oldest one's loss:

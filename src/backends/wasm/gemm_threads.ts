@@ -8,6 +8,7 @@
 import { WebgradError } from '../../core/errors.js';
 import { COMMAND_GEMM, COMMAND_STOP, CONTROL, GEMM_ARGS, GEMM_WORKER_SOURCE } from './gemm_worker_source.js';
 import type { WasmHeap } from './wasm_heap.js';
+import { isNode } from '../../core/environment.js';
 
 /** One row range of a matmul block, as the worker source reads it (GEMM_ARGS). */
 export type GemmTask = Record<(typeof GEMM_ARGS)[number], number>;
@@ -30,10 +31,6 @@ export function threadsAvailable(): boolean {
   return isolated !== false && (isNode() || typeof Worker === 'function');
 }
 
-function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === 'string';
-}
 
 /** Logical processors this engine reports (1 when it does not say). */
 export async function logicalProcessors(): Promise<number> {
