@@ -5,6 +5,7 @@ import type { DType, TypedArray } from '../../core/dtype.js';
 import { WebgradError } from '../../core/errors.js';
 import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
+import { HostCounters } from '../host_counters.js';
 import { activeRecorder } from '../profiling.js';
 import { runKernelOnCpu } from './run_kernel.js';
 
@@ -23,7 +24,7 @@ class CpuBuffer implements BackendBuffer {
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
-  private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0, peakBuffers: 0, peakBytes: 0 };
+  private readonly counters = new HostCounters();
 
   alloc(bytes: number): BackendBuffer {
     let buffer: CpuBuffer;
@@ -33,17 +34,12 @@ export class CpuBackend implements Backend {
       // Count only what exists: a refused allocation leaves the counters alone.
       throw new WebgradError(`cpu: could not allocate a buffer of ${bytes} bytes (${(e as Error).message}); use smaller tensors or batches.`);
     }
-    const c = this.counters;
-    c.buffers++;
-    c.bytes += bytes;
-    c.peakBuffers = Math.max(c.peakBuffers, c.buffers);
-    c.peakBytes = Math.max(c.peakBytes, c.bytes);
+    this.counters.allocated(bytes);
     return buffer;
   }
 
   free(buffer: BackendBuffer): void {
-    this.counters.buffers--;
-    this.counters.bytes -= buffer.bytes;
+    this.counters.freed(buffer.bytes);
   }
 
   write(buffer: BackendBuffer, data: TypedArray): void {
@@ -97,7 +93,7 @@ export class CpuBackend implements Backend {
   async sync(): Promise<void> {}
 
   stats(): BackendStats {
-    return { ...this.counters, pipelines: 0 };
+    return this.counters.stats();
   }
 
   destroy(): void {}

@@ -12,6 +12,7 @@ import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import { runKernelOnCpu } from '../cpu/run_kernel.js';
 import { applyEpilogue } from '../cpu/cpu_kernels.js';
+import { HostCounters } from '../host_counters.js';
 import { activeRecorder } from '../profiling.js';
 import { WebgradError } from '../../core/errors.js';
 import { GemmThreads, logicalProcessors, threadsAvailable } from './gemm_threads.js';
@@ -82,7 +83,7 @@ export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
   private readonly gemm: WasmGemm;
   private readonly exprs: ExprCompiler;
-  private counters = { dispatches: 0, submits: 0, buffers: 0, bytes: 0, peakBuffers: 0, peakBytes: 0 };
+  private readonly counters = new HostCounters();
 
   constructor(
     private readonly heap: WasmHeap,
@@ -101,18 +102,13 @@ export class WasmBackend implements Backend {
 
   alloc(bytes: number): BackendBuffer {
     const buffer = new WasmBuffer(bytes, this.heap.alloc(bytes));
-    const c = this.counters;
-    c.buffers++;
-    c.bytes += bytes;
-    c.peakBuffers = Math.max(c.peakBuffers, c.buffers);
-    c.peakBytes = Math.max(c.peakBytes, c.bytes);
+    this.counters.allocated(bytes);
     return buffer;
   }
 
   free(buffer: BackendBuffer): void {
     const b = buffer as WasmBuffer;
-    this.counters.buffers--;
-    this.counters.bytes -= b.bytes;
+    this.counters.freed(b.bytes);
     this.heap.release(b.offset, b.bytes);
   }
 
@@ -225,7 +221,7 @@ export class WasmBackend implements Backend {
   async sync(): Promise<void> {}
 
   stats(): BackendStats {
-    return { ...this.counters, pipelines: 0 };
+    return this.counters.stats();
   }
 
   /** Stops the worker threads; the memory goes with the last reference to the backend. */
