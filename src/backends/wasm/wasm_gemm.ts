@@ -182,30 +182,11 @@ function roundUp(x: number, to: number): number {
  * by panel, column by column, mr floats per column, zeros past row m.
  */
 function packA(f: Float32Array, call: GemmCall, ic: number, mc: number, pc: number, kc: number, mr: number, dst: number): void {
-  const { m, k, transA } = call;
+  const { m, k } = call;
   const a = call.a >> 2;
-  for (let i0 = 0; i0 < mc; i0 += mr) {
-    const base = dst + i0 * kc;
-    const rows = Math.min(mr, mc - i0);
-    if (transA) {
-      // A is stored [k, m]: a column of op(A) is contiguous.
-      for (let p = 0; p < kc; p++) {
-        const src = a + (pc + p) * m + ic + i0;
-        const o = base + p * mr;
-        for (let r = 0; r < rows; r++) f[o + r] = f[src + r];
-        for (let r = rows; r < mr; r++) f[o + r] = 0;
-      }
-    } else {
-      for (let r = 0; r < mr; r++) {
-        if (r >= rows) {
-          for (let p = 0; p < kc; p++) f[base + p * mr + r] = 0;
-          continue;
-        }
-        const src = a + (ic + i0 + r) * k + pc;
-        for (let p = 0; p < kc; p++) f[base + p * mr + r] = f[src + p];
-      }
-    }
-  }
+  // A is stored [k, m] when transposed: a column of op(A) is contiguous.
+  if (call.transA) packPanels(f, a + pc * m + ic, mc, kc, mr, 1, m, dst);
+  else packPanels(f, a + ic * k + pc, mc, kc, mr, k, 1, dst);
 }
 
 /**
@@ -213,27 +194,39 @@ function packA(f: Float32Array, call: GemmCall, ic: number, mc: number, pc: numb
  * by panel, row by row, nr floats per row, zeros past column n.
  */
 function packB(f: Float32Array, call: GemmCall, pc: number, kc: number, jc: number, nc: number, nr: number, dst: number): void {
-  const { n, k, transB } = call;
+  const { n, k } = call;
   const b = call.b >> 2;
-  for (let j0 = 0; j0 < nc; j0 += nr) {
-    const base = dst + j0 * kc;
-    const cols = Math.min(nr, nc - j0);
-    if (transB) {
-      // B is stored [n, k]: a column of op(B) is contiguous.
-      for (let c = 0; c < nr; c++) {
-        if (c >= cols) {
-          for (let p = 0; p < kc; p++) f[base + p * nr + c] = 0;
-          continue;
-        }
-        const src = b + (jc + j0 + c) * k + pc;
-        for (let p = 0; p < kc; p++) f[base + p * nr + c] = f[src + p];
+  // B is stored [n, k] when transposed: a column of op(B) is contiguous.
+  if (call.transB) packPanels(f, b + jc * k + pc, nc, kc, nr, k, 1, dst);
+  else packPanels(f, b + pc * n + jc, nc, kc, nr, 1, n, dst);
+}
+
+/**
+ * The packing both operands share: `lines` lines (rows of op(A) or columns
+ * of op(B)) of `depth` values each, element (x, p) at float index
+ * src + x * lineStride + p * depthStride, written as panels of `w` lines:
+ * panel by panel, step by step along the depth, w floats per step, zeros
+ * past the last line. The loops read along whichever stride is 1.
+ */
+function packPanels(f: Float32Array, src: number, lines: number, depth: number, w: number, lineStride: number, depthStride: number, dst: number): void {
+  for (let x0 = 0; x0 < lines; x0 += w) {
+    const base = dst + x0 * depth;
+    const count = Math.min(w, lines - x0);
+    if (lineStride === 1) {
+      for (let p = 0; p < depth; p++) {
+        const from = src + p * depthStride + x0;
+        const o = base + p * w;
+        for (let r = 0; r < count; r++) f[o + r] = f[from + r];
+        for (let r = count; r < w; r++) f[o + r] = 0;
       }
     } else {
-      for (let p = 0; p < kc; p++) {
-        const src = b + (pc + p) * n + jc + j0;
-        const o = base + p * nr;
-        for (let c = 0; c < cols; c++) f[o + c] = f[src + c];
-        for (let c = cols; c < nr; c++) f[o + c] = 0;
+      for (let r = 0; r < w; r++) {
+        if (r >= count) {
+          for (let p = 0; p < depth; p++) f[base + p * w + r] = 0;
+          continue;
+        }
+        const from = src + (x0 + r) * lineStride;
+        for (let p = 0; p < depth; p++) f[base + p * w + r] = f[from + p * depthStride];
       }
     }
   }
