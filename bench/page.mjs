@@ -68,7 +68,7 @@ async function runOne({ workload, system, quick = false, reps, maxBudgetMs = Inf
     const entry = getSystem(system);
     await entry.ready;
     await entry.sys.activate?.();
-    const ctx = { mnist, log, profile, reps: reps ?? wl.reps[quick ? 'quick' : 'full'], budgetMs: Math.max(1000, Math.min(maxBudgetMs, wl.budgetMs * (quick ? 0.5 : 1))) };
+    const ctx = { mnist, log, profile, reps: reps ?? wl.reps[quick ? 'quick' : 'full'], warmupReps: wl.warmupReps?.[quick ? 'quick' : 'full'] ?? 0, budgetMs: Math.max(1000, Math.min(maxBudgetMs, wl.budgetMs * (quick ? 0.5 : 1))) };
     const r = await wl.run(entry.sys, ctx);
     return { ...base, ok: true, ...summarize(r.samples), samples: r.samples, note: r.note, extra: r.extra, profile: r.profile, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
