@@ -4,7 +4,10 @@
 // package self-reference) and run in a child `node`. With no GPU given, Node
 // has no WebGPU, so `ready()` picks the WebAssembly SIMD backend. The test checks what the
 // snippet prints: the last XOR loss is small and the prediction for [1, 0]
-// is on the right side of 0.5.
+// is on the right side of 0.5. The snippet's initialisation is not seeded, so
+// its configuration must learn XOR from any start: 16 relu units with adam(0.01)
+// stalled at loss 0.35 in 4 of 300 runs; 16 tanh units with adam(0.05) in
+// none of 1,500 (measured with the snippet's own model in a loop).
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
