@@ -1,9 +1,13 @@
 // conv2d, maxPool and avgPool against a float64 reference written here (the
 // definition, loop by loop), and their gradients wrt x and the filter against
-// finite differences of that reference, on CPU and WebGPU (Dawn).
-import { expect, test } from 'vitest';
+// finite differences of that reference, on CPU, wasm and WebGPU (Dawn). On
+// WebGPU the conv suite runs twice: with the register-blocked kernels that
+// `auto` picks on SwiftShader, and with the workgroup-memory tiled kernels
+// that real GPUs get, forced.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
 import { describeEachBackend } from '../helpers/backends.js';
+import { nodeGpu } from '../helpers/gpu.js';
 import { expectAllClose, Rng } from '../helpers/allclose.js';
 import { dot, nd, numericGrad, type ND } from '../helpers/reference.js';
 
@@ -91,7 +95,10 @@ const CASES: ConvCase[] = [
 ];
 const label = (c: ConvCase): string => `x ${c.x.join('x')} f ${c.f.join('x')} s ${c.s.join(',')} ${typeof c.pad === 'string' ? c.pad : JSON.stringify(c.pad)} d ${c.d.join(',')}`;
 
-describeEachBackend('conv2d', () => {
+/** Finite-difference gradients of the 'big gradients' case (the same seeded data on every backend). */
+let bigGradRef: [ND, ND] | null = null;
+
+function convSuite(): void {
   test('forward matches the float64 reference', async () => {
     const rng = new Rng(1101);
     for (const c of CASES) {
@@ -133,9 +140,11 @@ describeEachBackend('conv2d', () => {
     const dy = randomND(rng, [3, 5, 5, 67]);
     const [gx, gf] = wg.grads((a, b) => wg.conv2d(a, b, 2, 'same'))([toWg(x), toWg(f)], toWg(dy));
     const loss = ([a, b]: ND[]): number => dot(refConv(a, b, [2, 2], 'same', [1, 1]), dy);
-    // The reference is bilinear, so a wide step is exact.
-    expectAllClose(await gx.data(), numericGrad(loss, [x, f], 0, 1e-2), { rtol: 1e-4, atol: 1e-4 }, 'dx');
-    expectAllClose(await gf.data(), numericGrad(loss, [x, f], 1, 1e-2), { rtol: 1e-4, atol: 1e-4 }, 'dfilter');
+    // The reference is bilinear, so a wide step is exact. Its finite
+    // differences take seconds; every backend's run has the same seeded data.
+    bigGradRef ??= [numericGrad(loss, [x, f], 0, 1e-2), numericGrad(loss, [x, f], 1, 1e-2)];
+    expectAllClose(await gx.data(), bigGradRef[0], { rtol: 1e-4, atol: 1e-4 }, 'dx');
+    expectAllClose(await gf.data(), bigGradRef[1], { rtol: 1e-4, atol: 1e-4 }, 'dfilter');
   });
 
   test('conv2dTranspose is the adjoint of conv2d, and has gradients', async () => {
@@ -156,6 +165,26 @@ describeEachBackend('conv2d', () => {
     expectAllClose(await gdy.data(), numericGrad(loss, [dy, f], 0, 1e-2), { rtol: 1e-4, atol: 1e-5 }, 'd dy');
     expectAllClose(await gf.data(), numericGrad(loss, [dy, f], 1, 1e-2), { rtol: 1e-4, atol: 1e-5 }, 'd filter');
   });
+}
+
+describeEachBackend('conv2d', (backend) => {
+  if (backend === 'webgpu') {
+    test('on SwiftShader, auto runs the register-blocked kernels', () => {
+      expect(wg.getBackend()).toMatchObject({ name: 'webgpu', matmul: 'registers' });
+    });
+  }
+  convSuite();
+});
+
+describe('conv2d [webgpu, tiled kernels forced]', () => {
+  beforeAll(async () => {
+    const info = await wg.ready({ backend: 'webgpu', gpu: await nodeGpu(), webgpuMatmul: 'tiled' });
+    expect(info.matmul).toBe('tiled');
+  });
+  afterAll(async () => {
+    await wg.ready({ backend: 'cpu' });
+  });
+  convSuite();
 });
 
 const POOLS: { x: number[]; k: [number, number]; s: [number, number]; pad: Pad }[] = [

@@ -1,15 +1,23 @@
-// Kernel descriptors of convolution (shaders/conv2d.wgsl, an implicit GEMM
-// with 64x64 workgroup tiles) and pooling (shaders/pool.wgsl). Geometry goes
-// in the uniform, so each variant compiles once for every shape.
+// Kernel descriptors of convolution and pooling (shaders/pool.wgsl).
+// Convolution is an implicit GEMM in one of two shapes, chosen like the
+// matmul's (MatmulKernel): 64x64 workgroup-memory tiles (conv2d.wgsl) on real
+// GPUs, 4x4 register blocks without barriers (conv2d_registers.wgsl) on
+// emulated adapters. Geometry goes in the uniform, so each variant compiles
+// once for every shape.
 import conv2dWgsl from '../../../shaders/conv2d.wgsl?raw';
+import conv2dRegistersWgsl from '../../../shaders/conv2d_registers.wgsl?raw';
 import poolWgsl from '../../../shaders/pool.wgsl?raw';
 import type { ConvGeometry } from '../../kernels/conv_op.js';
 import { convGemmSize, type ConvSpec, type PoolSpec } from '../../kernels/conv_spec.js';
 import { epilogueFn } from './expr_codegen.js';
 import { spread, type GpuProgram } from './gpu_program.js';
+import type { MatmulKernel } from './matmul_program.js';
 import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
 const CONV_TILE = 64;
+/** Rows and columns of C each invocation of the register kernel computes, and its workgroup size. */
+const REG_BLOCK = 4;
+const REG_WG = 64;
 const POOL_WG = 256;
 const VARIANTS = { forward: 0, inputGrad: 1, filterGrad: 2 } as const;
 
@@ -18,22 +26,26 @@ function geomWords(g: ConvGeometry): number[] {
   return [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.dilH, g.dilW, g.padTop, g.padLeft];
 }
 
-export function convProgram(s: ConvSpec): GpuProgram {
+export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuProgram {
   const [m, n, k] = convGemmSize(s.variant, s.geom);
-  const tilesN = Math.ceil(n / CONV_TILE);
-  const tiles = Math.ceil(m / CONV_TILE) * tilesN;
-  const words = [...geomWords(s.geom), tilesN, m, n, k, tiles];
+  // Tiled: 64x64 tiles, one per workgroup. Registers: 4x4 blocks, one per invocation.
+  const edge = kernel === 'tiled' ? CONV_TILE : REG_BLOCK;
+  const blocksN = Math.ceil(n / edge);
+  const blocks = Math.ceil(m / edge) * blocksN;
+  const words = [...geomWords(s.geom), blocksN, m, n, k, blocks];
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
   const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
   // The elementwise function library only when an epilogue calls into it.
-  const code = [...(s.epilogue ? [FUNCTIONS_WGSL] : []), conv2dWgsl, ...ep.decls, ep.fn].join('\n');
+  const body = kernel === 'tiled' ? conv2dWgsl : conv2dRegistersWgsl;
+  const code = [...(s.epilogue ? [FUNCTIONS_WGSL] : []), body, ...ep.decls, ep.fn].join('\n');
   const nEp = s.epilogue?.inputs.length ?? 0;
+  const base = `conv2d:${kernel}:${s.variant}`;
   return {
-    key: s.epilogue ? `conv2d:${s.variant}|${code}` : `conv2d:${s.variant}`,
+    key: s.epilogue ? `${base}|${code}` : base,
     code,
     entryPoint: 'main',
-    constants: { VARIANT: VARIANTS[s.variant] },
-    workgroups: spread(tiles),
+    constants: { VARIANT: VARIANTS[s.variant], ...(kernel === 'tiled' ? {} : { WG: REG_WG }) },
+    workgroups: spread(kernel === 'tiled' ? blocks : Math.ceil(blocks / REG_WG)),
     argBindings: [0, 1, ...Array.from({ length: nEp }, (_, j) => 4 + j)],
     dummyBindings: [],
     outBinding: 2,

@@ -94,7 +94,7 @@ export function programFor(spec: KernelSpec, matmulKernel: MatmulKernel = 'regis
     case 'window': case 'concat': case 'gather': case 'where': case 'batchMatmul':
       return layoutProgram(spec);
     case 'conv2d':
-      return convProgram(spec);
+      return convProgram(spec, matmulKernel);
     case 'pool':
       return poolProgram(spec);
   }

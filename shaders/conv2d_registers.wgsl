@@ -1,0 +1,140 @@
+// 2-D convolution (NHWC) as an implicit GEMM C[M, N] = A[M, K] · B[K, N],
+// register-blocked for emulated adapters (SwiftShader): each invocation
+// accumulates a 4x4 block of C in registers and reads A and B straight from
+// the tensors, with no workgroup memory and no barriers. On SwiftShader a
+// workgroup runs on one CPU thread and every barrier switches all of its
+// invocations, which made the tiled kernel (conv2d.wgsl) 5-50x slower than
+// this one there; real GPUs keep the tiled kernel. Same bindings, Geom and
+// VARIANTs as conv2d.wgsl:
+//   0 forward:     A = patches of x [M = pixels of y, K = kH*kW*inC], B = filter [K, outC]
+//   1 input grad:  A = patches of dy seen from each x pixel [K = kH*kW*outC], B = filter^T
+//   2 filter grad: A = patches of x, transposed [M = kH*kW*inC, K = pixels of y], B = dy
+// The window geometry is resolved once per row and tap, outside the loop over
+// channels (or, for the filter gradient, once per output pixel), so the inner
+// loops are loads and FMAs. Rows past M and columns past N are clamped on
+// load and never stored. The scheduler's fused epilogue,
+// `wg_epilogue(value, flat index)`, is appended per kernel.
+
+struct Geom {
+  batch: u32, inH: u32, inW: u32, inC: u32,
+  outH: u32, outW: u32, outC: u32, kH: u32,
+  kW: u32, strideH: u32, strideW: u32, dilH: u32,
+  dilW: u32, padTop: u32, padLeft: u32, blocksN: u32,
+  M: u32, N: u32, K: u32, blocks: u32,
+}
+
+@group(0) @binding(0) var<storage, read> in0: array<f32>;
+@group(0) @binding(1) var<storage, read> in1: array<f32>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(3) var<uniform> g: Geom;
+
+override VARIANT: u32 = 0u;
+override WG: u32 = 64u;
+
+// Where row i's window tap starts in a tensor, and whether it lies inside.
+struct Tap { base: vec4<u32>, ok: vec4<bool> }
+
+// A pixel index p = (b, y, x) of an H x W image, split once per invocation
+// (integer division is slow on CPUs' vector units).
+struct Pixel { b: vec4<u32>, y: vec4<u32>, x: vec4<u32> }
+
+fn pixel(p: vec4<u32>, h: u32, w: u32) -> Pixel {
+  let bh = p / w;
+  return Pixel(bh / h, bh % h, p % w);
+}
+
+// x pixel (b, iy, ix) that output pixel o reads at tap (ky, kx).
+fn x_tap(o: Pixel, ky: u32, kx: u32) -> Tap {
+  let iy = vec4<i32>(o.y * g.strideH + ky * g.dilH) - i32(g.padTop);
+  let ix = vec4<i32>(o.x * g.strideW + kx * g.dilW) - i32(g.padLeft);
+  let ok = (iy >= vec4<i32>(0)) & (ix >= vec4<i32>(0)) & (iy < vec4<i32>(i32(g.inH))) & (ix < vec4<i32>(i32(g.inW)));
+  let base = ((o.b * g.inH + vec4<u32>(max(iy, vec4<i32>(0)))) * g.inW + vec4<u32>(max(ix, vec4<i32>(0)))) * g.inC;
+  return Tap(select(vec4<u32>(0u), base, ok), ok);
+}
+
+// dy pixel (b, oy, ox) whose tap (ky, kx) reads x pixel i.
+fn dy_tap(i: Pixel, ky: u32, kx: u32) -> Tap {
+  let ty = vec4<i32>(i.y + g.padTop) - i32(ky * g.dilH);
+  let tx = vec4<i32>(i.x + g.padLeft) - i32(kx * g.dilW);
+  let uy = vec4<u32>(max(ty, vec4<i32>(0))); let ux = vec4<u32>(max(tx, vec4<i32>(0)));
+  // Strides of 1 (the usual case) need no division.
+  var oy = uy; var ox = ux;
+  if (g.strideH != 1u) { oy = uy / g.strideH; }
+  if (g.strideW != 1u) { ox = ux / g.strideW; }
+  let ok = (ty >= vec4<i32>(0)) & (tx >= vec4<i32>(0)) & (oy * g.strideH == uy) & (ox * g.strideW == ux) & (oy < vec4<u32>(g.outH)) & (ox < vec4<u32>(g.outW));
+  return Tap(select(vec4<u32>(0u), ((i.b * g.outH + oy) * g.outW + ox) * g.outC, ok), ok);
+}
+
+fn a4(t: Tap, off: u32) -> vec4<f32> {
+  return select(vec4<f32>(0.0), vec4<f32>(in0[t.base.x + off], in0[t.base.y + off], in0[t.base.z + off], in0[t.base.w + off]), t.ok);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let t = (wid.x + wid.y * nwg.x) * WG + li;
+  if (t >= g.blocks) { return; }
+  let r0 = (t / g.blocksN) * 4u;
+  let c0 = (t % g.blocksN) * 4u;
+  let rows = min(vec4<u32>(r0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(g.M - 1u));
+  let cols = min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(g.N - 1u));
+  // acc[j] holds column c0 + j of rows r0 .. r0 + 3.
+  var acc: array<vec4<f32>, 4>;
+  if (VARIANT == 0u) {
+    let o = pixel(rows, g.outH, g.outW);
+    for (var ky = 0u; ky < g.kH; ky++) {
+      for (var kx = 0u; kx < g.kW; kx++) {
+        let tap = x_tap(o, ky, kx);
+        var brow = (ky * g.kW + kx) * g.inC * g.N;
+        for (var ci = 0u; ci < g.inC; ci++) {
+          let a = a4(tap, ci);
+          let b = cols + brow;
+          acc[0] += a * in1[b.x]; acc[1] += a * in1[b.y]; acc[2] += a * in1[b.z]; acc[3] += a * in1[b.w];
+          brow += g.N;
+        }
+      }
+    }
+  } else if (VARIANT == 1u) {
+    let i = pixel(rows, g.inH, g.inW);
+    for (var ky = 0u; ky < g.kH; ky++) {
+      for (var kx = 0u; kx < g.kW; kx++) {
+        let tap = dy_tap(i, ky, kx);
+        // filter[ky, kx, n, co] for the 4 columns n.
+        let fb = ((ky * g.kW + kx) * g.inC + cols) * g.outC;
+        for (var co = 0u; co < g.outC; co++) {
+          let a = a4(tap, co);
+          acc[0] += a * in1[fb.x + co]; acc[1] += a * in1[fb.y + co]; acc[2] += a * in1[fb.z + co]; acc[3] += a * in1[fb.w + co];
+        }
+      }
+    }
+  } else {
+    // Rows are filter taps (ky, kx, ci); K runs over the output pixels.
+    let ci = rows % g.inC; let kx = (rows / g.inC) % g.kW; let ky = rows / (g.inC * g.kW);
+    let offY = vec4<i32>(ky * g.dilH) - i32(g.padTop);
+    let offX = vec4<i32>(kx * g.dilW) - i32(g.padLeft);
+    var p = 0u;
+    for (var b = 0u; b < g.batch; b++) {
+      for (var oy = 0u; oy < g.outH; oy++) {
+        let iy = offY + i32(oy * g.strideH);
+        let okY = (iy >= vec4<i32>(0)) & (iy < vec4<i32>(i32(g.inH)));
+        let rowBase = (b * g.inH + vec4<u32>(max(iy, vec4<i32>(0)))) * g.inW;
+        for (var ox = 0u; ox < g.outW; ox++) {
+          let ix = offX + i32(ox * g.strideW);
+          let ok = okY & (ix >= vec4<i32>(0)) & (ix < vec4<i32>(i32(g.inW)));
+          let xi = select(vec4<u32>(0u), (rowBase + vec4<u32>(max(ix, vec4<i32>(0)))) * g.inC + ci, ok);
+          let a = select(vec4<f32>(0.0), vec4<f32>(in0[xi.x], in0[xi.y], in0[xi.z], in0[xi.w]), ok);
+          let d = p * g.N + cols;
+          acc[0] += a * in1[d.x]; acc[1] += a * in1[d.y]; acc[2] += a * in1[d.z]; acc[3] += a * in1[d.w];
+          p++;
+        }
+      }
+    }
+  }
+  for (var j = 0u; j < 4u; j++) {
+    let c = c0 + j;
+    if (c >= g.N) { break; }
+    for (var i = 0u; i < 4u; i++) {
+      let r = r0 + i;
+      if (r < g.M) { C[r * g.N + c] = wg_epilogue(acc[j][i], r * g.N + c); }
+    }
+  }
+}
