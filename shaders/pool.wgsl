@@ -2,7 +2,9 @@
 // element. The gradient is a gather, not a scatter: each x element sums the
 // dy of the windows that read it (for max, of those whose first maximum it
 // is), so no atomics and no host round trip. Padding never counts: averages
-// divide by the taps inside x, as TensorFlow does.
+// divide by the taps inside x, as TensorFlow does. When windows cannot
+// overlap (span <= stride on both axes: the usual 2x2 pool of stride 2),
+// pool_grad_cells does the same with one invocation per window instead.
 
 struct Geom {
   batch: u32, inH: u32, inW: u32, inC: u32,
@@ -96,4 +98,51 @@ fn pool_grad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
     }
   }
   out[i] = acc;
+}
+
+// Gradient when windows do not overlap. The stride cells of the windows,
+// rows [oy*strideH - padTop, (oy+1)*strideH - padTop) (the first cell
+// extended up to row 0, the last one down to inH; columns alike), partition
+// x, and each window lies inside its cell. One invocation per window finds
+// its maximum (or tap count) once and writes its whole cell: dy where the
+// window sends it, 0 elsewhere. Compared with pool_grad, each window is
+// searched once rather than once per tap, and there is no division per tap.
+@compute @workgroup_size(256)
+fn pool_grad_cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat(gid, nwg);
+  if (i >= g.total) { return; }
+  let c = i % g.inC; let ox = (i / g.inC) % g.outW; let oy = (i / (g.inC * g.outW)) % g.outH; let b = i / (g.inC * g.outW * g.outH);
+  let o = ((b * g.outH + oy) * g.outW + ox) * g.inC + c;
+  var arg = 0xffffffffu;
+  var share = 0.0;
+  if (MAX) {
+    arg = window(b, oy, ox, c);
+    share = in1[o];
+  } else {
+    // in0 is dy here: count the taps inside x without reading it.
+    var count = 0u;
+    for (var ky = 0u; ky < g.kH; ky++) {
+      for (var kx = 0u; kx < g.kW; kx++) {
+        if (inside(in_row(oy, ky), in_col(ox, kx))) { count++; }
+      }
+    }
+    share = in0[o] / f32(max(count, 1u));
+  }
+  let y0 = select(max(in_row(oy, 0u), 0), 0, oy == 0u);
+  let y1 = select(in_row(oy + 1u, 0u), i32(g.inH), oy + 1u == g.outH);
+  let x0 = select(max(in_col(ox, 0u), 0), 0, ox == 0u);
+  let x1 = select(in_col(ox + 1u, 0u), i32(g.inW), ox + 1u == g.outW);
+  let wy = in_row(oy, 0u); let wx = in_col(ox, 0u);
+  for (var y = y0; y < min(y1, i32(g.inH)); y++) {
+    for (var x = x0; x < min(x1, i32(g.inW)); x++) {
+      let xi = x_index(b, y, x, c);
+      var v = 0.0;
+      if (MAX) {
+        if (xi == arg) { v = share; }
+      } else if (y < wy + i32(g.kH) && x < wx + i32(g.kW) && y >= wy && x >= wx) {
+        v = share;
+      }
+      out[xi] = v;
+    }
+  }
 }

@@ -192,6 +192,12 @@ const POOLS: { x: number[]; k: [number, number]; s: [number, number]; pad: Pad }
   { x: [2, 7, 5, 3], k: [3, 3], s: [2, 2], pad: 'same' },
   { x: [3, 6, 7, 5], k: [2, 3], s: [1, 2], pad: 'valid' },
   { x: [1, 5, 5, 2], k: [3, 3], s: [1, 1], pad: 'same' },
+  // Windows that cannot overlap (the gradient runs per window on WebGPU):
+  // padding in front, a row and a column no window reads, gaps between windows.
+  { x: [2, 7, 5, 3], k: [2, 2], s: [2, 2], pad: 'same' },
+  { x: [2, 11, 11, 4], k: [2, 2], s: [2, 2], pad: 'valid' },
+  { x: [1, 8, 9, 2], k: [2, 2], s: [3, 3], pad: 'valid' },
+  { x: [1, 7, 7, 1], k: [1, 2], s: [2, 3], pad: 'same' },
 ];
 
 describeEachBackend('maxPool / avgPool', () => {

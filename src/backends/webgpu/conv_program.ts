@@ -55,14 +55,20 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
   };
 }
 
+/** Whether pooling windows (undilated) cannot overlap, kernel <= stride on both axes: then the gradient runs per window. */
+function windowsDisjoint(g: ConvGeometry): boolean {
+  return g.dilH === 1 && g.dilW === 1 && g.kH <= g.strideH && g.kW <= g.strideW;
+}
+
 export function poolProgram(s: PoolSpec): GpuProgram {
   const g = s.geom;
-  const total = s.grad ? g.batch * g.inH * g.inW * g.inC : g.batch * g.outH * g.outW * g.outC;
+  const cells = s.grad && windowsDisjoint(g);
+  const total = s.grad && !cells ? g.batch * g.inH * g.inW * g.inC : g.batch * g.outH * g.outW * g.outC;
   const twoInputs = s.grad && s.mode === 'max';
   return {
-    key: `pool:${s.mode}:${s.grad}`,
+    key: `pool:${s.mode}:${s.grad}:${cells}`,
     code: poolWgsl,
-    entryPoint: s.grad ? 'pool_grad' : 'pool',
+    entryPoint: cells ? 'pool_grad_cells' : s.grad ? 'pool_grad' : 'pool',
     constants: { MAX: s.mode === 'max' ? 1 : 0 },
     workgroups: spread(Math.ceil(total / POOL_WG)),
     argBindings: twoInputs ? [0, 1] : [0],
