@@ -14,6 +14,15 @@
 // loops are loads and FMAs. Rows past M and columns past N are clamped on
 // load and never stored. The scheduler's fused epilogue,
 // `wg_epilogue(value, flat index)`, is appended per kernel.
+//
+// Loads: where a channel count is a multiple of 4, the operand is bound as
+// array<vec4<f32>> and read 4 channels at a time (conv_program.ts prepends
+// the aliases ConvIn0/ConvIn1, the flags A4/B4 and the loaders ld0/ld0v/
+// ld1/ld1v). On SwiftShader every scalar load is a separate bounds-checked
+// gather per lane, so a 4x4 block fed by 8 vec4 loads per 4 channels runs
+// several times faster than one fed by 32 scalar loads.
+//   A4: forward and filter grad inC % 4 == 0 (x), input grad outC % 4 == 0 (dy).
+//   B4: outC % 4 == 0 (filter rows in both GEMMs that read it, dy in the filter grad).
 
 struct Geom {
   batch: u32, inH: u32, inW: u32, inC: u32,
@@ -23,8 +32,8 @@ struct Geom {
   M: u32, N: u32, K: u32, blocks: u32,
 }
 
-@group(0) @binding(0) var<storage, read> in0: array<f32>;
-@group(0) @binding(1) var<storage, read> in1: array<f32>;
+@group(0) @binding(0) var<storage, read> in0: array<ConvIn0>;
+@group(0) @binding(1) var<storage, read> in1: array<ConvIn1>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<uniform> g: Geom;
 
@@ -66,7 +75,19 @@ fn dy_tap(i: Pixel, ky: u32, kx: u32) -> Tap {
 }
 
 fn a4(t: Tap, off: u32) -> vec4<f32> {
-  return select(vec4<f32>(0.0), vec4<f32>(in0[t.base.x + off], in0[t.base.y + off], in0[t.base.z + off], in0[t.base.w + off]), t.ok);
+  return select(vec4<f32>(0.0), vec4<f32>(ld0(t.base.x + off), ld0(t.base.y + off), ld0(t.base.z + off), ld0(t.base.w + off)), t.ok);
+}
+
+// Channels off .. off+3 of row i's tap (A4 only: base and off are multiples of 4).
+fn a_vec(t: Tap, i: u32, off: u32) -> vec4<f32> {
+  return select(vec4<f32>(0.0), ld0v(t.base[i] + off), t.ok[i]);
+}
+
+// B[k, c0 .. c0+3] of a row-major B with N columns: one vec4 where N % 4 == 0.
+fn b_row(k: u32, c0: u32, cols: vec4<u32>) -> vec4<f32> {
+  if (B4) { return ld1v(k * g.N + c0); }
+  let i = k * g.N + cols;
+  return vec4<f32>(ld1(i.x), ld1(i.y), ld1(i.z), ld1(i.w));
 }
 
 @compute @workgroup_size(WG)
@@ -77,32 +98,72 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let c0 = (t % g.blocksN) * 4u;
   let rows = min(vec4<u32>(r0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(g.M - 1u));
   let cols = min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(g.N - 1u));
-  // acc[j] holds column c0 + j of rows r0 .. r0 + 3.
+  // acc[i] holds row r0 + i of columns c0 .. c0 + 3.
   var acc: array<vec4<f32>, 4>;
   if (VARIANT == 0u) {
     let o = pixel(rows, g.outH, g.outW);
     for (var ky = 0u; ky < g.kH; ky++) {
       for (var kx = 0u; kx < g.kW; kx++) {
         let tap = x_tap(o, ky, kx);
-        var brow = (ky * g.kW + kx) * g.inC * g.N;
-        for (var ci = 0u; ci < g.inC; ci++) {
-          let a = a4(tap, ci);
-          let b = cols + brow;
-          acc[0] += a * in1[b.x]; acc[1] += a * in1[b.y]; acc[2] += a * in1[b.z]; acc[3] += a * in1[b.w];
-          brow += g.N;
+        let krow = (ky * g.kW + kx) * g.inC;
+        if (A4) {
+          for (var ci = 0u; ci < g.inC; ci += 4u) {
+            // Column q of bm = B[krow + ci + q, c0 ..]: bm * a sums the 4 channels.
+            let bm = mat4x4<f32>(b_row(krow + ci, c0, cols), b_row(krow + ci + 1u, c0, cols), b_row(krow + ci + 2u, c0, cols), b_row(krow + ci + 3u, c0, cols));
+            acc[0] += bm * a_vec(tap, 0u, ci); acc[1] += bm * a_vec(tap, 1u, ci);
+            acc[2] += bm * a_vec(tap, 2u, ci); acc[3] += bm * a_vec(tap, 3u, ci);
+          }
+        } else {
+          for (var ci = 0u; ci < g.inC; ci++) {
+            let a = a4(tap, ci);
+            let b = b_row(krow + ci, c0, cols);
+            acc[0] += a.x * b; acc[1] += a.y * b; acc[2] += a.z * b; acc[3] += a.w * b;
+          }
         }
       }
     }
   } else if (VARIANT == 1u) {
-    let i = pixel(rows, g.inH, g.inW);
+    let px = pixel(rows, g.inH, g.inW);
     for (var ky = 0u; ky < g.kH; ky++) {
       for (var kx = 0u; kx < g.kW; kx++) {
-        let tap = dy_tap(i, ky, kx);
+        let tap = dy_tap(px, ky, kx);
         // filter[ky, kx, n, co] for the 4 columns n.
         let fb = ((ky * g.kW + kx) * g.inC + cols) * g.outC;
-        for (var co = 0u; co < g.outC; co++) {
-          let a = a4(tap, co);
-          acc[0] += a * in1[fb.x + co]; acc[1] += a * in1[fb.y + co]; acc[2] += a * in1[fb.z + co]; acc[3] += a * in1[fb.w + co];
+        if (A4) {
+          for (var co = 0u; co < g.outC; co += 4u) {
+            // Column j of fm = filter[.., c0 + j, co .. co+3]: a * fm dots them with the dy channels.
+            let fm = mat4x4<f32>(ld1v(fb.x + co), ld1v(fb.y + co), ld1v(fb.z + co), ld1v(fb.w + co));
+            acc[0] += a_vec(tap, 0u, co) * fm; acc[1] += a_vec(tap, 1u, co) * fm;
+            acc[2] += a_vec(tap, 2u, co) * fm; acc[3] += a_vec(tap, 3u, co) * fm;
+          }
+        } else {
+          for (var co = 0u; co < g.outC; co++) {
+            let a = a4(tap, co);
+            let b = vec4<f32>(ld1(fb.x + co), ld1(fb.y + co), ld1(fb.z + co), ld1(fb.w + co));
+            acc[0] += a.x * b; acc[1] += a.y * b; acc[2] += a.z * b; acc[3] += a.w * b;
+          }
+        }
+      }
+    }
+  } else if (A4) {
+    // Rows are filter taps (ky, kx, ci), K the output pixels. With inC % 4 == 0
+    // the 4 rows are channels ci .. ci+3 of one tap: one vec4 of x per pixel.
+    let ci = r0 % g.inC; let kx = (r0 / g.inC) % g.kW; let ky = r0 / (g.inC * g.kW);
+    let offY = i32(ky * g.dilH) - i32(g.padTop);
+    let offX = i32(kx * g.dilW) - i32(g.padLeft);
+    var p = 0u;
+    for (var b = 0u; b < g.batch; b++) {
+      for (var oy = 0u; oy < g.outH; oy++) {
+        let iy = offY + i32(oy * g.strideH);
+        let okY = iy >= 0 && iy < i32(g.inH);
+        let rowBase = (b * g.inH + u32(max(iy, 0))) * g.inW;
+        for (var ox = 0u; ox < g.outW; ox++) {
+          let ix = offX + i32(ox * g.strideW);
+          let ok = okY && ix >= 0 && ix < i32(g.inW);
+          let a = select(vec4<f32>(0.0), ld0v(select(0u, (rowBase + u32(max(ix, 0))) * g.inC + ci, ok)), ok);
+          let d = b_row(p, c0, cols);
+          acc[0] += a.x * d; acc[1] += a.y * d; acc[2] += a.z * d; acc[3] += a.w * d;
+          p++;
         }
       }
     }
@@ -121,20 +182,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
           let ix = offX + i32(ox * g.strideW);
           let ok = okY & (ix >= vec4<i32>(0)) & (ix < vec4<i32>(i32(g.inW)));
           let xi = select(vec4<u32>(0u), (rowBase + vec4<u32>(max(ix, vec4<i32>(0)))) * g.inC + ci, ok);
-          let a = select(vec4<f32>(0.0), vec4<f32>(in0[xi.x], in0[xi.y], in0[xi.z], in0[xi.w]), ok);
-          let d = p * g.N + cols;
-          acc[0] += a * in1[d.x]; acc[1] += a * in1[d.y]; acc[2] += a * in1[d.z]; acc[3] += a * in1[d.w];
+          let a = select(vec4<f32>(0.0), vec4<f32>(ld0(xi.x), ld0(xi.y), ld0(xi.z), ld0(xi.w)), ok);
+          let d = b_row(p, c0, cols);
+          acc[0] += a.x * d; acc[1] += a.y * d; acc[2] += a.z * d; acc[3] += a.w * d;
           p++;
         }
       }
     }
   }
-  for (var j = 0u; j < 4u; j++) {
-    let c = c0 + j;
-    if (c >= g.N) { break; }
-    for (var i = 0u; i < 4u; i++) {
-      let r = r0 + i;
-      if (r < g.M) { C[r * g.N + c] = wg_epilogue(acc[j][i], r * g.N + c); }
+  for (var i = 0u; i < 4u; i++) {
+    let r = r0 + i;
+    if (r >= g.M) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let c = c0 + j;
+      if (c < g.N) { C[r * g.N + c] = wg_epilogue(acc[i][j], r * g.N + c); }
     }
   }
 }

@@ -92,6 +92,12 @@ const CASES: ConvCase[] = [
   { x: [2, 9, 9, 1], f: [3, 2, 1, 2], s: [1, 1], pad: 'valid', d: [2, 3] },
   { x: [1, 6, 5, 2], f: [3, 3, 2, 2], s: [2, 2], pad: [[0, 0], [2, 0], [1, 3], [0, 0]], d: [1, 1] },
   { x: [2, 4, 4, 2], f: [4, 4, 2, 3], s: [3, 3], pad: 'same', d: [1, 1] },
+  // Channel counts that are multiples of 4 (WebGPU's register kernels then read 4 channels per load).
+  { x: [2, 6, 7, 4], f: [3, 3, 4, 8], s: [1, 1], pad: 'same', d: [1, 1] },
+  { x: [1, 9, 8, 8], f: [3, 2, 8, 4], s: [2, 2], pad: 'valid', d: [1, 1] },
+  { x: [1, 9, 9, 4], f: [2, 2, 4, 4], s: [1, 1], pad: 'same', d: [2, 2] },
+  { x: [2, 5, 5, 4], f: [3, 3, 4, 3], s: [1, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]], d: [1, 1] },
+  { x: [1, 6, 6, 3], f: [3, 3, 3, 4], s: [2, 1], pad: 'same', d: [1, 1] },
 ];
 const label = (c: ConvCase): string => `x ${c.x.join('x')} f ${c.f.join('x')} s ${c.s.join(',')} ${typeof c.pad === 'string' ? c.pad : JSON.stringify(c.pad)} d ${c.d.join(',')}`;
 

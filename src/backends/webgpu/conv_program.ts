@@ -36,10 +36,11 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
   const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
   // The elementwise function library only when an epilogue calls into it.
-  const body = kernel === 'tiled' ? conv2dWgsl : conv2dRegistersWgsl;
+  const vec4Loads = kernel === 'tiled' ? null : registerLoads(s);
+  const body = vec4Loads ? registerLoaders(vec4Loads) + conv2dRegistersWgsl : conv2dWgsl;
   const code = [...(s.epilogue ? [FUNCTIONS_WGSL] : []), body, ...ep.decls, ep.fn].join('\n');
   const nEp = s.epilogue?.inputs.length ?? 0;
-  const base = `conv2d:${kernel}:${s.variant}`;
+  const base = `conv2d:${kernel}:${s.variant}${vec4Loads ? `:${+vec4Loads.a4}${+vec4Loads.b4}` : ''}`;
   return {
     key: s.epilogue ? `${base}|${code}` : base,
     code,
@@ -53,6 +54,28 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
     uniform: new Uint32Array(words).buffer,
     uniformBinding: 3,
   };
+}
+
+/** Which operands of the register kernel are read 4 channels at a time (see conv2d_registers.wgsl). */
+function registerLoads(s: ConvSpec): { a4: boolean; b4: boolean } {
+  const g = s.geom;
+  const a4 = s.variant === 'inputGrad' ? g.outC % 4 === 0 : g.inC % 4 === 0;
+  return { a4, b4: g.outC % 4 === 0 };
+}
+
+/** One operand's element type, flag and loaders: `ld(i)` reads float i, `ldv(i)` floats i .. i+3 (i a multiple of 4). */
+function loaders(binding: 'in0' | 'in1', vec4: boolean): string {
+  const n = binding.slice(2);
+  const alias = `alias ConvIn${n} = ${vec4 ? 'vec4<f32>' : 'f32'};`;
+  const flag = `const ${n === '0' ? 'A4' : 'B4'} = ${vec4};`;
+  if (vec4) {
+    return `${alias}\n${flag}\nfn ld${n}(i: u32) -> f32 { return ${binding}[i >> 2u][i & 3u]; }\nfn ld${n}v(i: u32) -> vec4<f32> { return ${binding}[i >> 2u]; }\n`;
+  }
+  return `${alias}\n${flag}\nfn ld${n}(i: u32) -> f32 { return ${binding}[i]; }\nfn ld${n}v(i: u32) -> vec4<f32> { return vec4<f32>(${binding}[i], ${binding}[i + 1u], ${binding}[i + 2u], ${binding}[i + 3u]); }\n`;
+}
+
+function registerLoaders({ a4, b4 }: { a4: boolean; b4: boolean }): string {
+  return loaders('in0', a4) + loaders('in1', b4);
 }
 
 /** Whether pooling windows (undilated) cannot overlap, kernel <= stride on both axes: then the gradient runs per window. */
