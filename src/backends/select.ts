@@ -37,10 +37,10 @@ export interface ReadyOptions {
    */
   threads?: number;
   /**
-   * The WebGPU kernel for large matmuls: 'tiled' (workgroup-memory tiles,
-   * for real GPUs), 'registers' (register blocking without workgroup memory,
-   * faster on GPUs emulated on the CPU), or 'auto' (default): 'registers' on
-   * an emulated adapter, else 'tiled'.
+   * The WebGPU kernels for large matmuls and for convolutions: 'tiled'
+   * (workgroup-memory tiles, for real GPUs), 'registers' (register blocking
+   * without workgroup memory, faster on GPUs emulated on the CPU), or 'auto'
+   * (default): 'registers' on an emulated adapter, else 'tiled'.
    */
   webgpuMatmul?: 'auto' | MatmulKernel;
 }
@@ -53,7 +53,7 @@ export interface BackendInfo {
   adapter?: AdapterDescription;
   /** For the wasm backend: the threads large matmuls run on (1: the calling thread only). */
   threads?: number;
-  /** For WebGPU: the kernel large matmuls use (see ReadyOptions.webgpuMatmul). */
+  /** For WebGPU: the kernels large matmuls and convolutions use (see ReadyOptions.webgpuMatmul). */
   matmul?: MatmulKernel;
 }
 
