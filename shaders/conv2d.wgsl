@@ -11,19 +11,8 @@
 // one pipeline per variant serves every shape. The scheduler's fused
 // elementwise epilogue, `wg_epilogue(value, flat index)` (bias + activation,
 // or an activation derivative backward), is generated and appended per kernel.
+// Bindings and Geom: conv2d_bindings.wgsl, prepended with both operands f32.
 
-struct Geom {
-  batch: u32, inH: u32, inW: u32, inC: u32,
-  outH: u32, outW: u32, outC: u32, kH: u32,
-  kW: u32, strideH: u32, strideW: u32, dilH: u32,
-  dilW: u32, padTop: u32, padLeft: u32, tilesN: u32,
-  M: u32, N: u32, K: u32, tiles: u32,
-}
-
-@group(0) @binding(0) var<storage, read> in0: array<f32>;
-@group(0) @binding(1) var<storage, read> in1: array<f32>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
-@group(0) @binding(3) var<uniform> g: Geom;
 
 override VARIANT: u32 = 0u;
 const TM: u32 = 64u;
@@ -74,9 +63,9 @@ fn b_at(k: u32, n: u32) -> f32 {
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let t = wid.x + wid.y * nwg.x;
-  if (t >= g.tiles) { return; } // uniform per workgroup, so barriers stay uniform
-  let m0 = (t / g.tilesN) * TM;
-  let n0 = (t % g.tilesN) * TM;
+  if (t >= g.blocks) { return; } // uniform per workgroup, so barriers stay uniform
+  let m0 = (t / g.blocksN) * TM;
+  let n0 = (t % g.blocksN) * TM;
   var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < g.K; k0 += TK) {
     // 1024 values of each tile, 4 per invocation.

@@ -4,8 +4,8 @@
 // the tensors, with no workgroup memory and no barriers. On SwiftShader a
 // workgroup runs on one CPU thread and every barrier switches all of its
 // invocations, which made the tiled kernel (conv2d.wgsl) 5-50x slower than
-// this one there; real GPUs keep the tiled kernel. Same bindings, Geom and
-// VARIANTs as conv2d.wgsl:
+// this one there; real GPUs keep the tiled kernel. Same bindings and Geom
+// (conv2d_bindings.wgsl, prepended) and VARIANTs as conv2d.wgsl:
 //   0 forward:     A = patches of x [M = pixels of y, K = kH*kW*inC], B = filter [K, outC]
 //   1 input grad:  A = patches of dy seen from each x pixel [K = kH*kW*outC], B = filter^T
 //   2 filter grad: A = patches of x, transposed [M = kH*kW*inC, K = pixels of y], B = dy
@@ -24,18 +24,6 @@
 //   A4: forward and filter grad inC % 4 == 0 (x), input grad outC % 4 == 0 (dy).
 //   B4: outC % 4 == 0 (filter rows in both GEMMs that read it, dy in the filter grad).
 
-struct Geom {
-  batch: u32, inH: u32, inW: u32, inC: u32,
-  outH: u32, outW: u32, outC: u32, kH: u32,
-  kW: u32, strideH: u32, strideW: u32, dilH: u32,
-  dilW: u32, padTop: u32, padLeft: u32, blocksN: u32,
-  M: u32, N: u32, K: u32, blocks: u32,
-}
-
-@group(0) @binding(0) var<storage, read> in0: array<ConvIn0>;
-@group(0) @binding(1) var<storage, read> in1: array<ConvIn1>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
-@group(0) @binding(3) var<uniform> g: Geom;
 
 override VARIANT: u32 = 0u;
 override WG: u32 = 64u;

@@ -5,6 +5,7 @@
 // emulated adapters. Geometry goes in the uniform, so each variant compiles
 // once for every shape.
 import conv2dWgsl from '../../../shaders/conv2d.wgsl?raw';
+import conv2dBindingsWgsl from '../../../shaders/conv2d_bindings.wgsl?raw';
 import conv2dRegistersWgsl from '../../../shaders/conv2d_registers.wgsl?raw';
 import poolWgsl from '../../../shaders/pool.wgsl?raw';
 import type { ConvGeometry } from '../../kernels/conv_op.js';
@@ -37,7 +38,7 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
   const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
   // The elementwise function library only when an epilogue calls into it.
   const vec4Loads = kernel === 'tiled' ? null : registerLoads(s);
-  const body = vec4Loads ? registerLoaders(vec4Loads) + conv2dRegistersWgsl : conv2dWgsl;
+  const body = vec4Loads ? registerLoaders(vec4Loads) + conv2dBindingsWgsl + conv2dRegistersWgsl : 'alias ConvIn0 = f32;\nalias ConvIn1 = f32;\n' + conv2dBindingsWgsl + conv2dWgsl;
   const code = [...(s.epilogue ? [FUNCTIONS_WGSL] : []), body, ...ep.decls, ep.fn].join('\n');
   const nEp = s.epilogue?.inputs.length ?? 0;
   const base = `conv2d:${kernel}:${s.variant}${vec4Loads ? `:${+vec4Loads.a4}${+vec4Loads.b4}` : ''}`;
