@@ -2,7 +2,7 @@
 // and plans run kernel by kernel on the calling thread like the CPU backend.
 // Kernels with a wasm version (matmul and convolution with their epilogues,
 // elementwise expressions, sum / max reductions with their prologues and
-// epilogues) run in WebAssembly SIMD; every other kernel runs the CPU
+// epilogues, softmax, softmax + cross-entropy) run in WebAssembly SIMD; every other kernel runs the CPU
 // backend's TypeScript kernel on views of the same memory, so nothing is
 // copied in or out.
 import type { DType, TypedArray } from '../../core/dtype.js';
@@ -47,6 +47,8 @@ interface WasmPreparedPlan extends PreparedPlan {
   readonly preFns: (ExprFn | null)[];
   /** Per call: whether a reduction runs in WebAssembly. */
   readonly wasmReduce: boolean[];
+  /** Per call: whether every slot it reads and writes is float32. */
+  readonly floatCall: boolean[];
 }
 
 /**
@@ -169,12 +171,13 @@ export class WasmBackend implements Backend {
     plan.calls.forEach(({ spec: s }, c) => {
       if (wasmReduce[c] && s.type === 'reduce' && s.prologue) cols = Math.max(cols, sizeOf(s.prologue.shape));
     });
-    const prepared: WasmPreparedPlan = { plan, scratchFloats, colFloats: cols, exprFns, exprSizes, preFns, wasmReduce, dispose: () => undefined };
+    const floatCall = plan.calls.map(({ args, out }) => [...args, out].every((slot) => plan.slots[slot].dtype === 'float32'));
+    const prepared: WasmPreparedPlan = { plan, scratchFloats, colFloats: cols, exprFns, exprSizes, preFns, wasmReduce, floatCall, dispose: () => undefined };
     return prepared;
   }
 
   run(prepared: PreparedPlan, buffers: readonly BackendBuffer[], readback?: readonly ReadItem[]): Promise<TypedArray[]> | null {
-    const { plan, scratchFloats, colFloats: cols, exprFns, exprSizes, preFns, wasmReduce } = prepared as WasmPreparedPlan;
+    const { plan, scratchFloats, colFloats: cols, exprFns, exprSizes, preFns, wasmReduce, floatCall } = prepared as WasmPreparedPlan;
     this.counters.submits++;
     // Reserve first: growing the memory would invalidate the views taken below.
     this.gemm.reserve(scratchFloats);
@@ -195,6 +198,8 @@ export class WasmBackend implements Backend {
       else if (s.type === 'matmul') this.runMatmul(s, args, out, call.args.map(view), compiled, preFns[c]);
       else if (s.type === 'conv2d' && convRunsInWasm(s)) this.runConv(s, args, out, call.args.map(view), compiled);
       else if (s.type === 'reduce' && wasmReduce[c]) this.runReduce(s, args, out, call.args.map(view), compiled, preFns[c]);
+      else if (s.type === 'softmax' && floatCall[c]) this.kernels.softmax(s.log)(args[0].offset, out.offset, s.rows, s.cols);
+      else if (s.type === 'softmaxXent' && floatCall[c]) this.kernels.xent(s.grad, s.clip)(args[0].offset, args[1].offset, s.grad ? args[2].offset : 0, out.offset, s.rows, s.cols);
       else {
         this.fallbacks.set(s.type, (this.fallbacks.get(s.type) ?? 0) + 1);
         runKernelOnCpu(s, call.args.map(view), view(call.out));

@@ -29,7 +29,7 @@ export const OP = {
 
 /** SIMD opcodes (after the 0xfd prefix). */
 export const SIMD = {
-  v128Load: 0x00, load32Splat: 0x09, v128Store: 0x0b, v128Const: 0x0c,
+  v128Load: 0x00, load32Splat: 0x09, v128Store: 0x0b, v128Const: 0x0c, i8x16Shuffle: 0x0d,
   i32x4Splat: 0x11, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f, f64x2ExtractLane: 0x21,
   store64Lane: 0x5b, load64Zero: 0x5d,
   f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Lt: 0x43, f32x4Gt: 0x44, f32x4Le: 0x45, f32x4Ge: 0x46,
@@ -136,6 +136,15 @@ export class Code {
 
   /** v128.store64_lane: stores lane `lane` of the i64x2 view (two floats). */
   store64Lane(lane: number, offset = 0): this { return this.simd(SIMD.store64Lane).op(...this.memarg(3, offset), lane); }
+
+  /** i8x16.shuffle of the two v128 operands: byte i of the result is byte lanes[i] of their concatenation. */
+  shuffle(lanes: readonly number[]): this { return this.simd(SIMD.i8x16Shuffle).op(...lanes); }
+
+  /** A v128 of four int32 lanes. */
+  i32x4Lanes(lanes: readonly [number, number, number, number]): this {
+    const b = new Uint8Array(new Int32Array(lanes).buffer);
+    return this.simd(SIMD.v128Const).op(...b);
+  }
 
   /** A v128 holding four copies of the int32 `v`. */
   i32x4Const(v: number): this {

@@ -1,6 +1,7 @@
 // The wasm backend's kernel module: the matmul micro-kernel, the matmul
-// epilogues (bias, then relu / leakyRelu) it can fuse in SIMD, and the sum /
-// max reductions (wasm_reduce.ts). Built once per
+// epilogues (bias, then relu / leakyRelu) it can fuse in SIMD, the sum /
+// max reductions (wasm_reduce.ts), softmax and softmax + cross-entropy
+// (wasm_softmax.ts). Built once per
 // backend from the emitter, compiled asynchronously, and instantiated on the
 // backend's memory.
 import { primitiveDef, type EpilogueActivation } from '../../kernels/elementwise_table.js';
@@ -10,6 +11,7 @@ import { DEFAULT_TILE, type GemmFn } from './wasm_gemm.js';
 import { emitGemm } from './wasm_gemm_module.js';
 import type { WasmHeap } from './wasm_heap.js';
 import { emitReducers, reduceName, WASM_REDUCERS, type ReduceFn, type WasmReducer } from './wasm_reduce.js';
+import { emitSoftmaxKernels, softmaxName, xentName, type SoftmaxFn, type XentFn } from './wasm_softmax.js';
 
 /** `(c, bias, m, n, alpha)`: C[i, j] = act(C[i, j] + bias[j]) in place, over an m x n matrix. */
 export type EpilogueFn = (c: number, bias: number, m: number, n: number, alpha: number) => void;
@@ -25,6 +27,9 @@ export interface WasmKernels {
   /** Keyed `${act}:${hasBias}`. */
   epilogues: Map<string, EpilogueFn>;
   reducers: Record<WasmReducer, ReduceFn>;
+  /** Softmax by `log`, and softmax + cross-entropy by xentName(grad, clip) (wasm_softmax.ts). */
+  softmax: (log: boolean) => SoftmaxFn;
+  xent: (grad: boolean, clip: boolean) => XentFn;
 }
 
 function epilogueName(act: WasmActivation, bias: boolean): string {
@@ -39,6 +44,7 @@ export function buildKernelModule(shared = false): Uint8Array<ArrayBuffer> {
     for (const bias of [false, true]) if (act !== 'linear' || bias) emitEpilogue(mb.func(epilogueName(act, bias), [I32, I32, I32, I32, F32]), act, bias);
   }
   emitReducers(mb);
+  emitSoftmaxKernels(mb);
   return mb.encode();
 }
 
@@ -55,7 +61,9 @@ export async function compileKernels(memory: WebAssembly.Memory, shared = false)
     }
   }
   const reducers = Object.fromEntries(WASM_REDUCERS.map((r) => [r, ex[reduceName(r)] as ReduceFn])) as Record<WasmReducer, ReduceFn>;
-  return { module, gemm: ex.gemm as GemmFn, epilogues, reducers };
+  const softmax = (log: boolean): SoftmaxFn => ex[softmaxName(log)] as SoftmaxFn;
+  const xent = (grad: boolean, clip: boolean): XentFn => ex[xentName(grad, clip)] as XentFn;
+  return { module, gemm: ex.gemm as GemmFn, epilogues, reducers, softmax, xent };
 }
 
 /** Whether the module has the bias + activation epilogue of `act`. */
