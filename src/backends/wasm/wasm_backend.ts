@@ -52,11 +52,11 @@ interface WasmPreparedPlan extends PreparedPlan {
 }
 
 /**
- * Multiply-adds below which a matmul runs the TypeScript kernel: packing and
- * calling into WebAssembly cost more than a few thousand multiply-adds
- * (a 2-16-16-1 MLP's step was slower in wasm than on the CPU backend).
+ * Multiply-adds below which a matmul runs the small kernels
+ * (wasm_small_matmul.ts), which read the operands in place: packing costs
+ * more than a few thousand multiply-adds (the layers of a 2-16-16-1 MLP).
  */
-const TS_MATMUL_BELOW = 1 << 14;
+const SMALL_MATMUL_BELOW = 1 << 14;
 
 /** An epilogue compiled to WebAssembly and the elements it covers. */
 interface CompiledExpr {
@@ -264,12 +264,20 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * The product in SIMD, or in TypeScript when it is small (see
-   * TS_MATMUL_BELOW), then bias, activation and epilogue in SIMD.
+   * The product in SIMD (packed, or in place when it is small, see
+   * SMALL_MATMUL_BELOW; both operands transposed and small: TypeScript), then
+   * bias, activation and epilogue in SIMD.
    */
   private runMatmul(s: MatmulSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[], expr: CompiledExpr | null, act: ExprFn | null): void {
-    if (s.m * s.n * s.k >= TS_MATMUL_BELOW) this.gemm.run({ m: s.m, n: s.n, k: s.k, transA: s.transA, transB: s.transB, a: args[0].offset, b: args[1].offset, out: out.offset });
-    else runMatmulTs({ ...s, hasBias: false, act: 'linear' }, views[0], views[1], null, this.view(out, 'float32'));
+    const [a, b] = [args[0].offset, args[1].offset];
+    if (s.m * s.n * s.k >= SMALL_MATMUL_BELOW) this.gemm.run({ m: s.m, n: s.n, k: s.k, transA: s.transA, transB: s.transB, a, b, out: out.offset });
+    // A(i, p) at a + i strideI + p strideP: [m, k] row-major, or its transpose stored [k, m].
+    else if (!s.transB) this.kernels.smallRows(a, b, out.offset, s.m, s.n, s.k, s.transA ? 4 : 4 * s.k, s.transA ? 4 * s.m : 4);
+    else if (!s.transA) this.kernels.smallDots(a, b, out.offset, s.m, s.n, s.k);
+    else {
+      this.fallbacks.set('matmul', (this.fallbacks.get('matmul') ?? 0) + 1);
+      runMatmulTs({ ...s, hasBias: false, act: 'linear' }, views[0], views[1], null, this.view(out, 'float32'));
+    }
     applyBiasActivation(this.kernels, this.heap, s, s.hasBias ? args[2].offset : null, out.offset, act);
     const first = s.hasBias ? 3 : 2;
     if (s.epilogue) this.runEpilogue(s.epilogue, out, args.slice(first), views.slice(first), expr);

@@ -1,4 +1,4 @@
-// The wasm backend's kernel module: the matmul micro-kernel, the matmul
+// The wasm backend's kernel module: the matmul micro-kernel, small matmuls, the matmul
 // epilogues (bias, then relu / leakyRelu) it can fuse in SIMD, the sum /
 // max reductions (wasm_reduce.ts), softmax and softmax + cross-entropy
 // (wasm_softmax.ts). Built once per
@@ -11,6 +11,7 @@ import { DEFAULT_TILE, type GemmFn } from './wasm_gemm.js';
 import { emitGemm } from './wasm_gemm_module.js';
 import type { WasmHeap } from './wasm_heap.js';
 import { emitReducers, reduceName, WASM_REDUCERS, type ReduceFn, type WasmReducer } from './wasm_reduce.js';
+import { emitSmallMatmul, type SmallDotsFn, type SmallRowsFn } from './wasm_small_matmul.js';
 import { emitSoftmaxKernels, softmaxName, xentName, type SoftmaxFn, type XentFn } from './wasm_softmax.js';
 
 /** `(c, bias, m, n, alpha)`: C[i, j] = act(C[i, j] + bias[j]) in place, over an m x n matrix. */
@@ -30,6 +31,9 @@ export interface WasmKernels {
   /** Softmax by `log`, and softmax + cross-entropy by xentName(grad, clip) (wasm_softmax.ts). */
   softmax: (log: boolean) => SoftmaxFn;
   xent: (grad: boolean, clip: boolean) => XentFn;
+  /** Matmuls below the packed GEMM's size (wasm_small_matmul.ts). */
+  smallRows: SmallRowsFn;
+  smallDots: SmallDotsFn;
 }
 
 function epilogueName(act: WasmActivation, bias: boolean): string {
@@ -45,6 +49,7 @@ export function buildKernelModule(shared = false): Uint8Array<ArrayBuffer> {
   }
   emitReducers(mb);
   emitSoftmaxKernels(mb);
+  emitSmallMatmul(mb);
   return mb.encode();
 }
 
@@ -63,7 +68,7 @@ export async function compileKernels(memory: WebAssembly.Memory, shared = false)
   const reducers = Object.fromEntries(WASM_REDUCERS.map((r) => [r, ex[reduceName(r)] as ReduceFn])) as Record<WasmReducer, ReduceFn>;
   const softmax = (log: boolean): SoftmaxFn => ex[softmaxName(log)] as SoftmaxFn;
   const xent = (grad: boolean, clip: boolean): XentFn => ex[xentName(grad, clip)] as XentFn;
-  return { module, gemm: ex.gemm as GemmFn, epilogues, reducers, softmax, xent };
+  return { module, gemm: ex.gemm as GemmFn, epilogues, reducers, softmax, xent, smallRows: ex.small_mm_rows as SmallRowsFn, smallDots: ex.small_mm_dots as SmallDotsFn };
 }
 
 /** Whether the module has the bias + activation epilogue of `act`. */
