@@ -26,47 +26,67 @@ export function emitSoftmaxKernels(mb: ModuleBuilder): void {
   for (const clip of [false, true]) emitXent(mb.func(xentName(false, clip), [I32, I32, I32, I32, I32, I32]), false, clip);
 }
 
-/** The column loops of one row: four lanes at a time, then the last cols % 4 one at a time in lane 0 of a splat. */
+/**
+ * Which values a column step covers: four ('vec'); the row's last four,
+ * overlapping the previous step, of which `Row.fresh` marks the lanes not
+ * seen before ('last'); or one, in lane 0 of a splat ('one', rows under 4).
+ * Stores of overlapping lanes write the same values again.
+ */
+type Part = 'vec' | 'last' | 'one';
+
+/** The column loops of one row. */
 class Row {
   private readonly j: number;
   private readonly end4: number;
   readonly bytes: number;
+  /** In 'last' steps: all ones in the lanes past the previous step. */
+  readonly fresh: number;
 
   constructor(private readonly f: Code, cols: number) {
     this.j = f.local(I32);
     this.end4 = f.local(I32);
     this.bytes = f.local(I32);
+    this.fresh = f.local(V128);
     f.get(cols).i32(2).op(OP.i32Shl).set(this.bytes);
     f.get(cols).i32(-4).op(OP.i32And).i32(2).op(OP.i32Shl).set(this.end4);
+    // Lane i is fresh when i > 3 - cols % 4.
+    f.i32x4Lanes([0, 1, 2, 3]).i32(3).get(cols).i32(3).op(OP.i32And).op(OP.i32Sub).simd(SIMD.i32x4Splat).simd(SIMD.i32x4GtS).set(this.fresh);
   }
 
-  each(body: (one: boolean) => void): void {
-    this.f.forRange(this.j, () => this.f.i32(0), this.end4, 16, () => body(false));
-    this.f.forRange(this.j, () => this.f.get(this.end4), this.bytes, 4, () => body(true));
+  each(body: (part: Part) => void): void {
+    const f = this.f;
+    f.forRange(this.j, () => f.i32(0), this.end4, 16, () => body('vec'));
+    // cols >= 4 with a remainder: one overlapping step; under 4: one value at a time.
+    f.get(this.end4).get(this.bytes).op(OP.i32Ne).get(this.end4).op(OP.i32Eqz, OP.i32Eqz, OP.i32And).ifThen(() => {
+      f.get(this.bytes).i32(16).op(OP.i32Sub).set(this.j);
+      body('last');
+    });
+    f.get(this.end4).op(OP.i32Eqz).ifThen(() => f.forRange(this.j, () => f.i32(0), this.bytes, 4, () => body('one')));
   }
 
   /** Pushes the current 4 values of the row at `ptr` (or the current one, splatted). */
-  load(ptr: number, one: boolean): void {
+  load(ptr: number, part: Part): void {
     this.f.get(ptr).get(this.j).op(OP.i32Add);
-    if (one) this.f.load32Splat();
+    if (part === 'one') this.f.load32Splat();
     else this.f.v128Load();
   }
 
   /** Stores what `value` pushes at the current place of the row at `ptr`. */
-  store(ptr: number, one: boolean, value: () => void): void {
+  store(ptr: number, part: Part, value: () => void): void {
     this.f.get(ptr).get(this.j).op(OP.i32Add);
     value();
-    if (one) this.f.simd(SIMD.f32x4ExtractLane).op(0).f32Store();
+    if (part === 'one') this.f.simd(SIMD.f32x4ExtractLane).op(0).f32Store();
     else this.f.v128Store();
   }
 }
 
-/** acc (float64x2) += the lanes of the v128 in `v` (lane 0 only when `one`). */
-function addF64(f: Code, acc: number, v: number, one: boolean): void {
+/** acc (float64x2) += the lanes of the v128 in `v` that `part` covers first. */
+function addF64(f: Code, row: Row, acc: number, v: number, part: Part): void {
+  if (part === 'last') f.get(v).get(row.fresh).simd(SIMD.v128And).set(v);
   f.get(acc).get(v);
-  if (one) f.i32x4Lanes([-1, 0, 0, 0]).simd(SIMD.v128And);
+  if (part === 'one') f.i32x4Lanes([-1, 0, 0, 0]).simd(SIMD.v128And);
   f.simd(SIMD.f64x2PromoteLowF32x4).simd(SIMD.f64x2Add);
-  if (!one) f.get(v).get(v).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]).simd(SIMD.f64x2PromoteLowF32x4).simd(SIMD.f64x2Add);
+  if (part !== 'one') f.get(v).get(v).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]).simd(SIMD.f64x2PromoteLowF32x4).simd(SIMD.f64x2Add);
   f.set(acc);
 }
 
@@ -80,9 +100,9 @@ function rowStats(f: Code, row: Row, x: number): { mx: number; sum: number; ls: 
   const mx = f.local(V128), acc = f.local(V128), t = f.local(V128), sum = f.local(F64), ls = f.local(V128);
   // The max, NaN if any value is NaN (f32x4.max and f32.max propagate it).
   f.f32x4Const(-Infinity).set(mx);
-  row.each((one) => {
+  row.each((part) => {
     f.get(mx);
-    row.load(x, one);
+    row.load(x, part);
     f.simd(SIMD.f32x4Max).set(mx);
   });
   f.get(mx).simd(SIMD.f32x4ExtractLane).op(0).get(mx).simd(SIMD.f32x4ExtractLane).op(1).op(OP.f32Max);
@@ -90,12 +110,12 @@ function rowStats(f: Code, row: Row, x: number): { mx: number; sum: number; ls: 
   f.simd(SIMD.f32x4Splat).set(mx);
   // The sum of exp(x - max) in float64.
   f.f32x4Const(0).set(acc);
-  row.each((one) => {
-    row.load(x, one);
+  row.each((part) => {
+    row.load(x, part);
     f.get(mx).simd(SIMD.f32x4Sub).set(t);
     emitExp(f, t);
     f.set(t);
-    addF64(f, acc, t, one);
+    addF64(f, row, acc, t, part);
   });
   lanesSum(f, acc);
   f.set(sum);
@@ -145,16 +165,16 @@ function emitSoftmax(f: Code, log: boolean): void {
     const { mx, sum, ls } = rowStats(f, row, x);
     if (log) {
       // x - max - ln(sum).
-      row.each((one) => row.store(out, one, () => {
-        row.load(x, one);
+      row.each((part) => row.store(out, part, () => {
+        row.load(x, part);
         f.get(mx).simd(SIMD.f32x4Sub).get(ls).simd(SIMD.f32x4Sub);
       }));
       return;
     }
     // exp(x - max) / sum.
     f.get(sum).op(OP.f32DemoteF64).simd(SIMD.f32x4Splat).set(sv);
-    row.each((one) => row.store(out, one, () => {
-      row.load(x, one);
+    row.each((part) => row.store(out, part, () => {
+      row.load(x, part);
       f.set(xv);
       twoDiff(f, xv, mx, t, err);
       expCorrected(f, t, err);
@@ -173,21 +193,21 @@ function emitXent(f: Code, grad: boolean, clip: boolean): void {
   eachRow(f, rows, row, grad ? [logits, labels, out] : [logits, labels], () => {
     const { mx, ls } = rowStats(f, row, logits);
     /** Pushes log p = logit - max - ln(sum) into lp. */
-    const logp = (one: boolean): void => {
-      row.load(logits, one);
+    const logp = (part: Part): void => {
+      row.load(logits, part);
       f.get(mx).simd(SIMD.f32x4Sub).get(ls).simd(SIMD.f32x4Sub).set(lp);
     };
     if (grad) {
       // (p - label) dy[row], p = exp(logit - max - ln(sum)) with both differences' rounding errors put back.
       f.get(at).load32Splat().set(dyv);
-      row.each((one) => row.store(out, one, () => {
-        row.load(logits, one);
+      row.each((part) => row.store(out, part, () => {
+        row.load(logits, part);
         f.set(xv);
         twoDiff(f, xv, mx, s1, e1);
         twoDiff(f, s1, ls, s2, e2);
         f.get(e1).get(e2).simd(SIMD.f32x4Add).set(e1);
         expCorrected(f, s2, e1);
-        row.load(labels, one);
+        row.load(labels, part);
         f.simd(SIMD.f32x4Sub).get(dyv).simd(SIMD.f32x4Mul);
       }));
       f.get(at).i32(4).op(OP.i32Add).set(at);
@@ -195,8 +215,8 @@ function emitXent(f: Code, grad: boolean, clip: boolean): void {
     }
     // loss = -sum(label log p), log p taken of p clipped to [eps, 1 - eps] when clipping; label 0 adds 0.
     f.f32x4Const(0).set(acc);
-    row.each((one) => {
-      logp(one);
+    row.each((part) => {
+      logp(part);
       if (clip) {
         emitExp(f, lp);
         f.f32x4Const(Math.fround(CLIP_EPSILON)).simd(SIMD.f32x4Max).f32x4Const(Math.fround(1 - CLIP_EPSILON)).simd(SIMD.f32x4Min).set(lp);
@@ -204,11 +224,11 @@ function emitXent(f: Code, grad: boolean, clip: boolean): void {
         f.set(lp);
       }
       f.f32x4Const(0);
-      row.load(labels, one);
+      row.load(labels, part);
       f.get(lp).simd(SIMD.f32x4Mul);
-      row.load(labels, one);
+      row.load(labels, part);
       f.f32x4Const(0).simd(SIMD.f32x4Eq).simd(SIMD.v128Bitselect).set(v);
-      addF64(f, acc, v, one);
+      addF64(f, row, acc, v, part);
     });
     f.get(at);
     lanesSum(f, acc);
