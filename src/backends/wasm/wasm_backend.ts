@@ -1,17 +1,19 @@
 // The WebAssembly backend: every buffer is a range of one WebAssembly.Memory,
 // and plans run kernel by kernel on the calling thread like the CPU backend.
-// Kernels with a wasm version (matmul with its bias and activation) run in
-// WebAssembly SIMD; every other kernel runs the CPU backend's TypeScript
-// kernel on views of the same memory, so nothing is copied in or out.
+// Kernels with a wasm version (matmul and convolution with their epilogues,
+// elementwise expressions, sum / max reductions with their prologues and
+// epilogues, softmax, softmax + cross-entropy) run in WebAssembly SIMD; every other kernel runs the CPU
+// backend's TypeScript kernel on views of the same memory, so nothing is
+// copied in or out.
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
-import type { KernelSpec, MatmulSpec } from '../../kernels/kernel_spec.js';
+import type { KernelSpec, MatmulSpec, ReduceSpec } from '../../kernels/kernel_spec.js';
 import type { ElementwiseExpr } from '../../kernels/strided_input.js';
 import type { ConvSpec } from '../../kernels/conv_spec.js';
 import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import { runKernelOnCpu } from '../cpu/run_kernel.js';
-import { applyEpilogue } from '../cpu/cpu_kernels.js';
+import { applyEpilogue, runMatmul as runMatmulTs } from '../cpu/cpu_kernels.js';
 import { HostCounters } from '../host_counters.js';
 import { activeRecorder } from '../profiling.js';
 import { WebgradError } from '../../core/errors.js';
@@ -19,7 +21,7 @@ import { GemmThreads, logicalProcessors, threadsAvailable } from './gemm_threads
 import { WasmGemm } from './wasm_gemm.js';
 import { ExprCompiler, type ExprFn } from './wasm_elementwise.js';
 import { colFloats, convGemmShape, convRunsInWasm, runConvWasm } from './wasm_conv.js';
-import { applyBiasActivation, compileKernels, type WasmKernels } from './wasm_kernels.js';
+import { applyBiasActivation, compileKernels, hasSimdActivation, type WasmKernels } from './wasm_kernels.js';
 import { WasmHeap } from './wasm_heap.js';
 
 let nextId = 0;
@@ -41,14 +43,20 @@ interface WasmPreparedPlan extends PreparedPlan {
   readonly exprFns: (ExprFn | null)[];
   /** Per call: the elements its expression covers. */
   readonly exprSizes: number[];
+  /** Per call: a reduction's prologue compiled to WebAssembly, or a matmul's activation where the kernel module has none; else null. */
+  readonly preFns: (ExprFn | null)[];
+  /** Per call: whether a reduction runs in WebAssembly. */
+  readonly wasmReduce: boolean[];
+  /** Per call: whether every slot it reads and writes is float32. */
+  readonly floatCall: boolean[];
 }
 
 /**
- * Multiply-adds below which a matmul runs the TypeScript kernel: packing and
- * calling into WebAssembly cost more than a few thousand multiply-adds
- * (a 2-16-16-1 MLP's step was slower in wasm than on the CPU backend).
+ * Multiply-adds below which a matmul runs the small kernels
+ * (wasm_small_matmul.ts), which read the operands in place: packing costs
+ * more than a few thousand multiply-adds (the layers of a 2-16-16-1 MLP).
  */
-const TS_MATMUL_BELOW = 1 << 14;
+const SMALL_MATMUL_BELOW = 1 << 14;
 
 /** An epilogue compiled to WebAssembly and the elements it covers. */
 interface CompiledExpr {
@@ -152,13 +160,24 @@ export class WasmBackend implements Backend {
       }
     }
     const exprFns = plan.calls.map((call) => this.exprFnFor(call.spec));
-    const exprSizes = plan.calls.map(({ spec: s }) => sizeOf(s.type === 'elementwise' ? s.outShape : (s.type === 'matmul' || s.type === 'conv2d') && s.epilogue ? s.epilogue.shape : []));
-    const prepared: WasmPreparedPlan = { plan, scratchFloats, colFloats: cols, exprFns, exprSizes, dispose: () => undefined };
+    const exprSizes = plan.calls.map(({ spec: s }) => sizeOf(s.type === 'elementwise' ? s.outShape : (s.type === 'matmul' || s.type === 'conv2d' || s.type === 'reduce') && s.epilogue ? s.epilogue.shape : []));
+    const preFns = plan.calls.map(({ spec: s }) => this.preFnFor(s));
+    const wasmReduce = plan.calls.map(({ spec: s, args, out }, c) => {
+      if (s.type !== 'reduce' || s.reducer === 'argmax' || plan.slots[out].dtype !== 'float32') return false;
+      if (s.prologue) return preFns[c] !== null;
+      return plan.slots[args[0]].dtype === 'float32';
+    });
+    // A reduction's prologue values go to the convolutions' patch scratch (no kernel needs both at once).
+    plan.calls.forEach(({ spec: s }, c) => {
+      if (wasmReduce[c] && s.type === 'reduce' && s.prologue) cols = Math.max(cols, sizeOf(s.prologue.shape));
+    });
+    const floatCall = plan.calls.map(({ args, out }) => [...args, out].every((slot) => plan.slots[slot].dtype === 'float32'));
+    const prepared: WasmPreparedPlan = { plan, scratchFloats, colFloats: cols, exprFns, exprSizes, preFns, wasmReduce, floatCall, dispose: () => undefined };
     return prepared;
   }
 
   run(prepared: PreparedPlan, buffers: readonly BackendBuffer[], readback?: readonly ReadItem[]): Promise<TypedArray[]> | null {
-    const { plan, scratchFloats, colFloats: cols, exprFns, exprSizes } = prepared as WasmPreparedPlan;
+    const { plan, scratchFloats, colFloats: cols, exprFns, exprSizes, preFns, wasmReduce, floatCall } = prepared as WasmPreparedPlan;
     this.counters.submits++;
     // Reserve first: growing the memory would invalidate the views taken below.
     this.gemm.reserve(scratchFloats);
@@ -174,10 +193,17 @@ export class WasmBackend implements Backend {
       const out = buffers[call.out] as WasmBuffer;
       const expr = exprFns[c];
       const n = exprSizes[c];
+      const compiled = expr && { fn: expr, n };
       if (s.type === 'elementwise' && expr) expr(out.offset, n, ...args.map((a) => a.offset));
-      else if (s.type === 'matmul' && s.m * s.n * s.k >= TS_MATMUL_BELOW) this.runMatmul(s, args, out, call.args.map(view), expr && { fn: expr, n });
-      else if (s.type === 'conv2d' && convRunsInWasm(s)) this.runConv(s, args, out, call.args.map(view), expr && { fn: expr, n });
-      else runKernelOnCpu(s, call.args.map(view), view(call.out));
+      else if (s.type === 'matmul') this.runMatmul(s, args, out, call.args.map(view), compiled, preFns[c]);
+      else if (s.type === 'conv2d' && convRunsInWasm(s)) this.runConv(s, args, out, call.args.map(view), compiled);
+      else if (s.type === 'reduce' && wasmReduce[c]) this.runReduce(s, args, out, call.args.map(view), compiled, preFns[c]);
+      else if (s.type === 'softmax' && floatCall[c]) this.kernels.softmax(s.log)(args[0].offset, out.offset, s.rows, s.cols);
+      else if (s.type === 'softmaxXent' && floatCall[c]) this.kernels.xent(s.grad, s.clip)(args[0].offset, args[1].offset, s.grad ? args[2].offset : 0, out.offset, s.rows, s.cols);
+      else {
+        this.fallbacks.set(s.type, (this.fallbacks.get(s.type) ?? 0) + 1);
+        runKernelOnCpu(s, call.args.map(view), view(call.out));
+      }
       if (recorder) times.push(performance.now() - t0);
     });
     recorder?.record({ plan, backend: 'wasm', source: 'cpu-wall', times: () => Promise.resolve(times) });
@@ -196,8 +222,34 @@ export class WasmBackend implements Backend {
   /** The compiled form of a kernel's elementwise expression, where it has one that compiles. */
   private exprFnFor(s: KernelSpec): ExprFn | null {
     if (s.type === 'elementwise') return s.outDtype === 'float32' ? this.exprs.compile(s.outShape, 0, s.inputs, s.instrs) : null;
-    if ((s.type === 'matmul' || s.type === 'conv2d') && s.epilogue) return this.exprs.compile(s.epilogue.shape, 1, s.epilogue.inputs, s.epilogue.instrs);
+    if ((s.type === 'matmul' || s.type === 'conv2d' || s.type === 'reduce') && s.epilogue) return this.exprs.compile(s.epilogue.shape, 1, s.epilogue.inputs, s.epilogue.instrs);
     return null;
+  }
+
+  /** A reduction's prologue, or the activation of a matmul whose kernel module has no SIMD version of it, compiled. */
+  private preFnFor(s: KernelSpec): ExprFn | null {
+    if (s.type === 'reduce' && s.prologue) return this.exprs.compile(s.prologue.shape, 0, s.prologue.inputs, s.prologue.instrs);
+    if (s.type === 'matmul' && s.act !== 'linear' && !hasSimdActivation(this.kernels, s.act)) return this.exprs.compile([s.m * s.n], 1, [], [{ fn: s.act, args: [0], attrs: [s.alpha] }]);
+    return null;
+  }
+
+  /**
+   * Kernels run by the TypeScript fallback since the backend was made, by
+   * kind: lets tests check that a kernel ran in WebAssembly.
+   */
+  readonly fallbacks = new Map<KernelSpec['type'], number>();
+
+  /** Sum or max in WebAssembly, from the input or from the prologue's values (computed into the scratch first). */
+  private runReduce(s: ReduceSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[], expr: CompiledExpr | null, prologue: ExprFn | null): void {
+    let src = args[0].offset;
+    let first = 1;
+    if (s.prologue && prologue) {
+      first = s.prologue.inputs.length;
+      prologue(this.cols.offset, sizeOf(s.prologue.shape), ...args.slice(0, first).map((a) => a.offset));
+      src = this.cols.offset;
+    }
+    this.kernels.reducers[s.reducer === 'max' ? 'max' : 'sum'](src, out.offset, s.outer, s.size, s.inner);
+    if (s.epilogue) this.runEpilogue(s.epilogue, out, args.slice(first), views.slice(first), expr);
   }
 
   /** A fused epilogue on the result in place: compiled, or the TypeScript kernel. */
@@ -211,9 +263,22 @@ export class WasmBackend implements Backend {
     if (s.epilogue) this.runEpilogue(s.epilogue, out, args.slice(2), views.slice(2), expr);
   }
 
-  private runMatmul(s: MatmulSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[], expr: CompiledExpr | null): void {
-    this.gemm.run({ m: s.m, n: s.n, k: s.k, transA: s.transA, transB: s.transB, a: args[0].offset, b: args[1].offset, out: out.offset });
-    applyBiasActivation(this.kernels, this.heap, s, s.hasBias ? args[2].offset : null, out.offset);
+  /**
+   * The product in SIMD (packed, or in place when it is small, see
+   * SMALL_MATMUL_BELOW; both operands transposed and small: TypeScript), then
+   * bias, activation and epilogue in SIMD.
+   */
+  private runMatmul(s: MatmulSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[], expr: CompiledExpr | null, act: ExprFn | null): void {
+    const [a, b] = [args[0].offset, args[1].offset];
+    if (s.m * s.n * s.k >= SMALL_MATMUL_BELOW) this.gemm.run({ m: s.m, n: s.n, k: s.k, transA: s.transA, transB: s.transB, a, b, out: out.offset });
+    // A(i, p) at a + i strideI + p strideP: [m, k] row-major, or its transpose stored [k, m].
+    else if (!s.transB) this.kernels.smallRows(a, b, out.offset, s.m, s.n, s.k, s.transA ? 4 : 4 * s.k, s.transA ? 4 * s.m : 4);
+    else if (!s.transA) this.kernels.smallDots(a, b, out.offset, s.m, s.n, s.k);
+    else {
+      this.fallbacks.set('matmul', (this.fallbacks.get('matmul') ?? 0) + 1);
+      runMatmulTs({ ...s, hasBias: false, act: 'linear' }, views[0], views[1], null, this.view(out, 'float32'));
+    }
+    applyBiasActivation(this.kernels, this.heap, s, s.hasBias ? args[2].offset : null, out.offset, act);
     const first = s.hasBias ? 3 : 2;
     if (s.epilogue) this.runEpilogue(s.epilogue, out, args.slice(first), views.slice(first), expr);
   }

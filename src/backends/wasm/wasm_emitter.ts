@@ -8,8 +8,9 @@
 /** Value types (binary encodings). */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof F32 | typeof V128;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 /** Plain opcodes used by the kernels. */
 export const OP = {
@@ -23,16 +24,23 @@ export const OP = {
   f32Eq: 0x5b, f32Ne: 0x5c, f32Lt: 0x5d, f32Gt: 0x5e, f32Le: 0x5f, f32Ge: 0x60,
   f32Neg: 0x8c, f32Sqrt: 0x91,
   f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94, f32Div: 0x95, f32Min: 0x96, f32Max: 0x97,
+  f64Add: 0xa0, f32DemoteF64: 0xb6, f64PromoteF32: 0xbb,
 } as const;
 
 /** SIMD opcodes (after the 0xfd prefix). */
 export const SIMD = {
-  v128Load: 0x00, load32Splat: 0x09, v128Store: 0x0b, v128Const: 0x0c,
-  f32x4Splat: 0x13, f32x4ExtractLane: 0x1f,
+  v128Load: 0x00, load32Splat: 0x09, v128Store: 0x0b, v128Const: 0x0c, i8x16Shuffle: 0x0d,
+  i32x4Splat: 0x11, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f, f64x2ExtractLane: 0x21,
+  store64Lane: 0x5b, load64Zero: 0x5d,
+  i32x4GtS: 0x3b,
   f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Lt: 0x43, f32x4Gt: 0x44, f32x4Le: 0x45, f32x4Ge: 0x46,
   v128Not: 0x4d, v128And: 0x4e, v128AndNot: 0x4f, v128Or: 0x50, v128Xor: 0x51, v128Bitselect: 0x52,
+  f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f,
+  f32x4Nearest: 0x6a,
+  i32x4Shl: 0xab, i32x4ShrS: 0xac, i32x4ShrU: 0xad, i32x4Add: 0xae, i32x4Sub: 0xb1,
   f32x4Abs: 0xe0, f32x4Neg: 0xe1, f32x4Sqrt: 0xe3,
   f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7, f32x4Min: 0xe8, f32x4Max: 0xe9, f32x4Pmin: 0xea, f32x4Pmax: 0xeb,
+  f64x2Add: 0xf0, i32x4TruncSatF32x4S: 0xf8, f32x4ConvertI32x4S: 0xfa,
 } as const;
 
 /** Unsigned LEB128. */
@@ -123,6 +131,27 @@ export class Code {
   v128Load(offset = 0): this { return this.simd(SIMD.v128Load).op(...this.memarg(4, offset)); }
   v128Store(offset = 0): this { return this.simd(SIMD.v128Store).op(...this.memarg(4, offset)); }
   load32Splat(offset = 0): this { return this.simd(SIMD.load32Splat).op(...this.memarg(2, offset)); }
+
+  /** v128.load64_zero: two floats into the low lanes (the high ones zero). */
+  load64Zero(offset = 0): this { return this.simd(SIMD.load64Zero).op(...this.memarg(3, offset)); }
+
+  /** v128.store64_lane: stores lane `lane` of the i64x2 view (two floats). */
+  store64Lane(lane: number, offset = 0): this { return this.simd(SIMD.store64Lane).op(...this.memarg(3, offset), lane); }
+
+  /** i8x16.shuffle of the two v128 operands: byte i of the result is byte lanes[i] of their concatenation. */
+  shuffle(lanes: readonly number[]): this { return this.simd(SIMD.i8x16Shuffle).op(...lanes); }
+
+  /** A v128 of four int32 lanes. */
+  i32x4Lanes(lanes: readonly [number, number, number, number]): this {
+    const b = new Uint8Array(new Int32Array(lanes).buffer);
+    return this.simd(SIMD.v128Const).op(...b);
+  }
+
+  /** A v128 holding four copies of the int32 `v`. */
+  i32x4Const(v: number): this {
+    const b = new Uint8Array(new Int32Array([v, v, v, v]).buffer);
+    return this.simd(SIMD.v128Const).op(...b);
+  }
 
   /** A v128 holding four copies of `v`. */
   f32x4Const(v: number): this {

@@ -1,5 +1,7 @@
-// The wasm backend's kernel module: the matmul micro-kernel and the matmul
-// epilogues (bias, then relu / leakyRelu) it can fuse in SIMD. Built once per
+// The wasm backend's kernel module: the matmul micro-kernel, small matmuls, the matmul
+// epilogues (bias, then relu / leakyRelu) it can fuse in SIMD, the sum /
+// max reductions (wasm_reduce.ts), softmax and softmax + cross-entropy
+// (wasm_softmax.ts). Built once per
 // backend from the emitter, compiled asynchronously, and instantiated on the
 // backend's memory.
 import { primitiveDef, type EpilogueActivation } from '../../kernels/elementwise_table.js';
@@ -8,6 +10,9 @@ import { F32, I32, ModuleBuilder, OP, SIMD, V128, type Code } from './wasm_emitt
 import { DEFAULT_TILE, type GemmFn } from './wasm_gemm.js';
 import { emitGemm } from './wasm_gemm_module.js';
 import type { WasmHeap } from './wasm_heap.js';
+import { emitReducers, reduceName, WASM_REDUCERS, type ReduceFn, type WasmReducer } from './wasm_reduce.js';
+import { emitSmallMatmul, type SmallDotsFn, type SmallRowsFn } from './wasm_small_matmul.js';
+import { emitSoftmaxKernels, softmaxName, xentName, type SoftmaxFn, type XentFn } from './wasm_softmax.js';
 
 /** `(c, bias, m, n, alpha)`: C[i, j] = act(C[i, j] + bias[j]) in place, over an m x n matrix. */
 export type EpilogueFn = (c: number, bias: number, m: number, n: number, alpha: number) => void;
@@ -22,6 +27,13 @@ export interface WasmKernels {
   gemm: GemmFn;
   /** Keyed `${act}:${hasBias}`. */
   epilogues: Map<string, EpilogueFn>;
+  reducers: Record<WasmReducer, ReduceFn>;
+  /** Softmax by `log`, and softmax + cross-entropy by xentName(grad, clip) (wasm_softmax.ts). */
+  softmax: (log: boolean) => SoftmaxFn;
+  xent: (grad: boolean, clip: boolean) => XentFn;
+  /** Matmuls below the packed GEMM's size (wasm_small_matmul.ts). */
+  smallRows: SmallRowsFn;
+  smallDots: SmallDotsFn;
 }
 
 function epilogueName(act: WasmActivation, bias: boolean): string {
@@ -35,6 +47,9 @@ export function buildKernelModule(shared = false): Uint8Array<ArrayBuffer> {
   for (const act of WASM_ACTIVATIONS) {
     for (const bias of [false, true]) if (act !== 'linear' || bias) emitEpilogue(mb.func(epilogueName(act, bias), [I32, I32, I32, I32, F32]), act, bias);
   }
+  emitReducers(mb);
+  emitSoftmaxKernels(mb);
+  emitSmallMatmul(mb);
   return mb.encode();
 }
 
@@ -50,21 +65,37 @@ export async function compileKernels(memory: WebAssembly.Memory, shared = false)
       if (typeof fn === 'function') epilogues.set(`${act}:${bias}`, fn as EpilogueFn);
     }
   }
-  return { module, gemm: ex.gemm as GemmFn, epilogues };
+  const reducers = Object.fromEntries(WASM_REDUCERS.map((r) => [r, ex[reduceName(r)] as ReduceFn])) as Record<WasmReducer, ReduceFn>;
+  const softmax = (log: boolean): SoftmaxFn => ex[softmaxName(log)] as SoftmaxFn;
+  const xent = (grad: boolean, clip: boolean): XentFn => ex[xentName(grad, clip)] as XentFn;
+  return { module, gemm: ex.gemm as GemmFn, epilogues, reducers, softmax, xent, smallRows: ex.small_mm_rows as SmallRowsFn, smallDots: ex.small_mm_dots as SmallDotsFn };
 }
 
-/** Adds the bias and applies the activation of a matmul to its result, in place. */
-export function applyBiasActivation(kernels: WasmKernels, heap: WasmHeap, s: MatmulSpec, bias: number | null, out: number): void {
+/** Whether the module has the bias + activation epilogue of `act`. */
+export function hasSimdActivation(kernels: WasmKernels, act: EpilogueActivation): boolean {
+  return kernels.epilogues.has(`${act}:true`);
+}
+
+/**
+ * Adds the bias and applies the activation of a matmul to its result, in
+ * place: with the module's epilogue, else the bias there and `actFn` (the
+ * activation compiled as an elementwise expression), else the CPU row.
+ */
+export function applyBiasActivation(kernels: WasmKernels, heap: WasmHeap, s: MatmulSpec, bias: number | null, out: number, actFn: ((out: number, n: number, x: number) => void) | null = null): void {
   if (bias === null && s.act === 'linear') return;
   const simd = kernels.epilogues.get(`${s.act}:${bias !== null}`);
   if (simd) {
     simd(out, bias ?? 0, s.m, s.n, s.alpha);
     return;
   }
-  // Activations without a SIMD version: the CPU backend's formula, value by value.
   const act = s.act;
   if (act === 'linear') return; // unreachable: linear has SIMD versions
   if (bias !== null) kernels.epilogues.get('linear:true')?.(out, bias, s.m, s.n, 0);
+  if (actFn) {
+    actFn(out, s.m * s.n, out);
+    return;
+  }
+  // Activations that compile to neither: the CPU backend's formula, value by value.
   const f32 = heap.f32();
   const fn = primitiveDef(act).cpu;
   const attrs = [s.alpha];
