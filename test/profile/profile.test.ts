@@ -4,7 +4,10 @@ import * as wg from '../../src/index.js';
 import { describeEachBackend } from '../helpers/backends.js';
 
 describeEachBackend('profile', () => {
-  const M = 4, K = 3, N = 5;
+  // Big enough that its GPU time is far above the timestamp quantum (Dawn
+  // rounds GPU timestamps; a 4x3x5 product measured 0 ms in 2 of 3 runs on a
+  // loaded machine), small enough to take milliseconds on SwiftShader.
+  const M = 128, K = 96, N = 160;
   const a = Array.from({ length: M * K }, (_, i) => (i % 7) - 3);
   const b = Array.from({ length: K * N }, (_, i) => (i % 5) - 2);
 
