@@ -39,8 +39,11 @@ const port = inNode ? require('node:worker_threads').parentPort : self;
 function start(msg) {
   const gemm = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } }).exports.gemm;
   const ctl = new Int32Array(msg.memory.buffer, msg.control, ${CONTROL.size});
-  port.postMessage('ready');
+  // Read before saying 'ready': the main thread starts the first task (seq + 1)
+  // as soon as it hears it, and a worker that read seq after that would wait
+  // for a change that had already happened (seen under load: a 20 s timeout).
   let seen = Atomics.load(ctl, ${CONTROL.seq});
+  port.postMessage('ready');
   for (;;) {
     Atomics.wait(ctl, ${CONTROL.seq}, seen);
     seen = Atomics.load(ctl, ${CONTROL.seq});
