@@ -67,24 +67,7 @@ export function runPool(spec: PoolSpec, ins: readonly TypedArray[], out: TypedAr
   const c = g.inC;
   const pixel = (b: number, y: number, x: number, h: number, w: number): number => ((b * h + y) * w + x) * c;
   if (!spec.grad) {
-    const x = ins[0];
-    const best = scratch64(0, out.length).fill(spec.mode === 'max' ? -Infinity : 0);
-    forEachTap(g, (b, oy, ox, iy, ix) => {
-      const o = pixel(b, oy, ox, g.outH, g.outW);
-      const i = pixel(b, iy, ix, g.inH, g.inW);
-      for (let ch = 0; ch < c; ch++) {
-        if (spec.mode === 'max') best[o + ch] = Math.max(best[o + ch], x[i + ch]);
-        else best[o + ch] += x[i + ch];
-      }
-    });
-    if (spec.mode === 'avg') {
-      for (let b = 0; b < g.batch; b++) for (let oy = 0; oy < g.outH; oy++) for (let ox = 0; ox < g.outW; ox++) {
-        const n = windowCount(g, oy, ox);
-        const o = pixel(b, oy, ox, g.outH, g.outW);
-        for (let ch = 0; ch < c; ch++) best[o + ch] /= n;
-      }
-    }
-    out.set(best);
+    poolForward(g, spec.mode, ins[0], out);
     return;
   }
   const acc = scratch64(0, out.length).fill(0);
@@ -96,6 +79,9 @@ export function runPool(spec: PoolSpec, ins: readonly TypedArray[], out: TypedAr
       const n = windowCount(g, oy, ox);
       for (let ch = 0; ch < c; ch++) acc[i + ch] += dy[o + ch] / n;
     });
+  } else if (windowsDisjoint(g)) {
+    maxPoolGradDisjoint(g, ins[0], ins[1], out);
+    return;
   } else {
     const [x, dy] = ins;
     // The first tap (in window order) holding the maximum receives the gradient.
@@ -112,4 +98,78 @@ export function runPool(spec: PoolSpec, ins: readonly TypedArray[], out: TypedAr
     });
   }
   out.set(acc);
+}
+
+/** Whether no two (undilated) pooling windows share an x element: kernel <= stride on both axes. */
+function windowsDisjoint(g: ConvGeometry): boolean {
+  return g.dilH === 1 && g.dilW === 1 && g.kH <= g.strideH && g.kW <= g.strideW;
+}
+
+/**
+ * Max-pool gradient when windows cannot overlap (the usual 2x2 pool of
+ * stride 2): each x element receives at most one dy, so it is written
+ * straight into `out`, with no float64 accumulator and no per-tap callback.
+ * Same rule as the general path: the first tap in window order holding the
+ * maximum (a later tap only if strictly greater) receives the window's dy.
+ */
+function maxPoolGradDisjoint(g: ConvGeometry, x: TypedArray, dy: TypedArray, out: TypedArray): void {
+  const c = g.inC;
+  out.fill(0);
+  const arg = scratchI32(0, c);
+  let o = 0;
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++, o += c) {
+        arg.fill(-1, 0, c);
+        for (let ky = 0; ky < g.kH; ky++) {
+          const iy = oy * g.strideH + ky - g.padTop;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (let kx = 0; kx < g.kW; kx++) {
+            const ix = ox * g.strideW + kx - g.padLeft;
+            if (ix < 0 || ix >= g.inW) continue;
+            const i = ((b * g.inH + iy) * g.inW + ix) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const a = arg[ch];
+              if (a < 0 || x[i + ch] > x[a]) arg[ch] = i + ch;
+            }
+          }
+        }
+        for (let ch = 0; ch < c; ch++) if (arg[ch] >= 0) out[arg[ch]] = dy[o + ch];
+      }
+    }
+  }
+}
+
+/**
+ * Max or average pooling, window by window: the window's values gathered
+ * per channel in float64 (max: the largest; avg: the sum over the taps inside
+ * x, divided by their count), each output rounded once.
+ */
+function poolForward(g: ConvGeometry, mode: PoolSpec['mode'], x: TypedArray, out: TypedArray): void {
+  const c = g.inC;
+  const best = scratch64(0, c);
+  const max = mode === 'max';
+  let o = 0;
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++, o += c) {
+        best.fill(max ? -Infinity : 0, 0, c);
+        let taps = 0;
+        for (let ky = 0; ky < g.kH; ky++) {
+          const iy = oy * g.strideH + ky * g.dilH - g.padTop;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (let kx = 0; kx < g.kW; kx++) {
+            const ix = ox * g.strideW + kx * g.dilW - g.padLeft;
+            if (ix < 0 || ix >= g.inW) continue;
+            taps++;
+            const i = ((b * g.inH + iy) * g.inW + ix) * c;
+            if (max) for (let ch = 0; ch < c; ch++) best[ch] = Math.max(best[ch], x[i + ch]);
+            else for (let ch = 0; ch < c; ch++) best[ch] += x[i + ch];
+          }
+        }
+        if (max) for (let ch = 0; ch < c; ch++) out[o + ch] = best[ch];
+        else for (let ch = 0; ch < c; ch++) out[o + ch] = best[ch] / taps;
+      }
+    }
+  }
 }
