@@ -290,12 +290,44 @@ describe('elementwise expressions in WebAssembly', () => {
     }
   });
 
+  test('a vector repeated along the outer axes (a bias over channels) gives the TypeScript kernel\'s bits', () => {
+    const heap = new WasmHeap();
+    const compiler = new ExprCompiler(heap.memory, false);
+    const cases: { shape: number[]; strides: number[]; cycle: number }[] = [
+      { shape: [6, 8], strides: [0, 1], cycle: 8 },
+      { shape: [5, 2, 4], strides: [0, 4, 1], cycle: 8 },
+      { shape: [3, 1, 4], strides: [0, 7, 1], cycle: 4 },
+      { shape: [2, 3, 3, 4], strides: [0, 0, 0, 1], cycle: 4 },
+    ];
+    for (const c of cases) {
+      const n = c.shape.reduce((p, q) => p * q, 1);
+      const inputs = [{ dtype: 'float32' as const, strides: c.shape.map((_, d) => c.shape.slice(d + 1).reduce((p, q) => p * q, 1)) }, { dtype: 'float32' as const, strides: c.strides }];
+      // relu(x + bias) * bias: the cycle read twice, NaN and infinities among the values.
+      const instrs: ElementwiseInstr[] = [{ fn: 'add', args: [0, 1], attrs: [] }, { fn: 'relu', args: [2], attrs: [] }, { fn: 'mul', args: [3, 1], attrs: [] }];
+      const fn = compiler.compile(c.shape, 0, inputs, instrs);
+      expect(fn, c.shape.join('x')).not.toBeNull();
+      const x = Float32Array.from({ length: n }, (_, i) => special[(i * 7) % special.length] * (1 + i / n));
+      const bias = Float32Array.from({ length: c.cycle }, (_, i) => special[(i * 3 + 1) % special.length]);
+      const xo = heap.alloc(n * 4);
+      heap.f32().set(x, xo >> 2);
+      const bo = heap.alloc(c.cycle * 4);
+      heap.f32().set(bias, bo >> 2);
+      const out = heap.alloc(n * 4);
+      fn!(out, n, xo, bo);
+      const expected = new Float32Array(n);
+      runElementwise({ type: 'elementwise', outShape: c.shape, outDtype: 'float32', inputs, instrs }, [x, bias], expected);
+      expect(Array.from(heap.f32().subarray(out >> 2, (out >> 2) + n)), c.shape.join('x')).toEqual(Array.from(expected));
+    }
+  });
+
   test('expressions it cannot compile stay in TypeScript: other rows, strided or broadcast rows, int32 inputs', () => {
     const compiler = new ExprCompiler(new WasmHeap().memory, false);
     const shape = [2, 4];
     const vecIn = { dtype: 'float32' as const, strides: [4, 1] };
     expect(compiler.compile(shape, 0, [vecIn], [{ fn: 'sin', args: [0], attrs: [] }])).toBeNull();
-    expect(compiler.compile(shape, 0, [{ dtype: 'float32', strides: [0, 1] }], [{ fn: 'neg', args: [0], attrs: [] }])).toBeNull();
+    // A row repeated down the rows compiles only when its length is a multiple of 4; a column repeated never.
+    expect(compiler.compile([4, 3], 0, [{ dtype: 'float32', strides: [0, 1] }], [{ fn: 'neg', args: [0], attrs: [] }])).toBeNull();
+    expect(compiler.compile([4, 4], 0, [{ dtype: 'float32', strides: [1, 0] }], [{ fn: 'neg', args: [0], attrs: [] }])).toBeNull();
     expect(compiler.compile(shape, 0, [{ dtype: 'int32', strides: [4, 1] }], [{ fn: 'neg', args: [0], attrs: [] }])).toBeNull();
     expect(compiler.compile(shape, 0, [vecIn], [{ fn: 'neg', args: [0], attrs: [] }])).not.toBeNull();
   });
