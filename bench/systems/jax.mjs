@@ -86,18 +86,26 @@ export function makeJax(device, { url } = {}) {
         np.array(weights[6]).reshape(d2.dense), np.array(weights[7]),
       ];
       const maxPool = (a) => lax.reduceWindow(a, (win) => np.max(win), [2, 2], [2, 2]);
-      const convRelu = (a, k, b) => nn.relu(lax.conv(a, k, [1, 1], 'VALID').add(b));
+      // relu with gradient 0 at 0, as Keras, TF.js and JAX's own relu (jax-js's nn.relu, maximum(x, 0), has 1
+      // there): with zero initial biases, the digits' blank background is exactly 0 before the first update
+      const relu = (z) => np.where(np.greater(z.ref, 0), z, 0);
+      const convRelu = (a, k, b) => relu(lax.conv(a, k, [1, 1], 'VALID').add(b));
       const logits = (p, x) => {
         const a1 = maxPool(convRelu(x, p[0], p[1]));
         const a2 = maxPool(convRelu(a1, p[2], p[3]));
         const f = a2.reshape([a2.shape[0], d1.dense[0]]);
-        const h = nn.relu(np.matmul(f, p[4]).add(p[5]));
+        const h = relu(np.matmul(f, p[4]).add(p[5]));
         return np.matmul(h, p[6]).add(p[7]);
       };
       const lossFn = (p, x, y) => nn.logSoftmax(logits(p, x), -1).mul(y).sum(-1).mean().mul(-1);
       const probs = (p, x) => nn.softmax(logits(p, x), -1);
+      // back to the workload's layout (HWIO kernels, (h, w, c) rows), for tests
+      const toWorkload = (p) => [
+        p[0].transpose([2, 3, 1, 0]), p[1], p[2].transpose([2, 3, 1, 0]), p[3],
+        p[4].reshape([c2.conv[3], s2, t2, d1.dense[1]]).transpose([1, 2, 0, 3]), p[5], p[6], p[7],
+      ];
       return trainer(jax, {
-        params, lossFn, probs, optimizer: spec.optimizer,
+        params, lossFn, probs, optimizer: spec.optimizer, toWorkload,
         toInput: (a, n) => a.reshape([n, H, W, C]).transpose([0, 3, 1, 2]), inSize: H * W * C, outDim: d2.dense[1],
       });
     },
@@ -107,9 +115,10 @@ export function makeJax(device, { url } = {}) {
 /**
  * The workloads' model interface (prepare / step / epoch / predict) around a
  * pure loss: `params` (consumed), `lossFn(p, x, y)`, `probs(p, x)`, and
- * `toInput(flat, n)` that shapes a flat batch as the model takes it.
+ * `toInput(flat, n)` that shapes a flat batch as the model takes it, and
+ * `toWorkload(p)` that turns the parameters back into the workload's layout.
  */
-function trainer(jax, { params, lossFn, probs: probsFn, optimizer, toInput, inSize, outDim }) {
+function trainer(jax, { params, lossFn, probs: probsFn, optimizer, toInput, inSize, outDim, toWorkload = (p) => p }) {
   const { numpy: np, jit, valueAndGrad } = jax;
   const { name: opt, lr } = optimizer;
   let state = opt === 'adam' ? params.map((p) => [np.zerosLike(p.ref), np.zerosLike(p.ref)]).flat() : [];
@@ -172,6 +181,8 @@ function trainer(jax, { params, lossFn, probs: probsFn, optimizer, toInput, inSi
     async predictArray(x, n) {
       return probs(params.map((q) => q.ref), toInput(np.array(x), n)).data();
     },
+    /** The current parameters as flat Float32Arrays in the order and layout the workload passed them. */
+    async weights() { return Promise.all(toWorkload(params.map((q) => q.ref)).map((q) => q.data())); },
     release(h) { for (const b of h.batches) { b.x.dispose(); b.y?.dispose(); } },
     dispose() { params.forEach((q) => q.dispose()); state.forEach((q) => q.dispose()); step.dispose?.(); probs.dispose?.(); },
   };
