@@ -74,8 +74,9 @@ export function makeJax(device, { url } = {}) {
     async cnn(spec, weights) {
       const { numpy: np, nn, lax } = jax;
       const [c1, c2, d1, d2] = spec.layers, [H, W, C] = spec.input;
-      // spatial size after each valid 3x3 conv + 2x2 pool (floor, as Keras)
-      const s1 = (H - 2) >> 1, s2 = (s1 - 2) >> 1, t1 = (W - 2) >> 1, t2 = (t1 - 2) >> 1;
+      // spatial size after each valid conv + 2x2 pool (floor, as Keras)
+      const after = (n, k) => (n - k + 1) >> 1;
+      const s2 = after(after(H, c1.conv[0]), c2.conv[0]), t2 = after(after(W, c1.conv[1]), c2.conv[1]);
       if (d1.dense[0] !== s2 * t2 * c2.conv[3]) throw new Error(`spec.layers[2].dense[0] is ${d1.dense[0]}, expected ${s2 * t2 * c2.conv[3]} (flattened conv output)`);
       const kernel = (w, [kh, kw, i, o]) => np.array(w).reshape([kh, kw, i, o]).transpose([3, 2, 0, 1]);
       const params = [
