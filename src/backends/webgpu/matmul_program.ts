@@ -91,7 +91,7 @@ export function matmulProgram(cfg: MatmulConfig): MatmulProgram {
   return {
     key: `matmul:${vec4 ? 'vec4' : 'scalar'}:${+cfg.transA}${+cfg.transB}${+cfg.hasBias}${cfg.act}`,
     code: vec4 ? VEC4_CODE : SCALAR_CODE,
-    constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act, WG_X, WG_Y },
+    constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act, K_TAIL: +(cfg.k % 4 !== 0), WG_X, WG_Y },
     workgroups: tileGrid(tiles),
   };
 }
