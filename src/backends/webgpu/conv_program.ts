@@ -7,7 +7,7 @@ import type { ConvGeometry } from '../../kernels/conv_op.js';
 import { convGemmSize, type ConvSpec, type PoolSpec } from '../../kernels/conv_spec.js';
 import { epilogueFn } from './expr_codegen.js';
 import { spread, type GpuProgram } from './gpu_program.js';
-import { FUNCTIONS_WGSL } from './wgsl_library.js';
+import { withFunctions } from './wgsl_library.js';
 
 const CONV_TILE = 64;
 const POOL_WG = 256;
@@ -25,8 +25,7 @@ export function convProgram(s: ConvSpec): GpuProgram {
   const words = [...geomWords(s.geom), tilesN, m, n, k, tiles];
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
   const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
-  // The elementwise function library only when an epilogue calls into it.
-  const code = [...(s.epilogue ? [FUNCTIONS_WGSL] : []), conv2dWgsl, ...ep.decls, ep.fn].join('\n');
+  const code = withFunctions([conv2dWgsl, ...ep.decls, ep.fn].join('\n'));
   const nEp = s.epilogue?.inputs.length ?? 0;
   return {
     key: s.epilogue ? `conv2d:${s.variant}|${code}` : `conv2d:${s.variant}`,

@@ -11,7 +11,6 @@ import smallWgsl from '../../../shaders/matmul_small.wgsl?raw';
 import tiledWgsl from '../../../shaders/matmul_tiled.wgsl?raw';
 import { isSmallMatmul } from '../../kernels/kernel_spec.js';
 import { MAX_GROUPS } from './gpu_program.js';
-import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
 /**
  * Which kernel large matmuls use: 'tiled' (workgroup-memory tiles,
@@ -24,7 +23,7 @@ export interface MatmulConfig { m: number; n: number; k: number; transA: boolean
 export interface MatmulProgram {
   /** Key under which the pipeline is cached (same key => same code + constants). */
   key: string;
-  /** Full WGSL source: the function library (wgsl_library.ts) followed by the chosen matmul source. */
+  /** WGSL source of the chosen matmul; the caller appends the epilogue and puts the library functions it uses in front (withFunctions). */
   code: string;
   /** Values for the `override` constants. */
   constants: Record<string, number>;
@@ -37,10 +36,10 @@ const WG_X = 8;
 const WG_Y = 8;
 const OUT_PER_THREAD = 8;
 
-const VEC4_CODE = FUNCTIONS_WGSL + bindingsWgsl + vec4LoadersWgsl + matmulWgsl;
-const SCALAR_CODE = FUNCTIONS_WGSL + bindingsWgsl + scalarLoadersWgsl + matmulWgsl;
-const SMALL_CODE = FUNCTIONS_WGSL + bindingsWgsl + smallWgsl;
-const TILED_CODE = FUNCTIONS_WGSL + bindingsWgsl + tiledWgsl;
+const VEC4_CODE = bindingsWgsl + vec4LoadersWgsl + matmulWgsl;
+const SCALAR_CODE = bindingsWgsl + scalarLoadersWgsl + matmulWgsl;
+const SMALL_CODE = bindingsWgsl + smallWgsl;
+const TILED_CODE = bindingsWgsl + tiledWgsl;
 /** Edge of the C tile a workgroup of the tiled kernel computes (TILE in the shader). */
 const TILED_TILE = 64;
 
