@@ -7,6 +7,7 @@ import type { Backend, BackendBuffer, PreparedPlan, ReadItem } from '../backends
 import { backendHost } from '../backends/select.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { engine } from '../core/engine.js';
+import { debugLevel } from '../core/environment.js';
 import { argError, article, isArray, shapeString, WebgradError } from '../core/errors.js';
 import { shapesEqual, sizeOf } from '../core/shape.js';
 import { Storage } from '../core/storage.js';
@@ -151,9 +152,13 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
     }
   }
 
+  const planned = performance.now();
   const prepared: PreparedPlan = await backend.prepare(plan);
   stepTimings.compiledSteps++;
   stepTimings.lastCompileMs = performance.now() - started;
+  if (debugLevel() >= 1) {
+    console.log(`[webgrad] ${name}: traced and planned in ${Math.round(planned - started)} ms (${plan.calls.length} kernels), pipelines ready ${Math.round(performance.now() - planned)} ms later`);
+  }
   const temps = plan.tempBytes.map((b) => backend.alloc(b));
   const inputBuffers = def.inputs.map((s) => backend.alloc(slotBytes(sizeOf(s.shape))));
   const buffers: BackendBuffer[] = new Array<BackendBuffer>(plan.slots.length);
