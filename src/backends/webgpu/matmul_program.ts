@@ -1,8 +1,9 @@
 // Descriptor of the matmul kernel (shaders/matmul.wgsl): picks the loader
 // source (vec4 when the row lengths allow 16-byte loads, scalar otherwise),
 // the override constants and the workgroup grid. Shapes travel in the uniform,
-// so one pipeline per (loaders, transposes, bias, activation) serves every
-// size. Variants and timings: bench/kernels/matmul-variants.mjs.
+// so one pipeline per (loaders, transposes, bias, activation, and for the
+// scalar loaders whether K % 4 != 0) serves every size. Variants and
+// timings: bench/kernels/matmul-variants.mjs.
 import matmulWgsl from '../../../shaders/matmul.wgsl?raw';
 import bindingsWgsl from '../../../shaders/matmul_bindings.wgsl?raw';
 import scalarLoadersWgsl from '../../../shaders/matmul_scalar.wgsl?raw';
