@@ -10,6 +10,8 @@ import { makeWebgrad } from './systems/webgrad.mjs';
 
 const params = new URLSearchParams(location.search);
 const wgUrl = params.get('webgrad') ?? undefined; // another webgrad build to bench (default /dist/webgrad.js)
+// webgrad's debug level (--debug=N): 1 logs compile timings to the console
+if (params.has('debug')) globalThis.WEBGRAD_DEBUG = Number(params.get('debug'));
 const FACTORIES = {
   'webgrad/webgpu': () => makeWebgrad('webgpu', { url: wgUrl }), 'webgrad/wasm': () => makeWebgrad('wasm', { url: wgUrl }), 'webgrad/wasm-1t': () => makeWebgrad('wasm', { url: wgUrl, threads: 1 }), 'webgrad/cpu': () => makeWebgrad('cpu', { url: wgUrl }),
   'tfjs/webgpu': () => makeTfjs('webgpu'), 'tfjs/wasm': () => makeTfjs('wasm'), 'tfjs/cpu': () => makeTfjs('cpu'),

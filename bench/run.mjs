@@ -21,7 +21,7 @@ function parseArgs(argv) {
   for (const a of argv) {
     const [k, v] = a.replace(/^--/, '').split('=');
     if (k === 'workloads' || k === 'systems') o[k] = v.split(',').map((s) => s.trim()).filter(Boolean);
-    else if (k === 'reps' || k === 'port' || k === 'max-minutes') o[k.replace('-m', 'M')] = Number(v);
+    else if (k === 'reps' || k === 'port' || k === 'max-minutes' || k === 'debug') o[k.replace('-m', 'M')] = Number(v);
     else if (k === 'no-build') o.build = false;
     else if (k === 'quick' || k === 'headed' || k === 'serve' || k === 'verbose' || k === 'profile') o[k] = true;
     else if (k === 'webgrad-url') o.webgradUrl = v;
@@ -77,8 +77,8 @@ async function openPage(browser, url, o) {
   const page = await browser.newPage();
   await page.exposeFunction('benchLog', (m) => { if (o.verbose || m.startsWith('    ') || m.startsWith('  ')) console.log(`           ${m.trim()}`); });
   page.on('pageerror', (e) => console.log(`           page error: ${e.message.split('\n')[0]}`));
-  if (o.verbose) page.on('console', (m) => console.log(`           console.${m.type()}: ${m.text()}`));
-  const q = new URLSearchParams({ driver: 'node', ...(o.webgradUrl ? { webgrad: o.webgradUrl } : {}) });
+  if (o.verbose || o.debug) page.on('console', (m) => console.log(`           console.${m.type()}: ${m.text()}`));
+  const q = new URLSearchParams({ driver: 'node', ...(o.webgradUrl ? { webgrad: o.webgradUrl } : {}), ...(o.debug ? { debug: String(o.debug) } : {}) });
   await page.goto(`${url}/bench/page.html?${q}`, { waitUntil: 'load' });
   await page.waitForFunction(() => !!window.bench, { timeout: 60_000 });
   return page;
@@ -92,7 +92,7 @@ function withTimeout(p, ms, what) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (o.help) { console.log('usage: npm run bench -- [--quick] [--workloads=a,b] [--systems=x,y] [--reps=N] [--no-build] [--headed] [--serve] [--swiftshader|--real-gpu] [--max-minutes=M] [--port=P] [--webgrad-url=/path/webgrad.js] [--verbose] [--profile]'); return; }
+  if (o.help) { console.log('usage: npm run bench -- [--quick] [--workloads=a,b] [--systems=x,y] [--reps=N] [--no-build] [--headed] [--serve] [--swiftshader|--real-gpu] [--max-minutes=M] [--port=P] [--webgrad-url=/path/webgrad.js] [--verbose] [--debug=N] [--profile]'); return; }
   const buildError = o.build ? build() : null;
   ensureMnist();
   const { server, url } = await serve(ROOT, { port: o.port ?? (o.serve ? 8080 : 0) });

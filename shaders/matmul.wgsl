@@ -24,6 +24,9 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
 override ACT: u32 = 0u;
+// Whether K % 4 != 0 (only the scalar loaders allow it): false leaves the
+// tail block out of the compiled kernel, which halves its compile time.
+override K_TAIL: bool = true;
 // Threads per workgroup along N (x) and M (y); a workgroup covers
 // (8 * WG_Y) rows x (8 * WG_X) columns. The descriptor must use the same values.
 override WG_X: u32 = 8u;
@@ -57,54 +60,43 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let ba0 = a_bases(r0); let ba1 = a_bases(r0 + 4u);
   let bb0 = b_bases(c0); let bb1 = b_bases(c1);
 
-  // Main loop, unrolled to 8 along K (fewer loop-control instructions per FMA;
-  // measurably faster on SwiftShader).
+  // Main loop, one 4-deep block of K per iteration, and one copy of the
+  // block: on SwiftShader, compile time grows with every copy (unrolling to
+  // 8 and a separate full-block path in the tail made this kernel compile
+  // about 4x slower, 1.3 s, for no measurable speed at run time).
   var k = 0u;
-  for (; k + 8u <= K; k += 8u) {
-    {
-      let ka = a_koff(k); let kb = b_koff(k);
-      let a0 = load_a(ba0, ka); let a1 = load_a(ba1, ka);
-      let b0 = load_b(bb0, kb); let b1 = load_b(bb1, kb);
-      acc00 += b0 * a0; acc01 += b1 * a0;
-      acc10 += b0 * a1; acc11 += b1 * a1;
-    }
-    {
-      let ka = a_koff(k + 4u); let kb = b_koff(k + 4u);
-      let a0 = load_a(ba0, ka); let a1 = load_a(ba1, ka);
-      let b0 = load_b(bb0, kb); let b1 = load_b(bb1, kb);
-      acc00 += b0 * a0; acc01 += b1 * a0;
-      acc10 += b0 * a1; acc11 += b1 * a1;
-    }
-  }
-  // The last 1..7 values of K, 4 at a time; a partial block takes the tail loaders.
-  for (; k < K; k += 4u) {
+  for (; k + 4u <= K; k += 4u) {
     let ka = a_koff(k); let kb = b_koff(k);
-    var a0: mat4x4<f32>; var a1: mat4x4<f32>; var b0: mat4x4<f32>; var b1: mat4x4<f32>;
-    if (k + 4u <= K) {
-      a0 = load_a(ba0, ka); a1 = load_a(ba1, ka);
-      b0 = load_b(bb0, kb); b1 = load_b(bb1, kb);
-    } else {
-      a0 = load_a_tail(ba0, ka, k); a1 = load_a_tail(ba1, ka, k);
-      b0 = load_b_tail(bb0, kb, k); b1 = load_b_tail(bb1, kb, k);
-    }
+    let a0 = load_a(ba0, ka); let a1 = load_a(ba1, ka);
+    let b0 = load_b(bb0, kb); let b1 = load_b(bb1, kb);
+    acc00 += b0 * a0; acc01 += b1 * a0;
+    acc10 += b0 * a1; acc11 += b1 * a1;
+  }
+  // The last 1..3 values of K (K_TAIL, scalar loaders only), through the tail
+  // loaders, which read what lies past K as 0.
+  if (K_TAIL && k < K) {
+    let ka = a_koff(k); let kb = b_koff(k);
+    let a0 = load_a_tail(ba0, ka, k); let a1 = load_a_tail(ba1, ka, k);
+    let b0 = load_b_tail(bb0, kb, k); let b1 = load_b_tail(bb1, kb, k);
     acc00 += b0 * a0; acc01 += b1 * a0;
     acc10 += b0 * a1; acc11 += b1 * a1;
   }
 
-  // Epilogue: bias (the loader clamps the read; columns past N are not stored).
+  // Epilogue: bias (the loader clamps the read; columns past N are not stored),
+  // activation and the fused epilogue, in a loop over the 16 row pieces of 4
+  // columns: written out 16 times (inlined), the epilogue made this kernel
+  // compile about twice as slowly on SwiftShader; the loop runs once per
+  // invocation, after the K loop.
   var bias0 = vec4<f32>(); var bias1 = vec4<f32>();
   if (HAS_BIAS) { bias0 = load_bias(c0); bias1 = load_bias(c1); }
-  store_block(r0, c0, acc00, bias0); store_block(r0, c1, acc01, bias1);
-  store_block(r0 + 4u, c0, acc10, bias0); store_block(r0 + 4u, c1, acc11, bias1);
-}
-
-// Constant indices only: a dynamically indexed accumulator would push it out
-// of registers on some compilers (SwiftShader among them).
-fn store_block(r: u32, c: u32, m: mat4x4<f32>, b: vec4<f32>) {
-  store_c(r, c, epi4(act4(m[0] + b), r, c));
-  store_c(r + 1u, c, epi4(act4(m[1] + b), r + 1u, c));
-  store_c(r + 2u, c, epi4(act4(m[2] + b), r + 2u, c));
-  store_c(r + 3u, c, epi4(act4(m[3] + b), r + 3u, c));
+  var accs = array<mat4x4<f32>, 4>(acc00, acc01, acc10, acc11);
+  for (var q = 0u; q < 16u; q++) {
+    let blk = q / 4u; let i = q % 4u;
+    let r = r0 + (blk / 2u) * 4u + i;
+    let g = (blk & 1u) == 1u;
+    let c = select(c0, c1, g);
+    store_c(r, c, epi4(act4(accs[blk][i] + select(bias0, bias1, g)), r, c));
+  }
 }
 
 // The scheduler's fused elementwise epilogue, `wg_epilogue(value, flat index)`,

@@ -156,11 +156,12 @@ console.log(`adapter: ${info.vendor ?? '?'} ${info.architecture ?? ''} ${info.de
 // The real descriptor, through Vite so `?raw` imports and TypeScript work.
 const vite = await createServer({ root, logLevel: 'error', server: { middlewareMode: true }, appType: 'custom', optimizeDeps: { noDiscovery: true } });
 const { matmulProgram } = await vite.ssrLoadModule('/src/backends/webgpu/matmul_program.ts');
-ACT_WGSL = (await vite.ssrLoadModule('/src/backends/webgpu/wgsl_library.ts')).FUNCTIONS_WGSL;
+const { FUNCTIONS_WGSL, withFunctions } = await vite.ssrLoadModule('/src/backends/webgpu/wgsl_library.ts');
+ACT_WGSL = FUNCTIONS_WGSL;
 const { EPILOGUE_ACTIVATIONS } = await vite.ssrLoadModule('/src/kernels/elementwise_table.ts');
 // The library appends the scheduler's generated epilogue; an identity one here.
 const IDENTITY_EPILOGUE = 'fn wg_epilogue(v: f32, i: u32) -> f32 { return v; }';
-VARIANTS.push({ name: 'lib', program: (c) => { const p = matmulProgram(c); return { ...p, code: `${p.code}\n${IDENTITY_EPILOGUE}` }; } });
+VARIANTS.push({ name: 'lib', program: (c) => { const p = matmulProgram(c); return { ...p, code: withFunctions(`${p.code}\n${IDENTITY_EPILOGUE}`) }; } });
 
 const pipelines = new Map();
 function pipelineFor(p) {

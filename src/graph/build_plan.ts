@@ -15,12 +15,13 @@ export interface BuiltPlan {
   outputSlotOf: number[];
 }
 
-/** True for tensors the plan reads rather than computes. */
-function isSource(t: Tensor): boolean {
-  return t.op === null || t.op.kind === 'placeholder';
+/** True for tensors the plan reads rather than computes (`extra`: ids of pending tensors computed elsewhere). */
+function isSource(t: Tensor, extra?: ReadonlySet<number>): boolean {
+  return t.op === null || t.op.kind === 'placeholder' || extra?.has(t.id) === true;
 }
 
-export function topoOrder(outputs: readonly Tensor[]): Tensor[] {
+/** `sources`: ids of pending tensors to treat as inputs (their inputs are not visited). */
+export function topoOrder(outputs: readonly Tensor[], sources?: ReadonlySet<number>): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<number>();
   // Iterative DFS: deep graphs (long training unrolls) must not overflow the stack.
@@ -31,7 +32,7 @@ export function topoOrder(outputs: readonly Tensor[]): Tensor[] {
     while (stack.length) {
       const top = stack[stack.length - 1];
       const [t, i] = top;
-      const inputs = isSource(t) ? [] : t.inputs;
+      const inputs = isSource(t, sources) ? [] : t.inputs;
       if (i < inputs.length) {
         top[1]++;
         const child = inputs[i];
@@ -48,8 +49,13 @@ export function topoOrder(outputs: readonly Tensor[]): Tensor[] {
   return order;
 }
 
-export function buildPlan(outputs: readonly Tensor[], options: { fuse?: boolean } = {}): BuiltPlan {
-  const order = topoOrder(outputs);
+/**
+ * `options.sources`: ids of pending tensors the plan reads as inputs, to be
+ * computed before it runs (a compiled step's constants, folded while its
+ * kernels compile).
+ */
+export function buildPlan(outputs: readonly Tensor[], options: { fuse?: boolean; sources?: ReadonlySet<number> } = {}): BuiltPlan {
+  const order = topoOrder(outputs, options.sources);
   const slots: PlanSlot[] = [];
   const slotOf = new Map<number, number>();
   const sources: Tensor[] = [];
@@ -60,7 +66,7 @@ export function buildPlan(outputs: readonly Tensor[], options: { fuse?: boolean 
     return slots.length - 1;
   };
   for (const t of order) {
-    if (isSource(t)) {
+    if (isSource(t, options.sources)) {
       const s = newSlot(t, 'input');
       slotOf.set(t.id, s);
       sources.push(t);

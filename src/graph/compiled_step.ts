@@ -3,10 +3,11 @@
 // and prepared once, and then replayed: each run writes the new input data,
 // binds the variables' current buffers, and enqueues every kernel in one
 // submission. Nothing is read back unless the caller reads an output.
-import type { Backend, BackendBuffer, PreparedPlan, ReadItem } from '../backends/backend.js';
+import type { Backend, BackendBuffer, ReadItem } from '../backends/backend.js';
 import { backendHost } from '../backends/select.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { engine } from '../core/engine.js';
+import { debugLevel } from '../core/environment.js';
 import { argError, article, isArray, shapeString, WebgradError } from '../core/errors.js';
 import { shapesEqual, sizeOf } from '../core/shape.js';
 import { Storage } from '../core/storage.js';
@@ -132,8 +133,17 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   // Keep the traced graph (and its constants) alive for the step's lifetime.
   for (const t of targets) t.kept = true;
   engine.endScope(new Set(targets));
-  await foldConstants(targets);
-  const built = buildPlan(targets, { fuse: def.fuse ?? scheduler.fuse });
+  // Constants are computed while the step's kernels compile: the plan reads
+  // them as inputs, and runs only after both are done.
+  const frontier = constantFrontier(targets);
+  const folding = frontier.length ? engine.realize(frontier) : Promise.resolve();
+  let built: ReturnType<typeof buildPlan>;
+  try {
+    built = buildPlan(targets, { fuse: def.fuse ?? scheduler.fuse, sources: new Set(frontier.map((t) => t.id)) });
+  } catch (e) {
+    await folding.catch(() => undefined);
+    throw e;
+  }
   const { plan } = built;
 
   // Where each source comes from on every run.
@@ -151,9 +161,13 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
     }
   }
 
-  const prepared: PreparedPlan = await backend.prepare(plan);
+  const planned = performance.now();
+  const [prepared] = await Promise.all([backend.prepare(plan), folding]);
   stepTimings.compiledSteps++;
   stepTimings.lastCompileMs = performance.now() - started;
+  if (debugLevel() >= 1) {
+    console.log(`[webgrad] ${name}: traced and planned in ${Math.round(planned - started)} ms (${plan.calls.length} kernels), pipelines ready ${Math.round(performance.now() - planned)} ms later`);
+  }
   const temps = plan.tempBytes.map((b) => backend.alloc(b));
   const inputBuffers = def.inputs.map((s) => backend.alloc(slotBytes(sizeOf(s.shape))));
   const buffers: BackendBuffer[] = new Array<BackendBuffer>(plan.slots.length);
@@ -308,10 +322,11 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
 }
 
 /**
- * Computes once, at compile time, every pending node that depends on no
- * placeholder (e.g. 1/n of a mean, 1 - epsilon), so runs do not redo it.
+ * The pending nodes that depend on no placeholder (e.g. 1/n of a mean,
+ * 1 - epsilon) and feed ones that do: computed once, at compile time, so
+ * runs do not redo them.
  */
-async function foldConstants(targets: Tensor[]): Promise<void> {
+function constantFrontier(targets: Tensor[]): Tensor[] {
   const order = topoOrder(targets);
   const dynamic = new Set<number>();
   for (const t of order) {
@@ -322,5 +337,5 @@ async function foldConstants(targets: Tensor[]): Promise<void> {
     if (!dynamic.has(t.id)) continue;
     for (const x of t.inputs) if (!dynamic.has(x.id) && x.op !== null) frontier.add(x);
   }
-  if (frontier.size) await engine.realize([...frontier]);
+  return [...frontier];
 }

@@ -50,6 +50,23 @@ describeEachBackend('matMul', (backend) => {
     }
   });
 
+  // Multiples of 4 in every row length (the WebGPU vec4 loaders) and large
+  // enough for the register-blocked kernel; K % 8 == 4 and the epilogue
+  // (bias, activation, a fused elementwise op) on rows and columns that only
+  // partly fill a 64x64 tile.
+  test('132x260x136 (vec4 loaders), every transpose, with bias + relu and a fused multiply', async () => {
+    const [m, k, n] = [132, 260, 136];
+    const rng = new Rng(132);
+    const bias = rng.nd([n], -1, 1);
+    const scale = rng.nd([m, n], -1, 1);
+    for (const [ta, tb] of COMBOS) {
+      const [a, b] = operands(rng, m, k, n, ta, tb);
+      const out = wg.mul(wg.relu(wg.add(wg.matMul(T(a), T(b), ta, tb), T(bias))), T(scale));
+      const want = ref.mul(ref.unary('relu', ref.add(ref.matMul(a, b, ta, tb), bias)), scale);
+      await expectTensorClose(out, want, tolFor(k), `ta=${ta} tb=${tb}`);
+    }
+  });
+
   test('matMul of integer-valued inputs is exact', async () => {
     const rng = new Rng(99);
     const a = ref.map(ref.nd([19, 31]), () => rng.int(-3, 4));

@@ -71,3 +71,33 @@ for (const b of ['cpu', 'webgpu'] as const) {
     w.dispose();
   });
 }
+
+// Nodes that depend on no input or variable (here c = (k * 3 - 1) / 4 of a
+// constant k) are computed once while the step's kernels compile: the plan
+// reads c as an input, runs do not recompute it, and its value is right.
+for (const b of ['cpu', 'webgpu'] as const) {
+  test(`constants are folded at compile time, not in the plan [${b}]`, async () => {
+    await useBackend(b);
+    const k = wg.tensor([1, 2, 3, 4]);
+    const w = wg.variable(wg.tensor([0.5, -1, 2, 0]));
+    const step = await wg.compileStep({
+      inputs: [{ shape: [4], dtype: 'float32' }],
+      variables: [w],
+      build: ([x], [wv]) => {
+        const c = wg.div(wg.sub(wg.mul(k, 3), 1), 4);
+        return { outputs: [wg.mul(x, c)], updates: [wg.add(wv, c)] };
+      },
+    });
+    await step.prepareVariables();
+    // Two kernels per run (x * c and w + c): nothing of c's arithmetic.
+    expect(step.dispatchesPerRun).toBe(2);
+    const c = [0.5, 1.25, 2, 2.75]; // (3k - 1) / 4 in float64
+    for (let run = 1; run <= 2; run++) {
+      const [y] = step.run([Float32Array.of(2, -2, 1, 4)]);
+      expect(Array.from(await y.data())).toEqual([2 * c[0], -2 * c[1], c[2], 4 * c[3]]);
+      y.dispose();
+      expect(Array.from(await w.data())).toEqual([0.5, -1, 2, 0].map((v, i) => v + run * c[i]));
+    }
+    step.dispose();
+  });
+}

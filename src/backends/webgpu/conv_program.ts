@@ -13,7 +13,7 @@ import { convGemmSize, type ConvSpec, type PoolSpec } from '../../kernels/conv_s
 import { epilogueFn } from './expr_codegen.js';
 import { spread, type GpuProgram } from './gpu_program.js';
 import type { MatmulKernel } from './matmul_program.js';
-import { FUNCTIONS_WGSL } from './wgsl_library.js';
+import { withFunctions } from './wgsl_library.js';
 
 const CONV_TILE = 64;
 /** Rows and columns of C each invocation of the register kernel computes, and its workgroup size. */
@@ -36,10 +36,10 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
   const words = [...geomWords(s.geom), blocksN, m, n, k, blocks];
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
   const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
-  // The elementwise function library only when an epilogue calls into it.
   const vec4Loads = kernel === 'tiled' ? null : registerLoads(s);
   const body = vec4Loads ? registerLoaders(vec4Loads) + conv2dBindingsWgsl + conv2dRegistersWgsl : 'alias ConvIn0 = f32;\nalias ConvIn1 = f32;\n' + conv2dBindingsWgsl + conv2dWgsl;
-  const code = [...(s.epilogue ? [FUNCTIONS_WGSL] : []), body, ...ep.decls, ep.fn].join('\n');
+  // Only the library functions the epilogue calls.
+  const code = withFunctions([body, ...ep.decls, ep.fn].join('\n'));
   const nEp = s.epilogue?.inputs.length ?? 0;
   const base = `conv2d:${kernel}:${s.variant}${vec4Loads ? `:${+vec4Loads.a4}${+vec4Loads.b4}` : ''}`;
   return {

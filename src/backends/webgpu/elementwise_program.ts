@@ -5,7 +5,7 @@ import elementwiseWgsl from '../../../shaders/elementwise.wgsl?raw';
 import type { ElementwiseSpec } from '../../kernels/kernel_spec.js';
 import { bindingDecl, instrLines, loadLines } from './expr_codegen.js';
 import { spread, type GpuProgram } from './gpu_program.js';
-import { FUNCTIONS_WGSL } from './wgsl_library.js';
+import { withFunctions } from './wgsl_library.js';
 
 /** Invocations per workgroup, and elements each invocation computes (the shader's WG and PER_THREAD). */
 const WORKGROUP_SIZE = 256;
@@ -24,7 +24,7 @@ export function elementwiseProgram(spec: ElementwiseSpec): GpuProgram {
     ...lines,
     spec.outDtype === 'int32' ? `out[i] = wg_to_i32(${result});` : `out[i] = ${result};`,
   ];
-  const code = [FUNCTIONS_WGSL, elementwiseWgsl.replace('//@BINDINGS', bindings.join('\n')).replace('//@BODY', body.join('\n  '))].join('\n');
+  const code = withFunctions(elementwiseWgsl.replace('//@BINDINGS', bindings.join('\n')).replace('//@BODY', body.join('\n  ')));
   return {
     key: code,
     code,

@@ -1,8 +1,9 @@
 // Descriptor of the matmul kernel (shaders/matmul.wgsl): picks the loader
 // source (vec4 when the row lengths allow 16-byte loads, scalar otherwise),
 // the override constants and the workgroup grid. Shapes travel in the uniform,
-// so one pipeline per (loaders, transposes, bias, activation) serves every
-// size. Variants and timings: bench/kernels/matmul-variants.mjs.
+// so one pipeline per (loaders, transposes, bias, activation, and for the
+// scalar loaders whether K % 4 != 0) serves every size. Variants and
+// timings: bench/kernels/matmul-variants.mjs.
 import matmulWgsl from '../../../shaders/matmul.wgsl?raw';
 import bindingsWgsl from '../../../shaders/matmul_bindings.wgsl?raw';
 import scalarLoadersWgsl from '../../../shaders/matmul_scalar.wgsl?raw';
@@ -11,7 +12,6 @@ import smallWgsl from '../../../shaders/matmul_small.wgsl?raw';
 import tiledWgsl from '../../../shaders/matmul_tiled.wgsl?raw';
 import { isSmallMatmul } from '../../kernels/kernel_spec.js';
 import { MAX_GROUPS } from './gpu_program.js';
-import { FUNCTIONS_WGSL } from './wgsl_library.js';
 
 /**
  * Which kernel large matmuls use: 'tiled' (workgroup-memory tiles,
@@ -24,7 +24,7 @@ export interface MatmulConfig { m: number; n: number; k: number; transA: boolean
 export interface MatmulProgram {
   /** Key under which the pipeline is cached (same key => same code + constants). */
   key: string;
-  /** Full WGSL source: the function library (wgsl_library.ts) followed by the chosen matmul source. */
+  /** WGSL source of the chosen matmul; the caller appends the epilogue and puts the library functions it uses in front (withFunctions). */
   code: string;
   /** Values for the `override` constants. */
   constants: Record<string, number>;
@@ -37,10 +37,10 @@ const WG_X = 8;
 const WG_Y = 8;
 const OUT_PER_THREAD = 8;
 
-const VEC4_CODE = FUNCTIONS_WGSL + bindingsWgsl + vec4LoadersWgsl + matmulWgsl;
-const SCALAR_CODE = FUNCTIONS_WGSL + bindingsWgsl + scalarLoadersWgsl + matmulWgsl;
-const SMALL_CODE = FUNCTIONS_WGSL + bindingsWgsl + smallWgsl;
-const TILED_CODE = FUNCTIONS_WGSL + bindingsWgsl + tiledWgsl;
+const VEC4_CODE = bindingsWgsl + vec4LoadersWgsl + matmulWgsl;
+const SCALAR_CODE = bindingsWgsl + scalarLoadersWgsl + matmulWgsl;
+const SMALL_CODE = bindingsWgsl + smallWgsl;
+const TILED_CODE = bindingsWgsl + tiledWgsl;
 /** Edge of the C tile a workgroup of the tiled kernel computes (TILE in the shader). */
 const TILED_TILE = 64;
 
@@ -91,7 +91,7 @@ export function matmulProgram(cfg: MatmulConfig): MatmulProgram {
   return {
     key: `matmul:${vec4 ? 'vec4' : 'scalar'}:${+cfg.transA}${+cfg.transB}${+cfg.hasBias}${cfg.act}`,
     code: vec4 ? VEC4_CODE : SCALAR_CODE,
-    constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act, WG_X, WG_Y },
+    constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act, K_TAIL: +(cfg.k % 4 !== 0), WG_X, WG_Y },
     workgroups: tileGrid(tiles),
   };
 }

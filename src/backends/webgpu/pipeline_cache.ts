@@ -1,16 +1,10 @@
 // Compute pipelines cached by (source, entry point, constants). Compiles run
 // with createComputePipelineAsync, and a compile already in flight is shared,
-// so a plan's kernels compile in parallel and never twice.
+// so a plan's kernels compile in parallel and never twice. WEBGRAD_DEBUG=1
+// logs each compile's time and WGSL size, 2 also its WGSL (debugLevel()).
+import { debugLevel } from '../../core/environment.js';
 import { WebgradError } from '../../core/errors.js';
 import type { GpuProgram } from './gpu_program.js';
-
-/** DEBUG >= 2 prints every kernel's WGSL: `WEBGRAD_DEBUG=2` in Node, `globalThis.WEBGRAD_DEBUG = 2` in a page. */
-function debugLevel(): number {
-  const g = (globalThis as { WEBGRAD_DEBUG?: unknown }).WEBGRAD_DEBUG;
-  if (g !== undefined) return Number(g);
-  const env = typeof process !== 'undefined' ? process.env?.WEBGRAD_DEBUG : undefined;
-  return Number(env ?? 0);
-}
 
 export class PipelineCache {
   private cache = new Map<string, Promise<GPUComputePipeline>>();
@@ -48,7 +42,10 @@ export class PipelineCache {
     const key = `${program.key}|${program.entryPoint}|${JSON.stringify(program.constants)}`;
     let p = this.cache.get(key);
     if (!p) {
-      if (debugLevel() >= 2) console.log(`[webgrad] WGSL for ${label} (${program.entryPoint}):\n${program.code}`);
+      const debug = debugLevel();
+      if (debug >= 2) console.log(`[webgrad] WGSL for ${label} (${program.entryPoint}):\n${program.code}`);
+      const started = performance.now();
+      const n = this.cache.size + 1;
       let cached = this.modules.get(program.code);
       if (!cached) {
         cached = this.device.createShaderModule({ code: program.code, label });
@@ -57,6 +54,10 @@ export class PipelineCache {
       const module = cached;
       p = this.device
         .createComputePipelineAsync({ layout: this.layoutFor(program), compute: { module, entryPoint: program.entryPoint, constants: program.constants }, label })
+        .then((pipeline) => {
+          if (debug >= 1) console.log(`[webgrad] pipeline ${n}: ${label} (${program.entryPoint}, ${program.code.length} characters of WGSL) compiled in ${Math.round(performance.now() - started)} ms`);
+          return pipeline;
+        })
         .catch(async (e: Error) => {
           this.cache.delete(key);
           const info = await module.getCompilationInfo().catch(() => null);

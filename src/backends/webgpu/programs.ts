@@ -13,11 +13,14 @@ import { matmulProgram, type MatmulKernel } from './matmul_program.js';
 import { epilogueFn } from './expr_codegen.js';
 import { reduceProgram } from './reduce_program.js';
 import { spread, type GpuProgram } from './gpu_program.js';
-import { FUNCTIONS_WGSL } from './wgsl_library.js';
+import { withFunctions } from './wgsl_library.js';
 
 /** Invocations per workgroup of the softmax family (one row each) and of one-hot (the shaders' WG). */
 const SOFTMAX_WORKGROUP_SIZE = 64;
 const ONE_HOT_WORKGROUP_SIZE = 256;
+
+/** The softmax family's source, with the library functions it calls. */
+const SOFTMAX_CODE = withFunctions(softmaxWgsl);
 
 function u32s(...v: number[]): ArrayBuffer {
   return new Uint32Array(v).buffer;
@@ -38,7 +41,7 @@ export function programFor(spec: KernelSpec, matmulKernel: MatmulKernel = 'regis
       new Float32Array(dims, 12, 1)[0] = spec.alpha;
       // The epilogue's inputs are bound after the uniform (bindings 5, 6, ...).
       const ep = epilogueFn('wg_epilogue', spec.epilogue, 5);
-      const code = [p.code, ...ep.decls, ep.fn].join('\n');
+      const code = withFunctions([p.code, ...ep.decls, ep.fn].join('\n'));
       const nEp = spec.epilogue?.inputs.length ?? 0;
       return {
         key: spec.epilogue ? `${p.key}|${code}` : p.key,
@@ -67,7 +70,7 @@ export function programFor(spec: KernelSpec, matmulKernel: MatmulKernel = 'regis
       const uniform = u32s(spec.rows, spec.cols, 0, 0);
       return {
         key: `softmax:${entryPoint}:${JSON.stringify(constants)}`,
-        code: FUNCTIONS_WGSL + softmaxWgsl,
+        code: SOFTMAX_CODE,
         entryPoint,
         constants,
         workgroups: spread(Math.ceil(spec.rows / SOFTMAX_WORKGROUP_SIZE)),

@@ -6,7 +6,7 @@ import reduceWgsl from '../../../shaders/reduce.wgsl?raw';
 import type { ReduceSpec } from '../../kernels/kernel_spec.js';
 import { bindingDecl, epilogueFn, prologueFn } from './expr_codegen.js';
 import { spread, type GpuProgram } from './gpu_program.js';
-import { FUNCTIONS_WGSL } from './wgsl_library.js';
+import { withFunctions } from './wgsl_library.js';
 
 /** Invocations per workgroup (the shader's WG; a power of two, for its tree reduction). */
 const WORKGROUP_SIZE = 64;
@@ -29,7 +29,7 @@ export function reduceProgram(spec: ReduceSpec): GpuProgram {
   decls.push(`@group(0) @binding(${nIn + 1}) var<uniform> dims: ReduceDims;`);
   const ep = epilogueFn('wg_reduce_store', spec.epilogue, nIn + 2);
   decls.push(...ep.decls);
-  const code = [FUNCTIONS_WGSL, reduceWgsl.replace('//@BINDINGS', decls.join('\n')).replace('//@FUNCTIONS', `${load}\n${ep.fn}`)].join('\n');
+  const code = withFunctions(reduceWgsl.replace('//@BINDINGS', decls.join('\n')).replace('//@FUNCTIONS', `${load}\n${ep.fn}`));
   const nEp = spec.epilogue?.inputs.length ?? 0;
   return {
     key: code,

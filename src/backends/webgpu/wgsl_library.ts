@@ -1,5 +1,5 @@
-// The WGSL functions that kernels call, as one source put in front of each
-// kernel: the NaN / infinity helpers (shaders/nonfinite.wgsl), which every
+// The WGSL functions that kernels call, of which withFunctions() puts in
+// front of a kernel the ones it uses: the NaN / infinity helpers (shaders/nonfinite.wgsl), which every
 // kernel uses, then the elementwise functions of the table (activations and
 // ops, and shaders/random.wgsl's counter-based random bits for dropout),
 // which generated code and built-in activations call by name, and
@@ -36,3 +36,81 @@ function activateWgsl(): string {
 }
 
 export const FUNCTIONS_WGSL = [nonfiniteWgsl, activationsWgsl, opsWgsl, randomWgsl, activateWgsl()].join('\n');
+
+interface Declaration {
+  name: string;
+  text: string;
+  /** Identifiers its text mentions. */
+  uses: Set<string>;
+}
+
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/g;
+const identifiers = (code: string): Set<string> => new Set(code.match(IDENTIFIER));
+const stripComments = (code: string): string => code.replace(/\/\/[^\n]*/g, '');
+
+/**
+ * The library's module-scope declarations (`fn`, `const`, ...), comments
+ * left out: each runs from its keyword at depth 0 to its closing brace (a
+ * function) or semicolon (a constant) at depth 0.
+ */
+function splitDeclarations(source: string): Declaration[] {
+  const code = stripComments(source);
+  const out: Declaration[] = [];
+  const head = /\b(fn|const|alias|override|var)\s+([A-Za-z_][A-Za-z0-9_]*)/y;
+  let i = 0;
+  while (i < code.length) {
+    if (/\s/.test(code[i])) { i++; continue; }
+    head.lastIndex = i;
+    const m = head.exec(code);
+    if (!m) throw new Error(`wgsl_library: cannot split the function library at "${code.slice(i, i + 40)}"`);
+    let depth = 0;
+    let j = i;
+    for (; j < code.length; j++) {
+      const c = code[j];
+      if (c === '{' || c === '(') depth++;
+      else if (c === '}' || c === ')') {
+        depth--;
+        if (depth === 0 && c === '}' && m[1] === 'fn') break;
+      } else if (c === ';' && depth === 0 && m[1] !== 'fn') break;
+    }
+    const text = code.slice(i, j + 1);
+    out.push({ name: m[2], text, uses: identifiers(text.slice(m[0].length)) });
+    i = j + 1;
+  }
+  return out;
+}
+
+let declarations: Declaration[] | null = null;
+
+/** Names of the library's module-scope declarations, in order. */
+export function libraryNames(): string[] {
+  declarations ??= splitDeclarations(FUNCTIONS_WGSL);
+  return declarations.map((d) => d.name);
+}
+
+/** The library declarations named in `names` and those they use, in library order ('' if none). */
+export function libraryFor(names: Iterable<string>): string {
+  declarations ??= splitDeclarations(FUNCTIONS_WGSL);
+  const byName = new Map(declarations.map((d) => [d.name, d]));
+  const needed = new Set<string>();
+  const stack = [...names];
+  while (stack.length) {
+    const d = byName.get(stack.pop()!);
+    if (d && !needed.has(d.name)) {
+      needed.add(d.name);
+      stack.push(...d.uses);
+    }
+  }
+  return declarations.filter((d) => needed.has(d.name)).map((d) => d.text).join('\n');
+}
+
+/**
+ * `code` preceded by the library declarations it uses, directly or through
+ * other library functions. Every kernel used to carry the whole library
+ * (13,000 characters), which the WGSL compiler parses and checks for each
+ * shader module.
+ */
+export function withFunctions(code: string): string {
+  const lib = libraryFor(identifiers(stripComments(code)));
+  return lib ? `${lib}\n${code}` : code;
+}
