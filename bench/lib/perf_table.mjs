@@ -21,6 +21,8 @@ export const TARGETS = [
   { workload: 'mlp-mnist-step', system: 'webgrad/webgpu', peer: 'tfjs/webgpu', factor: 8, issue: 13 },
   { workload: 'mlp-tiny-step', system: 'webgrad/webgpu', peer: 'tfjs/webgpu', factor: 10, issue: 13 },
   { workload: 'first-mnist-step', system: 'webgrad/webgpu', peer: 'jax/webgpu', factor: 1, issue: 13 },
+  { workload: 'cnn-mnist-step', system: 'webgrad/webgpu', peer: 'tfjs/webgpu', factor: 5, issue: 11 },
+  { workload: 'cnn-mnist-step', system: 'webgrad/webgpu', peer: 'jax/webgpu', factor: 2, issue: 11 },
   { workload: 'matmul-1024', system: 'webgrad/wasm', atLeast: 25, issue: 14 },
   { workload: 'matmul-1024', system: 'webgrad/wasm', peer: 'tfjs/wasm', factor: 1, issue: 14 },
   { workload: 'mlp-mnist-step', system: 'webgrad/wasm', peer: 'tfjs/wasm', factor: 1, issue: 14 },
