@@ -16,8 +16,9 @@ import type { MatmulKernel } from './matmul_program.js';
 import { withFunctions } from './wgsl_library.js';
 
 const CONV_TILE = 64;
-/** Rows and columns of C each invocation of the register kernel computes, and its workgroup size. */
+/** Rows and columns of C each invocation of the register kernel computes (4, or 8 where WIDE), and its workgroup size. */
 const REG_BLOCK = 4;
+const REG_BLOCK_WIDE = 8;
 const REG_WG = 64;
 const POOL_WG = 256;
 const VARIANTS = { forward: 0, inputGrad: 1, filterGrad: 2 } as const;
@@ -29,14 +30,16 @@ function geomWords(g: ConvGeometry): number[] {
 
 export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuProgram {
   const [m, n, k] = convGemmSize(s.variant, s.geom);
-  // Tiled: 64x64 tiles, one per workgroup. Registers: 4x4 blocks, one per invocation.
-  const edge = kernel === 'tiled' ? CONV_TILE : REG_BLOCK;
+  // Tiled: 64x64 tiles, one per workgroup. Registers: 4x4 blocks (8x8 for a
+  // filter gradient read 4 channels per load), one per invocation.
+  const vec4Loads = kernel === 'tiled' ? null : registerLoads(s);
+  const wide = s.variant === 'filterGrad' && vec4Loads?.a4 === true;
+  const edge = kernel === 'tiled' ? CONV_TILE : wide ? REG_BLOCK_WIDE : REG_BLOCK;
   const blocksN = Math.ceil(n / edge);
   const blocks = Math.ceil(m / edge) * blocksN;
   const words = [...geomWords(s.geom), blocksN, m, n, k, blocks];
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
   const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
-  const vec4Loads = kernel === 'tiled' ? null : registerLoads(s);
   const body = vec4Loads ? registerLoaders(vec4Loads) + conv2dBindingsWgsl + conv2dRegistersWgsl : 'alias ConvIn0 = f32;\nalias ConvIn1 = f32;\n' + conv2dBindingsWgsl + conv2dWgsl;
   // Only the library functions the epilogue calls.
   const code = withFunctions([body, ...ep.decls, ep.fn].join('\n'));
@@ -46,7 +49,7 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
     key: s.epilogue ? `${base}|${code}` : base,
     code,
     entryPoint: 'main',
-    constants: { VARIANT: VARIANTS[s.variant], ...(kernel === 'tiled' ? {} : { WG: REG_WG }) },
+    constants: { VARIANT: VARIANTS[s.variant], ...(kernel === 'tiled' ? {} : { WG: REG_WG, WIDE: wide ? 1 : 0 }) },
     workgroups: spread(kernel === 'tiled' ? blocks : Math.ceil(blocks / REG_WG)),
     argBindings: [0, 1, ...Array.from({ length: nEp }, (_, j) => 4 + j)],
     dummyBindings: [],
