@@ -25,6 +25,11 @@ fn in_col(ox: u32, kx: u32) -> i32 { return i32(ox * g.strideW + kx * g.dilW) - 
 fn inside(iy: i32, ix: i32) -> bool { return iy >= 0 && ix >= 0 && iy < i32(g.inH) && ix < i32(g.inW); }
 fn x_index(b: u32, iy: i32, ix: i32, c: u32) -> u32 { return ((b * g.inH + u32(iy)) * g.inW + u32(ix)) * g.inC + c; }
 
+// As for `max`: a NaN beats any number (the window's max is NaN, and its
+// gradient goes to the first NaN), else only a strictly greater value does.
+// NaN is tested by its bits (nonfinite.wgsl): `v != v` may be folded away.
+fn beats(v: f32, best: f32) -> bool { return !wg_isnan(best) && (wg_isnan(v) || v > best); }
+
 // Max: the x index of the first maximum of window (b, oy, ox, c); avg: the tap count (as u32).
 fn window(b: u32, oy: u32, ox: u32, c: u32) -> u32 {
   var best = bitcast<f32>(0xff7fffffu);
@@ -36,7 +41,7 @@ fn window(b: u32, oy: u32, ox: u32, c: u32) -> u32 {
       if (!inside(iy, ix)) { continue; }
       count++;
       let i = x_index(b, iy, ix, c);
-      if (arg == 0xffffffffu || in0[i] > best) { best = in0[i]; arg = i; }
+      if (arg == 0xffffffffu || beats(in0[i], best)) { best = in0[i]; arg = i; }
     }
   }
   if (MAX) { return arg; }

@@ -204,6 +204,11 @@ const POOLS: { x: number[]; k: [number, number]; s: [number, number]; pad: Pad }
   { x: [2, 11, 11, 4], k: [2, 2], s: [2, 2], pad: 'valid' },
   { x: [1, 8, 9, 2], k: [2, 2], s: [3, 3], pad: 'valid' },
   { x: [1, 7, 7, 1], k: [1, 2], s: [2, 3], pad: 'same' },
+  // Channel counts that are multiples of 4 (WebGPU pools 4 channels per invocation): overlapping windows with
+  // padding (forward only per window), padding in front with gaps, and a 2x3 window with padding.
+  { x: [2, 7, 5, 8], k: [3, 3], s: [2, 2], pad: 'same' },
+  { x: [1, 7, 9, 4], k: [2, 2], s: [3, 3], pad: 'same' },
+  { x: [2, 5, 6, 12], k: [2, 3], s: [2, 3], pad: 'same' },
 ];
 
 describeEachBackend('maxPool / avgPool', () => {
@@ -230,6 +235,29 @@ describeEachBackend('maxPool / avgPool', () => {
     const x = wg.tensor([1, 3, 3, 0], [1, 2, 2, 1]);
     const g = wg.grad((t) => wg.maxPool(t, 2, 2, 'valid'))(x);
     expect(Array.from(await g.data())).toEqual([0, 1, 0, 0]);
+    // Four channels (WebGPU then pools 4 channels per invocation), each with
+    // its own tie pattern; as for max, a NaN makes the window NaN and takes
+    // its gradient (the first NaN), wherever it lies in the window.
+    // Pixel-major: [p0 c0..c3, p1 c0..c3, ...].
+    const x4 = wg.tensor([1, 5, NaN, 2, 3, 5, 1, 2, 3, 0, 9, NaN, 0, 5, 9, 2], [1, 2, 2, 4]);
+    const y4 = await wg.maxPool(x4, 2, 2, 'valid').data();
+    expect(Array.from(y4)).toEqual([3, 5, NaN, NaN]);
+    const g4 = wg.grad((t) => wg.maxPool(t, 2, 2, 'valid'))(x4, wg.tensor([10, 20, 30, 40], [1, 1, 1, 4]));
+    expect(Array.from(await g4.data())).toEqual([0, 20, 30, 0, 10, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0]);
+    // The same with overlapping windows (the per-pixel gradient kernels).
+    const g5 = wg.grad((t) => wg.maxPool(t, 2, 1, 'same'))(x4);
+    const want5 = new Float32Array(16);
+    // Windows (stride 1, 'same' pads after): p0 sees p0..p3, p1 sees p1 and p3, p2 sees p2 and p3, p3 itself.
+    const win = [[0, 1, 2, 3], [1, 3], [2, 3], [3]];
+    for (let c = 0; c < 4; c++) {
+      for (const w of win) {
+        const vals = w.map((p) => [1, 5, NaN, 2, 3, 5, 1, 2, 3, 0, 9, NaN, 0, 5, 9, 2][p * 4 + c]);
+        const nan = vals.findIndex((v) => Number.isNaN(v));
+        const at = nan >= 0 ? nan : vals.indexOf(Math.max(...vals));
+        want5[w[at] * 4 + c] += 1;
+      }
+    }
+    expect(Array.from(await g5.data())).toEqual(Array.from(want5));
   });
 });
 

@@ -84,13 +84,13 @@ export function runPool(spec: PoolSpec, ins: readonly TypedArray[], out: TypedAr
     return;
   } else {
     const [x, dy] = ins;
-    // The first tap (in window order) holding the maximum receives the gradient.
+    // The first tap (in window order) holding the maximum (or the first NaN) receives the gradient.
     const arg = scratchI32(0, dy.length).fill(-1);
     forEachTap(g, (b, oy, ox, iy, ix) => {
       const o = pixel(b, oy, ox, g.outH, g.outW);
       const i = pixel(b, iy, ix, g.inH, g.inW);
       for (let ch = 0; ch < c; ch++) {
-        if (arg[o + ch] < 0 || x[i + ch] > x[arg[o + ch]]) arg[o + ch] = i + ch;
+        if (arg[o + ch] < 0 || beats(x[i + ch], x[arg[o + ch]])) arg[o + ch] = i + ch;
       }
     });
     arg.forEach((i, o) => {
@@ -109,8 +109,8 @@ function windowsDisjoint(g: ConvGeometry): boolean {
  * Max-pool gradient when windows cannot overlap (the usual 2x2 pool of
  * stride 2): each x element receives at most one dy, so it is written
  * straight into `out`, with no float64 accumulator and no per-tap callback.
- * Same rule as the general path: the first tap in window order holding the
- * maximum (a later tap only if strictly greater) receives the window's dy.
+ * Same rule as the general path (beats): the first NaN in window order, else
+ * the first maximum, receives the window's dy.
  */
 function maxPoolGradDisjoint(g: ConvGeometry, x: TypedArray, dy: TypedArray, out: TypedArray): void {
   const c = g.inC;
@@ -130,7 +130,7 @@ function maxPoolGradDisjoint(g: ConvGeometry, x: TypedArray, dy: TypedArray, out
             const i = ((b * g.inH + iy) * g.inW + ix) * c;
             for (let ch = 0; ch < c; ch++) {
               const a = arg[ch];
-              if (a < 0 || x[i + ch] > x[a]) arg[ch] = i + ch;
+              if (a < 0 || beats(x[i + ch], x[a])) arg[ch] = i + ch;
             }
           }
         }
@@ -172,4 +172,13 @@ function poolForward(g: ConvGeometry, mode: PoolSpec['mode'], x: TypedArray, out
       }
     }
   }
+}
+
+/**
+ * Whether tap value v takes a max-pool window from `best`, as for `max`: a NaN
+ * beats any number (the window's max is NaN and its gradient goes to the
+ * first NaN), else only a strictly greater value does.
+ */
+function beats(v: number, best: number): boolean {
+  return !Number.isNaN(best) && (Number.isNaN(v) || v > best);
 }

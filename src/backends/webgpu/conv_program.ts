@@ -8,6 +8,7 @@ import conv2dWgsl from '../../../shaders/conv2d.wgsl?raw';
 import conv2dBindingsWgsl from '../../../shaders/conv2d_bindings.wgsl?raw';
 import conv2dRegistersWgsl from '../../../shaders/conv2d_registers.wgsl?raw';
 import poolWgsl from '../../../shaders/pool.wgsl?raw';
+import poolVec4Wgsl from '../../../shaders/pool_vec4.wgsl?raw';
 import type { ConvGeometry } from '../../kernels/conv_op.js';
 import { convGemmSize, type ConvSpec, type PoolSpec } from '../../kernels/conv_spec.js';
 import { epilogueFn } from './expr_codegen.js';
@@ -90,12 +91,15 @@ function windowsDisjoint(g: ConvGeometry): boolean {
 export function poolProgram(s: PoolSpec): GpuProgram {
   const g = s.geom;
   const cells = s.grad && windowsDisjoint(g);
-  const total = s.grad && !cells ? g.batch * g.inH * g.inW * g.inC : g.batch * g.outH * g.outW * g.outC;
+  // 4 channels per invocation where the channels allow and the kernel is per window.
+  const vec4 = g.inC % 4 === 0 && (!s.grad || cells);
+  const total = (s.grad && !cells ? g.batch * g.inH * g.inW * g.inC : g.batch * g.outH * g.outW * g.outC) / (vec4 ? 4 : 1);
   const twoInputs = s.grad && s.mode === 'max';
+  const entryPoint = vec4 ? (s.grad ? 'pool_grad_cells4' : 'pool4') : cells ? 'pool_grad_cells' : s.grad ? 'pool_grad' : 'pool';
   return {
-    key: `pool:${s.mode}:${s.grad}:${cells}`,
-    code: poolWgsl,
-    entryPoint: cells ? 'pool_grad_cells' : s.grad ? 'pool_grad' : 'pool',
+    key: `pool:${s.mode}:${entryPoint}`,
+    code: vec4 ? poolVec4Wgsl : withFunctions(poolWgsl),
+    entryPoint,
     constants: { MAX: s.mode === 'max' ? 1 : 0 },
     workgroups: spread(Math.ceil(total / POOL_WG)),
     argBindings: twoInputs ? [0, 1] : [0],
