@@ -21,6 +21,17 @@ const CONV_TILE = 64;
 const REG_BLOCK = 4;
 const REG_BLOCK_WIDE = 8;
 const REG_WG = 64;
+
+/**
+ * Workgroup size of the register kernel: 64, or smaller for a C of few
+ * blocks so that there are at least ~8 workgroups. SwiftShader runs each
+ * workgroup on one CPU thread, so the 24 blocks of a first layer's filter
+ * gradient (9 x 32) in one workgroup of 64 used one core for all 43k pixels.
+ */
+function registerWorkgroup(blocks: number): number {
+  if (blocks >= REG_WG * 8) return REG_WG;
+  return Math.max(4, 1 << Math.floor(Math.log2(Math.max(1, blocks / 8))));
+}
 const POOL_WG = 256;
 const VARIANTS = { forward: 0, inputGrad: 1, filterGrad: 2 } as const;
 
@@ -38,6 +49,7 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
   const edge = kernel === 'tiled' ? CONV_TILE : wide ? REG_BLOCK_WIDE : REG_BLOCK;
   const blocksN = Math.ceil(n / edge);
   const blocks = Math.ceil(m / edge) * blocksN;
+  const wgSize = registerWorkgroup(blocks);
   const words = [...geomWords(s.geom), blocksN, m, n, k, blocks];
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
   const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
@@ -50,8 +62,8 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
     key: s.epilogue ? `${base}|${code}` : base,
     code,
     entryPoint: 'main',
-    constants: { VARIANT: VARIANTS[s.variant], ...(kernel === 'tiled' ? {} : { WG: REG_WG, WIDE: wide ? 1 : 0 }) },
-    workgroups: spread(kernel === 'tiled' ? blocks : Math.ceil(blocks / REG_WG)),
+    constants: { VARIANT: VARIANTS[s.variant], ...(kernel === 'tiled' ? {} : { WG: wgSize, WIDE: wide ? 1 : 0 }) },
+    workgroups: spread(kernel === 'tiled' ? blocks : Math.ceil(blocks / wgSize)),
     argBindings: [0, 1, ...Array.from({ length: nEp }, (_, j) => 4 + j)],
     dummyBindings: [],
     outBinding: 2,
