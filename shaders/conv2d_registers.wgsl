@@ -29,6 +29,8 @@ override VARIANT: u32 = 0u;
 override WG: u32 = 64u;
 // 8x8 blocks per invocation (filter_grad8); else 4x4.
 override WIDE: bool = false;
+// 4 rows x 8 columns per invocation (cols8: forward and input gradient with A4); else 4x4.
+override COLS8: bool = false;
 
 // Where row i's window tap starts in a tensor, and whether it lies inside.
 struct Tap { base: vec4<u32>, ok: vec4<bool> }
@@ -128,10 +130,65 @@ fn filter_grad8(r0: u32, c0: u32) -> array<vec4<f32>, 16> {
   return acc;
 }
 
+// Forward or input gradient with A4, a 4x8 block of C per invocation
+// (COLS8): the rows' 4-channel loads of A each feed two column groups.
+// acc[2 * i + h]: row r0 + i, columns c0 + 4h .. c0 + 4h + 3.
+fn cols8(r0: u32, c0: u32) -> array<vec4<f32>, 8> {
+  let rows = min(vec4<u32>(r0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(g.M - 1u));
+  let cols0 = min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(g.N - 1u));
+  let cols1 = min(vec4<u32>(c0 + 4u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(g.N - 1u));
+  // With B4, a column group past N reads the first group again (never stored).
+  let c1 = select(c0, c0 + 4u, c0 + 4u < g.N);
+  var acc: array<vec4<f32>, 8>;
+  if (VARIANT == 0u) {
+    let o = pixel(rows, g.outH, g.outW);
+    for (var ky = 0u; ky < g.kH; ky++) {
+      for (var kx = 0u; kx < g.kW; kx++) {
+        let tap = x_tap(o, ky, kx);
+        let krow = (ky * g.kW + kx) * g.inC;
+        for (var ci = 0u; ci < g.inC; ci += 4u) {
+          let bm0 = mat4x4<f32>(b_row(krow + ci, c0, cols0), b_row(krow + ci + 1u, c0, cols0), b_row(krow + ci + 2u, c0, cols0), b_row(krow + ci + 3u, c0, cols0));
+          let bm1 = mat4x4<f32>(b_row(krow + ci, c1, cols1), b_row(krow + ci + 1u, c1, cols1), b_row(krow + ci + 2u, c1, cols1), b_row(krow + ci + 3u, c1, cols1));
+          let a0 = a_vec(tap, 0u, ci); let a1 = a_vec(tap, 1u, ci); let a2 = a_vec(tap, 2u, ci); let a3 = a_vec(tap, 3u, ci);
+          acc[0] += bm0 * a0; acc[1] += bm1 * a0; acc[2] += bm0 * a1; acc[3] += bm1 * a1;
+          acc[4] += bm0 * a2; acc[5] += bm1 * a2; acc[6] += bm0 * a3; acc[7] += bm1 * a3;
+        }
+      }
+    }
+  } else {
+    let px = pixel(rows, g.inH, g.inW);
+    for (var ky = 0u; ky < g.kH; ky++) {
+      for (var kx = 0u; kx < g.kW; kx++) {
+        let tap = dy_tap(px, ky, kx);
+        let fb0 = ((ky * g.kW + kx) * g.inC + cols0) * g.outC;
+        let fb1 = ((ky * g.kW + kx) * g.inC + cols1) * g.outC;
+        for (var co = 0u; co < g.outC; co += 4u) {
+          let fm0 = mat4x4<f32>(ld1v(fb0.x + co), ld1v(fb0.y + co), ld1v(fb0.z + co), ld1v(fb0.w + co));
+          let fm1 = mat4x4<f32>(ld1v(fb1.x + co), ld1v(fb1.y + co), ld1v(fb1.z + co), ld1v(fb1.w + co));
+          let a0 = a_vec(tap, 0u, co); let a1 = a_vec(tap, 1u, co); let a2 = a_vec(tap, 2u, co); let a3 = a_vec(tap, 3u, co);
+          acc[0] += a0 * fm0; acc[1] += a0 * fm1; acc[2] += a1 * fm0; acc[3] += a1 * fm1;
+          acc[4] += a2 * fm0; acc[5] += a2 * fm1; acc[6] += a3 * fm0; acc[7] += a3 * fm1;
+        }
+      }
+    }
+  }
+  return acc;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let t = (wid.x + wid.y * nwg.x) * WG + li;
   if (t >= g.blocks) { return; }
+  if (COLS8) {
+    let w0 = (t / g.blocksN) * 4u;
+    let v0 = (t % g.blocksN) * 8u;
+    let blk = cols8(w0, v0);
+    for (var i = 0u; i < 4u; i++) {
+      store_row(w0 + i, v0, blk[2u * i]);
+      store_row(w0 + i, v0 + 4u, blk[2u * i + 1u]);
+    }
+    return;
+  }
   if (WIDE) {
     let w0 = (t / g.blocksN) * 8u;
     let v0 = (t % g.blocksN) * 8u;

@@ -46,9 +46,12 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
   // filter gradient read 4 channels per load), one per invocation.
   const vec4Loads = kernel === 'tiled' ? null : registerLoads(s);
   const wide = s.variant === 'filterGrad' && vec4Loads?.a4 === true;
-  const edge = kernel === 'tiled' ? CONV_TILE : wide ? REG_BLOCK_WIDE : REG_BLOCK;
-  const blocksN = Math.ceil(n / edge);
-  const blocks = Math.ceil(m / edge) * blocksN;
+  // Forward and input gradient read 4 channels per load: 4 rows x 8 columns.
+  const cols8 = !wide && vec4Loads?.a4 === true && (s.variant === 'forward' ? vec4Loads.b4 : true);
+  const edgeM = kernel === 'tiled' ? CONV_TILE : wide ? REG_BLOCK_WIDE : REG_BLOCK;
+  const edgeN = kernel === 'tiled' ? CONV_TILE : wide || cols8 ? REG_BLOCK_WIDE : REG_BLOCK;
+  const blocksN = Math.ceil(n / edgeN);
+  const blocks = Math.ceil(m / edgeM) * blocksN;
   const wgSize = registerWorkgroup(blocks);
   const words = [...geomWords(s.geom), blocksN, m, n, k, blocks];
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
@@ -62,7 +65,7 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
     key: s.epilogue ? `${base}|${code}` : base,
     code,
     entryPoint: 'main',
-    constants: { VARIANT: VARIANTS[s.variant], ...(kernel === 'tiled' ? {} : { WG: wgSize, WIDE: wide ? 1 : 0 }) },
+    constants: { VARIANT: VARIANTS[s.variant], ...(kernel === 'tiled' ? {} : { WG: wgSize, WIDE: wide ? 1 : 0, COLS8: cols8 ? 1 : 0 }) },
     workgroups: spread(kernel === 'tiled' ? blocks : Math.ceil(blocks / wgSize)),
     argBindings: [0, 1, ...Array.from({ length: nEp }, (_, j) => 4 + j)],
     dummyBindings: [],
