@@ -98,6 +98,9 @@ const CASES: ConvCase[] = [
   { x: [1, 9, 9, 4], f: [2, 2, 4, 4], s: [1, 1], pad: 'same', d: [2, 2] },
   { x: [2, 5, 5, 4], f: [3, 3, 4, 3], s: [1, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]], d: [1, 1] },
   { x: [1, 6, 6, 3], f: [3, 3, 3, 4], s: [2, 1], pad: 'same', d: [1, 1] },
+  // One or three input channels and 8 or 12 filters (a first layer: single channels feeding 8 columns).
+  { x: [2, 5, 6, 1], f: [3, 3, 1, 8], s: [1, 1], pad: 'valid', d: [1, 1] },
+  { x: [1, 7, 6, 3], f: [2, 3, 3, 12], s: [2, 1], pad: 'same', d: [1, 2] },
 ];
 const label = (c: ConvCase): string => `x ${c.x.join('x')} f ${c.f.join('x')} s ${c.s.join(',')} ${typeof c.pad === 'string' ? c.pad : JSON.stringify(c.pad)} d ${c.d.join(',')}`;
 
