@@ -21,11 +21,17 @@ export function f32Literal(v: number): string {
 export function loadLines(p: string, idx: string, shape: readonly number[], inputs: readonly ElementwiseInput[], names: readonly string[], first: number): string[] {
   const lines: string[] = [];
   const outStrides = stridesOf(shape);
-  if (inputs.some((inp) => !readsInOrder(inp.strides, shape) && !readsOneValue(inp.strides, shape))) {
-    lines.push(`var ${p}r = ${idx};`);
+  const strided = inputs.filter((inp) => !readsInOrder(inp.strides, shape) && !readsOneValue(inp.strides, shape));
+  if (strided.length) {
+    // Only the axes from the first one a strided input moves along: a bias
+    // over the last axis needs one modulo, not a division per axis (integer
+    // division is slow where the GPU is emulated on a CPU).
+    const first = shape.findIndex((n, d) => n !== 1 && strided.some((inp) => inp.strides[d] !== 0));
+    lines.push(first > 0 ? `var ${p}r = ${idx} % ${outStrides[first] * shape[first]}u;` : `var ${p}r = ${idx};`);
     outStrides.forEach((s, d) => {
-      if (shape[d] === 1) return;
-      lines.push(`let ${p}c${d} = ${p}r / ${s}u;`, `${p}r = ${p}r - ${p}c${d} * ${s}u;`);
+      if (d < first || shape[d] === 1) return;
+      if (s === 1) lines.push(`let ${p}c${d} = ${p}r;`);
+      else lines.push(`let ${p}c${d} = ${p}r / ${s}u;`, `${p}r = ${p}r - ${p}c${d} * ${s}u;`);
     });
   }
   inputs.forEach((inp, j) => {
@@ -33,7 +39,7 @@ export function loadLines(p: string, idx: string, shape: readonly number[], inpu
     if (readsInOrder(inp.strides, shape)) index = idx;
     else if (readsOneValue(inp.strides, shape)) index = '0u';
     else {
-      const terms = inp.strides.map((s, d) => (s === 0 || shape[d] === 1 ? '' : `${p}c${d} * ${s}u`)).filter(Boolean);
+      const terms = inp.strides.map((s, d) => (s === 0 || shape[d] === 1 ? '' : s === 1 ? `${p}c${d}` : `${p}c${d} * ${s}u`)).filter(Boolean);
       index = terms.length ? terms.join(' + ') : '0u';
     }
     lines.push(`let ${p}v${first + j} = f32(${names[j]}[${index}]);`);
