@@ -36,3 +36,12 @@ export function convGemmSize(variant: ConvVariant, g: ConvGeometry): [number, nu
   if (variant === 'inputGrad') return [g.batch * g.inH * g.inW, g.inC, g.kH * g.kW * g.outC];
   return [g.kH * g.kW * g.inC, g.outC, outPixels];
 }
+
+/**
+ * Whether no two pooling windows share an x element (undilated, kernel <=
+ * stride on both axes, as the usual 2x2 pool of stride 2): the backends then
+ * compute the gradient window by window.
+ */
+export function poolWindowsDisjoint(g: ConvGeometry): boolean {
+  return g.dilH === 1 && g.dilW === 1 && g.kH <= g.strideH && g.kW <= g.strideW;
+}

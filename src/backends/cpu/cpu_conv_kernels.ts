@@ -3,7 +3,7 @@
 // WebGPU implicit-GEMM and pooling shaders.
 import type { TypedArray } from '../../core/dtype.js';
 import type { ConvGeometry } from '../../kernels/conv_op.js';
-import type { ConvSpec, PoolSpec } from '../../kernels/conv_spec.js';
+import { poolWindowsDisjoint, type ConvSpec, type PoolSpec } from '../../kernels/conv_spec.js';
 import { scratch64, scratchI32 } from './scratch.js';
 
 /** Calls visit(b, oy, ox, iy, ix, ky, kx) for every in-bounds tap of every output pixel. */
@@ -79,7 +79,7 @@ export function runPool(spec: PoolSpec, ins: readonly TypedArray[], out: TypedAr
       const n = windowCount(g, oy, ox);
       for (let ch = 0; ch < c; ch++) acc[i + ch] += dy[o + ch] / n;
     });
-  } else if (windowsDisjoint(g)) {
+  } else if (poolWindowsDisjoint(g)) {
     maxPoolGradDisjoint(g, ins[0], ins[1], out);
     return;
   } else {
@@ -100,10 +100,6 @@ export function runPool(spec: PoolSpec, ins: readonly TypedArray[], out: TypedAr
   out.set(acc);
 }
 
-/** Whether no two (undilated) pooling windows share an x element: kernel <= stride on both axes. */
-function windowsDisjoint(g: ConvGeometry): boolean {
-  return g.dilH === 1 && g.dilW === 1 && g.kH <= g.strideH && g.kW <= g.strideW;
-}
 
 /**
  * Max-pool gradient when windows cannot overlap (the usual 2x2 pool of

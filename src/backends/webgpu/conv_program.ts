@@ -10,7 +10,7 @@ import conv2dRegistersWgsl from '../../../shaders/conv2d_registers.wgsl?raw';
 import poolWgsl from '../../../shaders/pool.wgsl?raw';
 import poolVec4Wgsl from '../../../shaders/pool_vec4.wgsl?raw';
 import type { ConvGeometry } from '../../kernels/conv_op.js';
-import { convGemmSize, type ConvSpec, type PoolSpec } from '../../kernels/conv_spec.js';
+import { convGemmSize, poolWindowsDisjoint, type ConvSpec, type PoolSpec } from '../../kernels/conv_spec.js';
 import { epilogueFn } from './expr_codegen.js';
 import { spread, type GpuProgram } from './gpu_program.js';
 import type { MatmulKernel } from './matmul_program.js';
@@ -98,14 +98,10 @@ function registerLoaders({ a4, b4 }: { a4: boolean; b4: boolean }): string {
   return loaders('in0', a4) + loaders('in1', b4);
 }
 
-/** Whether pooling windows (undilated) cannot overlap, kernel <= stride on both axes: then the gradient runs per window. */
-function windowsDisjoint(g: ConvGeometry): boolean {
-  return g.dilH === 1 && g.dilW === 1 && g.kH <= g.strideH && g.kW <= g.strideW;
-}
 
 export function poolProgram(s: PoolSpec): GpuProgram {
   const g = s.geom;
-  const cells = s.grad && windowsDisjoint(g);
+  const cells = s.grad && poolWindowsDisjoint(g);
   // 4 channels per invocation where the channels allow and the kernel is per window.
   const vec4 = g.inC % 4 === 0 && (!s.grad || cells);
   const total = (s.grad && !cells ? g.batch * g.inH * g.inW * g.inC : g.batch * g.outH * g.outW * g.outC) / (vec4 ? 4 : 1);
