@@ -100,7 +100,6 @@ export function runPool(spec: PoolSpec, ins: readonly TypedArray[], out: TypedAr
   out.set(acc);
 }
 
-
 /**
  * Max-pool gradient when windows cannot overlap (the usual 2x2 pool of
  * stride 2): each x element receives at most one dy, so it is written

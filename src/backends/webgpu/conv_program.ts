@@ -98,7 +98,6 @@ function registerLoaders({ a4, b4 }: { a4: boolean; b4: boolean }): string {
   return loaders('in0', a4) + loaders('in1', b4);
 }
 
-
 export function poolProgram(s: PoolSpec): GpuProgram {
   const g = s.geom;
   const cells = s.grad && poolWindowsDisjoint(g);
