@@ -1,6 +1,6 @@
 // 2-D convolution (NHWC) as an implicit GEMM C[M, N] = A[M, K] · B[K, N],
 // register-blocked for emulated adapters (SwiftShader): each invocation
-// accumulates a 4x4 block of C in registers and reads A and B straight from
+// accumulates a block of C in registers and reads A and B straight from
 // the tensors, with no workgroup memory and no barriers. On SwiftShader a
 // workgroup runs on one CPU thread and every barrier switches all of its
 // invocations, which made the tiled kernel (conv2d.wgsl) 5-50x slower than
@@ -21,15 +21,16 @@
 // ld1/ld1v). On SwiftShader every scalar load is a separate bounds-checked
 // gather per lane, so a 4x4 block fed by 8 vec4 loads per 4 channels runs
 // several times faster than one fed by 32 scalar loads.
+// Block shapes: with A4, 4 rows x 8 columns (COLS8, forward and input
+// gradient) or 8x8 (WIDE, filter gradient); without, 4x4.
 //   A4: forward and filter grad inC % 4 == 0 (x), input grad outC % 4 == 0 (dy).
 //   B4: outC % 4 == 0 (filter rows in both GEMMs that read it, dy in the filter grad).
-
 
 override VARIANT: u32 = 0u;
 override WG: u32 = 64u;
 // 8x8 blocks per invocation (filter_grad8); else 4x4.
 override WIDE: bool = false;
-// 4 rows x 8 columns per invocation (cols8: forward and input gradient with A4); else 4x4.
+// 4 rows x 8 columns per invocation (cols8: forward and input gradient with A4); else 4x4 (no A4).
 override COLS8: bool = false;
 
 // Where row i's window tap starts in a tensor, and whether it lies inside.
@@ -203,7 +204,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let c0 = (t % g.blocksN) * 4u;
   let rows = min(vec4<u32>(r0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(g.M - 1u));
   let cols = min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(g.N - 1u));
-  // acc[i] holds row r0 + i of columns c0 .. c0 + 3.
+  // Without A4 (COLS8 and WIDE take every A4 case): a 4x4 block, operands read
+  // one channel at a time. acc[i] holds row r0 + i of columns c0 .. c0 + 3.
   var acc: array<vec4<f32>, 4>;
   if (VARIANT == 0u) {
     let o = pixel(rows, g.outH, g.outW);
@@ -211,19 +213,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       for (var kx = 0u; kx < g.kW; kx++) {
         let tap = x_tap(o, ky, kx);
         let krow = (ky * g.kW + kx) * g.inC;
-        if (A4) {
-          for (var ci = 0u; ci < g.inC; ci += 4u) {
-            // Column q of bm = B[krow + ci + q, c0 ..]: bm * a sums the 4 channels.
-            let bm = mat4x4<f32>(b_row(krow + ci, c0, cols), b_row(krow + ci + 1u, c0, cols), b_row(krow + ci + 2u, c0, cols), b_row(krow + ci + 3u, c0, cols));
-            acc[0] += bm * a_vec(tap, 0u, ci); acc[1] += bm * a_vec(tap, 1u, ci);
-            acc[2] += bm * a_vec(tap, 2u, ci); acc[3] += bm * a_vec(tap, 3u, ci);
-          }
-        } else {
-          for (var ci = 0u; ci < g.inC; ci++) {
-            let a = a4(tap, ci);
-            let b = b_row(krow + ci, c0, cols);
-            acc[0] += a.x * b; acc[1] += a.y * b; acc[2] += a.z * b; acc[3] += a.w * b;
-          }
+        for (var ci = 0u; ci < g.inC; ci++) {
+          let a = a4(tap, ci);
+          let b = b_row(krow + ci, c0, cols);
+          acc[0] += a.x * b; acc[1] += a.y * b; acc[2] += a.z * b; acc[3] += a.w * b;
         }
       }
     }
@@ -234,41 +227,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         let tap = dy_tap(px, ky, kx);
         // filter[ky, kx, n, co] for the 4 columns n.
         let fb = ((ky * g.kW + kx) * g.inC + cols) * g.outC;
-        if (A4) {
-          for (var co = 0u; co < g.outC; co += 4u) {
-            // Column j of fm = filter[.., c0 + j, co .. co+3]: a * fm dots them with the dy channels.
-            let fm = mat4x4<f32>(ld1v(fb.x + co), ld1v(fb.y + co), ld1v(fb.z + co), ld1v(fb.w + co));
-            acc[0] += a_vec(tap, 0u, co) * fm; acc[1] += a_vec(tap, 1u, co) * fm;
-            acc[2] += a_vec(tap, 2u, co) * fm; acc[3] += a_vec(tap, 3u, co) * fm;
-          }
-        } else {
-          for (var co = 0u; co < g.outC; co++) {
-            let a = a4(tap, co);
-            let b = vec4<f32>(ld1(fb.x + co), ld1(fb.y + co), ld1(fb.z + co), ld1(fb.w + co));
-            acc[0] += a.x * b; acc[1] += a.y * b; acc[2] += a.z * b; acc[3] += a.w * b;
-          }
-        }
-      }
-    }
-  } else if (A4) {
-    // Rows are filter taps (ky, kx, ci), K the output pixels. With inC % 4 == 0
-    // the 4 rows are channels ci .. ci+3 of one tap: one vec4 of x per pixel.
-    let ci = r0 % g.inC; let kx = (r0 / g.inC) % g.kW; let ky = r0 / (g.inC * g.kW);
-    let offY = i32(ky * g.dilH) - i32(g.padTop);
-    let offX = i32(kx * g.dilW) - i32(g.padLeft);
-    var p = 0u;
-    for (var b = 0u; b < g.batch; b++) {
-      for (var oy = 0u; oy < g.outH; oy++) {
-        let iy = offY + i32(oy * g.strideH);
-        let okY = iy >= 0 && iy < i32(g.inH);
-        let rowBase = (b * g.inH + u32(max(iy, 0))) * g.inW;
-        for (var ox = 0u; ox < g.outW; ox++) {
-          let ix = offX + i32(ox * g.strideW);
-          let ok = okY && ix >= 0 && ix < i32(g.inW);
-          let a = select(vec4<f32>(0.0), ld0v(select(0u, (rowBase + u32(max(ix, 0))) * g.inC + ci, ok)), ok);
-          let d = b_row(p, c0, cols);
-          acc[0] += a.x * d; acc[1] += a.y * d; acc[2] += a.z * d; acc[3] += a.w * d;
-          p++;
+        for (var co = 0u; co < g.outC; co++) {
+          let a = a4(tap, co);
+          let b = vec4<f32>(ld1(fb.x + co), ld1(fb.y + co), ld1(fb.z + co), ld1(fb.w + co));
+          acc[0] += a.x * b; acc[1] += a.y * b; acc[2] += a.z * b; acc[3] += a.w * b;
         }
       }
     }

@@ -47,7 +47,8 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
   const vec4Loads = kernel === 'tiled' ? null : registerLoads(s);
   const wide = s.variant === 'filterGrad' && vec4Loads?.a4 === true;
   // Forward and input gradient read 4 channels per load: 4 rows x 8 columns.
-  const cols8 = !wide && vec4Loads?.a4 === true && (s.variant === 'forward' ? vec4Loads.b4 : true);
+  // With the filter gradient's WIDE, every A4 case has its own block shape.
+  const cols8 = !wide && vec4Loads?.a4 === true;
   const edgeM = kernel === 'tiled' ? CONV_TILE : wide ? REG_BLOCK_WIDE : REG_BLOCK;
   const edgeN = kernel === 'tiled' ? CONV_TILE : wide || cols8 ? REG_BLOCK_WIDE : REG_BLOCK;
   const blocksN = Math.ceil(n / edgeN);
