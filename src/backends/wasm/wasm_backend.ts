@@ -20,7 +20,7 @@ import { WebgradError } from '../../core/errors.js';
 import { GemmThreads, logicalProcessors, threadsAvailable } from './gemm_threads.js';
 import { WasmGemm } from './wasm_gemm.js';
 import { ExprCompiler, type ExprFn } from './wasm_elementwise.js';
-import { colFloats, convGemmShape, convRunsInWasm, runConvWasm } from './wasm_conv.js';
+import { colFloats, convGemmShape, convRunsInWasm, MAX_COL_FLOATS, runConvWasm } from './wasm_conv.js';
 import { applyBiasActivation, compileKernels, hasSimdActivation, type WasmKernels } from './wasm_kernels.js';
 import { WasmHeap } from './wasm_heap.js';
 
@@ -92,6 +92,12 @@ export class WasmBackend implements Backend {
   private readonly gemm: WasmGemm;
   private readonly exprs: ExprCompiler;
   private readonly counters = new HostCounters();
+  /**
+   * Patch floats a convolution's scratch may hold: larger batches run in
+   * chunks of images (wasm_conv.ts). Tests lower it to reach the chunking
+   * with small tensors.
+   */
+  maxColFloats = MAX_COL_FLOATS;
 
   constructor(
     private readonly heap: WasmHeap,
@@ -153,10 +159,10 @@ export class WasmBackend implements Backend {
     for (const call of plan.calls) {
       const s = call.spec;
       if (s.type === 'matmul') scratchFloats = Math.max(scratchFloats, this.gemm.scratchFloats(s.m, s.n, s.k));
-      if (s.type === 'conv2d' && convRunsInWasm(s)) {
-        const [m, n, k] = convGemmShape(s);
+      if (s.type === 'conv2d' && convRunsInWasm(s, this.maxColFloats)) {
+        const [m, n, k] = convGemmShape(s, this.maxColFloats);
         scratchFloats = Math.max(scratchFloats, this.gemm.scratchFloats(m, n, k));
-        cols = Math.max(cols, colFloats(s));
+        cols = Math.max(cols, colFloats(s, this.maxColFloats));
       }
     }
     const exprFns = plan.calls.map((call) => this.exprFnFor(call.spec));
@@ -196,7 +202,7 @@ export class WasmBackend implements Backend {
       const compiled = expr && { fn: expr, n };
       if (s.type === 'elementwise' && expr) expr(out.offset, n, ...args.map((a) => a.offset));
       else if (s.type === 'matmul') this.runMatmul(s, args, out, call.args.map(view), compiled, preFns[c]);
-      else if (s.type === 'conv2d' && convRunsInWasm(s)) this.runConv(s, args, out, call.args.map(view), compiled);
+      else if (s.type === 'conv2d' && convRunsInWasm(s, this.maxColFloats)) this.runConv(s, args, out, call.args.map(view), compiled);
       else if (s.type === 'reduce' && wasmReduce[c]) this.runReduce(s, args, out, call.args.map(view), compiled, preFns[c]);
       else if (s.type === 'softmax' && floatCall[c]) this.kernels.softmax(s.log)(args[0].offset, out.offset, s.rows, s.cols);
       else if (s.type === 'softmaxXent' && floatCall[c]) this.kernels.xent(s.grad, s.clip)(args[0].offset, args[1].offset, s.grad ? args[2].offset : 0, out.offset, s.rows, s.cols);
@@ -259,7 +265,7 @@ export class WasmBackend implements Backend {
   }
 
   private runConv(s: ConvSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[], expr: CompiledExpr | null): void {
-    runConvWasm(s, this.gemm, () => this.heap.f32(), args[0].offset, args[1].offset, out.offset, this.cols.offset);
+    runConvWasm(s, this.gemm, () => this.heap.f32(), args[0].offset, args[1].offset, out.offset, this.cols.offset, this.maxColFloats);
     if (s.epilogue) this.runEpilogue(s.epilogue, out, args.slice(2), views.slice(2), expr);
   }
 

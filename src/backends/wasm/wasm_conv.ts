@@ -13,28 +13,49 @@ import type { ConvGeometry } from '../../kernels/conv_op.js';
 import type { ConvSpec } from '../../kernels/conv_spec.js';
 import type { WasmGemm } from './wasm_gemm.js';
 
-/** The [m, n, k] of the matmul a convolution kernel runs (see the top of this file). */
-export function convGemmShape(spec: ConvSpec): [number, number, number] {
+/** Default patch floats a convolution's scratch may hold (64 MiB); see convChunkImages. */
+export const MAX_COL_FLOATS = 16 << 20;
+
+/** Floats of patch matrix one image needs. */
+function colFloatsPerImage(g: ConvGeometry): number {
+  return g.outH * g.outW * g.kH * g.kW * g.inC;
+}
+
+/**
+ * Images per chunk: a batch whose patches pass `maxColFloats` runs as several
+ * convolutions over consecutive images (the filter gradient sums their
+ * parts), so a large batch (a prediction over 500 digits) keeps the SIMD
+ * matmul instead of the TypeScript kernel, and the scratch stays bounded.
+ */
+export function convChunkImages(spec: ConvSpec, maxColFloats = MAX_COL_FLOATS): number {
   const g = spec.geom;
-  const M = g.batch * g.outH * g.outW;
+  return Math.max(1, Math.min(g.batch, Math.floor(maxColFloats / Math.max(1, colFloatsPerImage(g)))));
+}
+
+/** The [m, n, k] of the largest matmul a convolution kernel runs (one chunk of images, see the top of this file). */
+export function convGemmShape(spec: ConvSpec, maxColFloats = MAX_COL_FLOATS): [number, number, number] {
+  const g = spec.geom;
+  const M = convChunkImages(spec, maxColFloats) * g.outH * g.outW;
   const K = g.kH * g.kW * g.inC;
   if (spec.variant === 'forward') return [M, g.outC, K];
   if (spec.variant === 'filterGrad') return [K, g.outC, M];
   return [M, K, g.outC];
 }
 
-/** Scratch floats above which a convolution runs the TypeScript kernel instead (64 MiB of patches). */
-export const MAX_COL_FLOATS = 16 << 20;
-
-/** Floats of scratch a convolution kernel needs: its patch matrix. */
-export function colFloats(spec: ConvSpec): number {
+/**
+ * Floats of scratch a convolution kernel needs: one chunk's patch matrix, and
+ * for a filter gradient in several chunks the part each later chunk adds.
+ */
+export function colFloats(spec: ConvSpec, maxColFloats = MAX_COL_FLOATS): number {
   const g = spec.geom;
-  return g.batch * g.outH * g.outW * g.kH * g.kW * g.inC;
+  const chunk = convChunkImages(spec, maxColFloats);
+  const partial = spec.variant === 'filterGrad' && chunk < g.batch ? g.kH * g.kW * g.inC * g.outC : 0;
+  return chunk * colFloatsPerImage(g) + partial;
 }
 
-/** Whether the wasm backend runs this convolution through im2col (else the TypeScript kernel). */
-export function convRunsInWasm(spec: ConvSpec): boolean {
-  return colFloats(spec) <= MAX_COL_FLOATS;
+/** Whether the wasm backend runs this convolution through im2col (else the TypeScript kernel): one image's patches fit. */
+export function convRunsInWasm(spec: ConvSpec, maxColFloats = MAX_COL_FLOATS): boolean {
+  return colFloatsPerImage(spec.geom) <= maxColFloats;
 }
 
 /**
@@ -112,23 +133,37 @@ function col2im(f: Float32Array, g: ConvGeometry, col: number, dx: number): void
 /**
  * Runs one convolution kernel: `first` and `second` are the byte offsets of
  * its operands (x and filter, dy and filter, or x and dy), `out` of its
- * result, `col` of colFloats(spec) floats of scratch. `view` gives the
- * memory's current float view (gemm may not grow it: its scratch is
- * reserved before the run).
+ * result, `col` of colFloats(spec, maxColFloats) floats of scratch. `view`
+ * gives the memory's current float view (gemm may not grow it: its scratch
+ * is reserved before the run). Images go in chunks of convChunkImages.
  */
-export function runConvWasm(spec: ConvSpec, gemm: WasmGemm, view: () => Float32Array, first: number, second: number, out: number, col: number): void {
+export function runConvWasm(spec: ConvSpec, gemm: WasmGemm, view: () => Float32Array, first: number, second: number, out: number, col: number, maxColFloats = MAX_COL_FLOATS): void {
   const g = spec.geom;
-  const M = g.batch * g.outH * g.outW;
   const K = g.kH * g.kW * g.inC;
   const N = g.outC;
-  if (spec.variant === 'forward') {
-    im2col(view(), g, first >> 2, col >> 2);
-    gemm.run({ m: M, n: N, k: K, transA: false, transB: false, a: col, b: second, out });
-  } else if (spec.variant === 'filterGrad') {
-    im2col(view(), g, first >> 2, col >> 2);
-    gemm.run({ m: K, n: N, k: M, transA: true, transB: false, a: col, b: second, out });
-  } else {
-    gemm.run({ m: M, n: K, k: N, transA: false, transB: true, a: first, b: second, out: col });
-    col2im(view(), g, col >> 2, out >> 2);
+  const chunk = convChunkImages(spec, maxColFloats);
+  const xImageBytes = g.inH * g.inW * g.inC * 4;
+  const yImageBytes = g.outH * g.outW * g.outC * 4;
+  // A filter gradient's later chunks write their part here, then add it to out.
+  const partial = col + chunk * colFloatsPerImage(g) * 4;
+  for (let b0 = 0; b0 < g.batch; b0 += chunk) {
+    const cg: ConvGeometry = { ...g, batch: Math.min(chunk, g.batch - b0) };
+    const M = cg.batch * g.outH * g.outW;
+    if (spec.variant === 'forward') {
+      im2col(view(), cg, (first + b0 * xImageBytes) >> 2, col >> 2);
+      gemm.run({ m: M, n: N, k: K, transA: false, transB: false, a: col, b: second, out: out + b0 * yImageBytes });
+    } else if (spec.variant === 'filterGrad') {
+      im2col(view(), cg, (first + b0 * xImageBytes) >> 2, col >> 2);
+      const target = b0 === 0 ? out : partial;
+      gemm.run({ m: K, n: N, k: M, transA: true, transB: false, a: col, b: second + b0 * yImageBytes, out: target });
+      if (b0 > 0) {
+        const f = view();
+        const o = out >> 2, p = partial >> 2;
+        for (let i = 0; i < K * N; i++) f[o + i] += f[p + i];
+      }
+    } else {
+      gemm.run({ m: M, n: K, k: N, transA: false, transB: true, a: first + b0 * yImageBytes, b: second, out: col });
+      col2im(view(), cg, col >> 2, (out + b0 * xImageBytes) >> 2);
+    }
   }
 }
