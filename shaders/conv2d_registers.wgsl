@@ -161,6 +161,12 @@ fn cols8(r0: u32, c0: u32) -> array<vec4<f32>, 8> {
     for (var ky = 0u; ky < g.kH; ky++) {
       for (var kx = 0u; kx < g.kW; kx++) {
         let tap = dy_tap(px, ky, kx);
+        // Taps that reach past dy for all 4 rows (the rim of x in a
+        // convolution without padding: 28% of the MNIST CNN's second input
+        // gradient) add nothing. The 4 rows are shared by the invocations
+        // of a SIMD group (consecutive ones differ in columns), so the
+        // branch is uniform there.
+        if (!any(tap.ok)) { continue; }
         let fb0 = ((ky * g.kW + kx) * g.inC + cols0) * g.outC;
         let fb1 = ((ky * g.kW + kx) * g.inC + cols1) * g.outC;
         for (var co = 0u; co < g.outC; co += 4u) {
