@@ -19,6 +19,10 @@ struct Geom {
 @group(0) @binding(3) var<uniform> g: Geom;
 
 override MAX: bool = true;
+// Gradient of max only: each result r at x element i becomes reluGrad(x[i], r)
+// (r where x[i] > 0, else 0; NaN where either is NaN), the derivative of the
+// relu whose output the pool read (PoolSpec.reluGrad). pool_grad_cells only.
+override RELU: bool = false;
 
 fn in_row(oy: u32, ky: u32) -> i32 { return i32(oy * g.strideH + ky * g.dilH) - i32(g.padTop); }
 fn in_col(ox: u32, kx: u32) -> i32 { return i32(ox * g.strideW + kx * g.dilW) - i32(g.padLeft); }
@@ -144,6 +148,10 @@ fn pool_grad_cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
       var v = 0.0;
       if (MAX) {
         if (xi == arg) { v = share; }
+        if (RELU) {
+          let xv = in0[xi];
+          v = select(select(0.0, v, xv > 0.0), xv + v, wg_isnan(xv) || wg_isnan(v));
+        }
       } else if (y < wy + i32(g.kH) && x < wx + i32(g.kW) && y >= wy && x >= wx) {
         v = share;
       }

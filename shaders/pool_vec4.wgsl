@@ -22,6 +22,10 @@ struct Geom {
 @group(0) @binding(3) var<uniform> g: Geom;
 
 override MAX: bool = true;
+// Gradient of max only: each result r at x element i becomes reluGrad(x[i], r)
+// (r where x[i] > 0, else 0; NaN where either is NaN), the derivative of the
+// relu whose output the pool read (PoolSpec.reluGrad).
+override RELU: bool = false;
 
 const NONE = 0xffffffffu;
 
@@ -119,6 +123,10 @@ fn pool_grad_cells4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
       var v = vec4<f32>(0.0);
       if (MAX) {
         v = select(vec4<f32>(0.0), share, at == vec4<u32>(xi));
+        if (RELU) {
+          let xv = in0[xi];
+          v = select(select(vec4<f32>(0.0), v, xv > vec4<f32>(0.0)), xv + v, isnan4(xv) | isnan4(v));
+        }
       } else if (y < wy + i32(g.kH) && x < wx + i32(g.kW) && y >= wy && x >= wx) {
         v = share;
       }

@@ -106,12 +106,14 @@ export function poolProgram(s: PoolSpec): GpuProgram {
   const vec4 = g.inC % 4 === 0 && (!s.grad || cells);
   const total = (s.grad && !cells ? g.batch * g.inH * g.inW * g.inC : g.batch * g.outH * g.outW * g.outC) / (vec4 ? 4 : 1);
   const twoInputs = s.grad && s.mode === 'max';
+  // The relu derivative is applied where the kernels go window by window (fusion.ts fuses only there).
+  if (s.reluGrad && !cells) throw new Error('pool gradient: reluGrad needs windows that do not overlap');
   const entryPoint = vec4 ? (s.grad ? 'pool_grad_cells4' : 'pool4') : cells ? 'pool_grad_cells' : s.grad ? 'pool_grad' : 'pool';
   return {
-    key: `pool:${s.mode}:${entryPoint}`,
+    key: `pool:${s.mode}:${entryPoint}${s.reluGrad ? ':relu' : ''}`,
     code: vec4 ? poolVec4Wgsl : withFunctions(poolWgsl),
     entryPoint,
-    constants: { MAX: s.mode === 'max' ? 1 : 0 },
+    constants: { MAX: s.mode === 'max' ? 1 : 0, ...(s.grad ? { RELU: s.reluGrad ? 1 : 0 } : {}) },
     workgroups: spread(Math.ceil(total / POOL_WG)),
     argBindings: twoInputs ? [0, 1] : [0],
     dummyBindings: twoInputs ? [] : [1],
