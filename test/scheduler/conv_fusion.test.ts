@@ -112,3 +112,53 @@ for (const backend of BACKENDS) {
     }
   });
 }
+
+/**
+ * The fused relu' keeps the reluGrad row's NaN rule: d/dx of
+ * sum(maxPool(relu(x)) * w) with NaNs in x (the window's first NaN takes its
+ * gradient, every NaN of x gives NaN), windows of 2 with strides 2 and 3
+ * (x elements no window covers), 5 and 8 channels (both WebGPU kernels).
+ */
+async function poolGradWithNaN(fuse: boolean, stride: number, channels: number): Promise<{ out: Float32Array; labels: string[] }> {
+  const shape = [2, 7, 6, channels];
+  const size = shape.reduce((a, b) => a * b, 1);
+  const step = await wg.compileStep({
+    fuse,
+    inputs: [{ shape, dtype: 'float32' }],
+    variables: [],
+    build: ([x]) => {
+      const f = (t: wg.Tensor): wg.Tensor => {
+        const p = wg.maxPool(t.relu(), 2, stride, 'valid');
+        return wg.sum(wg.mul(p, wg.tensor(Float32Array.from({ length: p.size }, (_, i) => Math.cos(i)), p.shape)));
+      };
+      return { outputs: [wg.grad(f)(x)], updates: [] };
+    },
+  });
+  // Signs vary (relu zeros whole windows); a NaN every 7th element, so some windows hold two.
+  const x = Float32Array.from({ length: size }, (_, i) => (i % 7 === 3 ? NaN : Math.sin(i * 0.9)));
+  const [g] = step.run([x]);
+  const out = (await g.data()) as Float32Array;
+  g.dispose();
+  const labels = step.plan.calls.map((c) => c.label);
+  step.dispose();
+  return { out, labels };
+}
+
+for (const backend of BACKENDS) {
+  test(`relu' fused into the max-pool gradient keeps the NaN rule [${backend}]`, async () => {
+    await useBackend(backend);
+    try {
+      for (const stride of [2, 3]) {
+        for (const channels of [5, 8]) {
+          const plain = await poolGradWithNaN(false, stride, channels);
+          const fused = await poolGradWithNaN(true, stride, channels);
+          expect(fused.labels.some((l) => /^poolGrad.*>reluGrad/.test(l)), fused.labels.join('\n')).toBe(true);
+          expect(plain.out.some(Number.isNaN) && plain.out.some((v) => v === 0) && plain.out.some((v) => v !== 0 && !Number.isNaN(v))).toBe(true);
+          expectAllClose(fused.out, plain.out, { rtol: 0, atol: 0 }, `stride ${stride} channels ${channels}`);
+        }
+      }
+    } finally {
+      await useBackend('cpu');
+    }
+  });
+}
