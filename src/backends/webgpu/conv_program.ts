@@ -56,7 +56,7 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
   const blocksN = Math.ceil(n / edgeN);
   const blocks = Math.ceil(m / edgeM) * blocksN;
   const wgSize = registerWorkgroup(blocks);
-  const words = [...geomWords(s.geom), blocksN, m, n, k, blocks];
+  const words = [...geomWords(s.geom), blocksN, m, n, k, blocks, +windowsInside(s.geom), 0, 0, 0];
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
   const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
   const body = vec4Loads ? registerLoaders(vec4Loads) + conv2dBindingsWgsl + conv2dRegistersWgsl : 'alias ConvIn0 = f32;\nalias ConvIn1 = f32;\n' + conv2dBindingsWgsl + conv2dWgsl;
@@ -73,10 +73,15 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
     argBindings: [0, 1, ...Array.from({ length: nEp }, (_, j) => 4 + j)],
     dummyBindings: [],
     outBinding: 2,
-    // 20 words, padded to a multiple of 16 bytes.
+    // 21 words, padded to a multiple of 16 bytes.
     uniform: new Uint32Array(words).buffer,
     uniformBinding: 3,
   };
+}
+
+/** Whether every window of the convolution lies inside x (no tap reads padding). */
+function windowsInside(g: ConvGeometry): boolean {
+  return g.padTop === 0 && g.padLeft === 0 && (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilH < g.inH && (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilW < g.inW;
 }
 
 /** Which operands of the register kernel are read 4 channels at a time (see conv2d_registers.wgsl). */
