@@ -103,6 +103,23 @@ fn filter_grad8(r0: u32, c0: u32) -> array<vec4<f32>, 16> {
   let ci0 = q0 % g.inC; let kx0 = (q0 / g.inC) % g.kW; let ky0 = q0 / (g.inC * g.kW);
   let ci1 = q1 % g.inC; let kx1 = (q1 / g.inC) % g.kW; let ky1 = q1 / (g.inC * g.kW);
   var p = 0u;
+  if (g.inside != 0u) {
+    // Every window inside x: no bounds checks, and x's index steps by a
+    // constant along a row of y (10-15% less time for the MNIST CNN's
+    // second filter gradient on SwiftShader).
+    let step = g.strideW * g.inC;
+    for (var b = 0u; b < g.batch; b++) {
+      for (var oy = 0u; oy < g.outH; oy++) {
+        var i0 = ((b * g.inH + oy * g.strideH + ky0 * g.dilH) * g.inW + kx0 * g.dilW) * g.inC + ci0;
+        var i1 = ((b * g.inH + oy * g.strideH + ky1 * g.dilH) * g.inW + kx1 * g.dilW) * g.inC + ci1;
+        for (var ox = 0u; ox < g.outW; ox++) {
+          fg8_step(&acc, ld0v(i0), ld0v(i1), b_row(p, c0, cols0), b_row(p, c1, cols1));
+          i0 += step; i1 += step; p++;
+        }
+      }
+    }
+    return acc;
+  }
   for (var b = 0u; b < g.batch; b++) {
     for (var oy = 0u; oy < g.outH; oy++) {
       let iy0 = i32(oy * g.strideH + ky0 * g.dilH) - i32(g.padTop);
@@ -118,17 +135,21 @@ fn filter_grad8(r0: u32, c0: u32) -> array<vec4<f32>, 16> {
         let ok1 = okY1 && ix1 >= 0 && ix1 < i32(g.inW);
         let a0 = select(vec4<f32>(0.0), ld0v(select(0u, (base0 + u32(max(ix0, 0))) * g.inC + ci0, ok0)), ok0);
         let a1 = select(vec4<f32>(0.0), ld0v(select(0u, (base1 + u32(max(ix1, 0))) * g.inC + ci1, ok1)), ok1);
-        let d0 = b_row(p, c0, cols0);
-        let d1 = b_row(p, c1, cols1);
-        acc[0] += a0.x * d0; acc[1] += a0.x * d1; acc[2] += a0.y * d0; acc[3] += a0.y * d1;
-        acc[4] += a0.z * d0; acc[5] += a0.z * d1; acc[6] += a0.w * d0; acc[7] += a0.w * d1;
-        acc[8] += a1.x * d0; acc[9] += a1.x * d1; acc[10] += a1.y * d0; acc[11] += a1.y * d1;
-        acc[12] += a1.z * d0; acc[13] += a1.z * d1; acc[14] += a1.w * d0; acc[15] += a1.w * d1;
+        fg8_step(&acc, a0, a1, b_row(p, c0, cols0), b_row(p, c1, cols1));
         p++;
       }
     }
   }
   return acc;
+}
+
+// One output pixel's share of filter_grad8's block: x channels a0 (rows
+// r0 ..) and a1 (rows r0 + 4 ..) times dy columns d0 and d1.
+fn fg8_step(acc: ptr<function, array<vec4<f32>, 16>>, a0: vec4<f32>, a1: vec4<f32>, d0: vec4<f32>, d1: vec4<f32>) {
+  (*acc)[0] += a0.x * d0; (*acc)[1] += a0.x * d1; (*acc)[2] += a0.y * d0; (*acc)[3] += a0.y * d1;
+  (*acc)[4] += a0.z * d0; (*acc)[5] += a0.z * d1; (*acc)[6] += a0.w * d0; (*acc)[7] += a0.w * d1;
+  (*acc)[8] += a1.x * d0; (*acc)[9] += a1.x * d1; (*acc)[10] += a1.y * d0; (*acc)[11] += a1.y * d1;
+  (*acc)[12] += a1.z * d0; (*acc)[13] += a1.z * d1; (*acc)[14] += a1.w * d0; (*acc)[15] += a1.w * d1;
 }
 
 // Forward or input gradient with A4, a 4x8 block of C per invocation
@@ -161,6 +182,12 @@ fn cols8(r0: u32, c0: u32) -> array<vec4<f32>, 8> {
     for (var ky = 0u; ky < g.kH; ky++) {
       for (var kx = 0u; kx < g.kW; kx++) {
         let tap = dy_tap(px, ky, kx);
+        // Taps that reach past dy for all 4 rows (the rim of x in a
+        // convolution without padding: 28% of the MNIST CNN's second input
+        // gradient) add nothing. The 4 rows are shared by the invocations
+        // of a SIMD group (consecutive ones differ in columns), so the
+        // branch is uniform there.
+        if (!any(tap.ok)) { continue; }
         let fb0 = ((ky * g.kW + kx) * g.inC + cols0) * g.outC;
         let fb1 = ((ky * g.kW + kx) * g.inC + cols1) * g.outC;
         for (var co = 0u; co < g.outC; co += 4u) {

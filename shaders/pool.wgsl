@@ -19,6 +19,10 @@ struct Geom {
 @group(0) @binding(3) var<uniform> g: Geom;
 
 override MAX: bool = true;
+// Gradient of max only: each result r at x element i becomes reluGrad(x[i], r)
+// (r where x[i] > 0, else 0; NaN where either is NaN), the derivative of the
+// relu whose output the pool read (PoolSpec.reluGrad). pool_grad_cells only.
+override RELU: bool = false;
 
 fn in_row(oy: u32, ky: u32) -> i32 { return i32(oy * g.strideH + ky * g.dilH) - i32(g.padTop); }
 fn in_col(ox: u32, kx: u32) -> i32 { return i32(ox * g.strideW + kx * g.dilW) - i32(g.padLeft); }
@@ -120,9 +124,18 @@ fn pool_grad_cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
   let o = ((b * g.outH + oy) * g.outW + ox) * g.inC + c;
   var arg = 0xffffffffu;
   var share = 0.0;
+  // RELU: whether the window holds a NaN (its maximum is then NaN).
+  var nanWin = false;
   if (MAX) {
     arg = window(b, oy, ox, c);
     share = in1[o];
+    if (RELU && arg != 0xffffffffu) {
+      // reluGrad at the maximum; without a NaN in the window every other
+      // element's is reluGrad(x, 0) = 0, so x is not read again.
+      let best = in0[arg];
+      nanWin = wg_isnan(best);
+      share = select(select(0.0, share, best > 0.0), share + best, nanWin || wg_isnan(share));
+    }
   } else {
     // in0 is dy here: count the taps inside x without reading it.
     var count = 0u;
@@ -144,6 +157,10 @@ fn pool_grad_cells(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
       var v = 0.0;
       if (MAX) {
         if (xi == arg) { v = share; }
+        // A NaN elsewhere in the window, or an element no window covers
+        // (stride > window): reluGrad(x, 0) is NaN where x is.
+        let covered = y < wy + i32(g.kH) && x < wx + i32(g.kW);
+        if (RELU && (nanWin || !covered) && wg_isnan(in0[xi])) { v = in0[xi]; }
       } else if (y < wy + i32(g.kH) && x < wx + i32(g.kW) && y >= wy && x >= wx) {
         v = share;
       }

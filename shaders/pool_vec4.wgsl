@@ -22,6 +22,10 @@ struct Geom {
 @group(0) @binding(3) var<uniform> g: Geom;
 
 override MAX: bool = true;
+// Gradient of max only: each result r at x element i becomes reluGrad(x[i], r)
+// (r where x[i] > 0, else 0; NaN where either is NaN), the derivative of the
+// relu whose output the pool read (PoolSpec.reluGrad).
+override RELU: bool = false;
 
 const NONE = 0xffffffffu;
 
@@ -102,9 +106,18 @@ fn pool_grad_cells4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
   let w = win_of(i);
   var at = vec4<u32>(NONE);
   var share: vec4<f32>;
+  // RELU: whether a channel's window holds a NaN (its maximum is then NaN).
+  var nanWin = vec4<bool>(false);
   if (MAX) {
-    at = window_max(w).at;
+    let r = window_max(w);
+    at = r.at;
     share = in1[i];
+    if (RELU) {
+      // reluGrad at the maximum, whose x is r.best; without a NaN in the
+      // window every other element's is reluGrad(x, 0) = 0, so x is not read again.
+      nanWin = isnan4(r.best);
+      share = select(select(vec4<f32>(0.0), share, r.best > vec4<f32>(0.0)), share + r.best, nanWin | isnan4(share));
+    }
   } else {
     share = in0[i] / f32(max(window_count(w), 1u));
   }
@@ -119,6 +132,12 @@ fn pool_grad_cells4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
       var v = vec4<f32>(0.0);
       if (MAX) {
         v = select(vec4<f32>(0.0), share, at == vec4<u32>(xi));
+        // A NaN elsewhere in the window, or an element no window covers
+        // (stride > window): reluGrad(x, 0) is NaN where x is.
+        let covered = y < wy + i32(g.kH) && x < wx + i32(g.kW);
+        if (RELU && (any(nanWin) || !covered)) {
+          v = select(v, in0[xi], isnan4(in0[xi]));
+        }
       } else if (y < wy + i32(g.kH) && x < wx + i32(g.kW) && y >= wy && x >= wx) {
         v = share;
       }

@@ -36,18 +36,21 @@ fn store(o: u32, v: f32, idx: u32) {
   if (REDUCER == 2u) { out[o] = idx; } else { out[o] = bitcast<u32>(wg_reduce_store(v, o)); }
 }
 
-// inner == 1: one workgroup per output, threads stride over the row and
-// combine in workgroup memory, so long rows (a loss over a big batch) are fast.
+// One workgroup per output, threads stride over its values and combine in
+// workgroup memory, so long rows (a loss over a big batch) are fast. Used for
+// inner == 1, and for a few long columns (inner > 1: a first conv layer's
+// bias gradient, 32 sums of 43k values, which reduce_cols gives 32 threads
+// of one workgroup: one CPU thread on SwiftShader).
 @compute @workgroup_size(WG)
 fn reduce_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let o = wid.x + wid.y * nwg.x;
-  let valid = o < dims.outer;
+  let valid = o < dims.outer * dims.inner;
   var acc: f32 = select(-3.4028234e38, 0.0, REDUCER == 0u);
   var accIdx: u32 = 0xffffffffu;
   if (valid) {
-    let base = o * dims.size;
+    let base = (o / dims.inner) * dims.size * dims.inner + o % dims.inner;
     for (var r = lid; r < dims.size; r += WG) {
-      let v = wg_reduce_load(base + r);
+      let v = wg_reduce_load(base + r * dims.inner);
       if (REDUCER == 0u) { acc += v; } else if (accIdx == 0xffffffffu || better(v, r, acc, accIdx)) { acc = v; accIdx = r; }
     }
   }

@@ -6,6 +6,8 @@
 //  2. elementwise chains: an elementwise producer read with the same shape by
 //     elementwise consumers is inlined into them (recomputed when it is cheap
 //     and has several readers), so a chain of any length is one kernel.
+//  0. a max pool's gradient followed by the derivative of the relu before
+//     the pool becomes one pool-gradient kernel.
 //  3. kernel edges: an elementwise consumer of a matmul, conv2d or reduce
 //     becomes its generated epilogue (e.g. an SGD update on the matmul
 //     computing the gradient, conv2d's bias + activation once rule 2 has
@@ -16,6 +18,7 @@ import type { ElementwiseInstr, ElementwiseSpec, MatmulSpec } from '../kernels/k
 import { EPILOGUE_ACTIVATIONS, type EpilogueActivation } from '../kernels/elementwise_table.js';
 import { isSmallMatmul } from '../kernels/kernel_spec.js';
 import type { PlanCall, PlanSlot } from '../kernels/plan.js';
+import { poolWindowsDisjoint } from '../kernels/conv_spec.js';
 
 /** Most storage buffers a kernel binds besides its output (WebGPU's default limit is 8 per stage). */
 const MAX_KERNEL_INPUTS = 7;
@@ -154,6 +157,25 @@ const elementwiseChain: Rule = ({ consumer: c, arg: j, producer: p, single, call
   return { fused: inline(c as EwCall, j, producer), keepProducer: !single };
 };
 
+/**
+ * Rule 0: `reluGrad(x, maxPoolGrad(x, dy))`, a relu's derivative after the
+ * gradient of the max pool that reads the relu's output x, into the pool
+ * gradient kernel (PoolSpec.reluGrad). Only for windows that do not overlap:
+ * the kernels that visit window by window apply it there.
+ */
+const poolReluGrad: Rule = ({ consumer: e, arg: j, producer: p, single }) => {
+  if (!single || e.spec.type !== 'elementwise' || e.spec.outDtype !== 'float32' || e.spec.instrs.length !== 1) return null;
+  const ps = p.spec;
+  if (ps.type !== 'pool' || ps.mode !== 'max' || !ps.grad || ps.reluGrad || !poolWindowsDisjoint(ps.geom)) return null;
+  const ins = e.spec.instrs[0];
+  if (ins.fn !== 'reluGrad' || e.args.length !== 2 || ins.args[1] !== j || ins.args[0] !== 1 - j) return null;
+  // The derivative's x is the pool's x, and both are read element by element in x's shape.
+  if (e.args[1 - j] !== p.args[0] || !readsContiguously(e.spec, 0) || !readsContiguously(e.spec, 1)) return null;
+  const g = ps.geom;
+  if (!shapesEqual(e.spec.outShape, [g.batch, g.inH, g.inW, g.inC])) return null;
+  return { fused: { spec: { ...ps, reluGrad: true }, args: p.args, out: e.out, label: `${p.label}>${e.label}` } };
+};
+
 /** Rule 3a: an elementwise consumer of a matmul, conv2d or reduce becomes its epilogue. */
 const kernelEpilogue: Rule = ({ consumer: e, arg: j, producer: k, single }) => {
   if (!single || e.spec.type !== 'elementwise' || e.spec.outDtype !== 'float32') return null;
@@ -182,7 +204,8 @@ const reducePrologue: Rule = ({ consumer: r, arg: j, producer: p, single }) => {
 };
 
 export function fuseCalls(calls: PlanCall[], slots: PlanSlot[]): PlanCall[] {
-  let out = applyRule(calls, slots, biasAndActivation);
+  let out = applyRule(calls, slots, poolReluGrad);
+  out = applyRule(out, slots, biasAndActivation);
   out = applyRule(out, slots, elementwiseChain);
   out = applyRule(out, slots, (e) => kernelEpilogue(e) ?? reducePrologue(e));
   return out;

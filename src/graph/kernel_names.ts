@@ -86,7 +86,7 @@ export function describeKernel(spec: KernelSpec): { name: string; flops: number 
     case 'pool': {
       const g = spec.geom;
       const outputs = g.batch * g.outH * g.outW * g.outC;
-      return { name: `${spec.mode}Pool${spec.grad ? 'Grad' : ''} [${g.batch}x${g.inH}x${g.inW}x${g.inC} -> ${g.outH}x${g.outW}]`, flops: outputs * g.kH * g.kW };
+      return { name: `${spec.mode}Pool${spec.grad ? 'Grad' : ''}${spec.reluGrad ? '+reluGrad' : ''} [${g.batch}x${g.inH}x${g.inW}x${g.inC} -> ${g.outH}x${g.outW}]`, flops: outputs * g.kH * g.kW };
     }
     default:
       // Shape ops (slice, pad, tile, concat, gather, where, batched matMul): named by kind; FLOPs not counted yet.

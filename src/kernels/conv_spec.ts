@@ -27,6 +27,13 @@ export interface PoolSpec {
   mode: PoolMode;
   grad: boolean;
   geom: ConvGeometry;
+  /**
+   * Max-pool gradient only: each result is then passed through the relu
+   * derivative against x (`reluGrad(x, g)`: g where x > 0, else 0), x being
+   * the output of the relu before the pool. Set by fusion (src/graph/fusion.ts)
+   * so that the derivative costs no pass of its own over x's shape.
+   */
+  reluGrad?: boolean;
 }
 
 /** The GEMM sizes [M, N, K] of a convolution kernel. */

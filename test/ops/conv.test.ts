@@ -98,6 +98,8 @@ const CASES: ConvCase[] = [
   { x: [1, 9, 9, 4], f: [2, 2, 4, 4], s: [1, 1], pad: 'same', d: [2, 2] },
   { x: [2, 5, 5, 4], f: [3, 3, 4, 3], s: [1, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]], d: [1, 1] },
   { x: [1, 6, 6, 3], f: [3, 3, 3, 4], s: [2, 1], pad: 'same', d: [1, 1] },
+  // Every window inside x (unpadded), dilated: the register filter gradient's path without bounds checks.
+  { x: [2, 9, 8, 4], f: [2, 3, 4, 8], s: [1, 1], pad: 'valid', d: [2, 2] },
   // One or three input channels and 8 or 12 filters (a first layer: single channels feeding 8 columns).
   { x: [2, 5, 6, 1], f: [3, 3, 1, 8], s: [1, 1], pad: 'valid', d: [1, 1] },
   { x: [1, 7, 6, 3], f: [2, 3, 3, 12], s: [2, 1], pad: 'same', d: [1, 2] },

@@ -27,6 +27,9 @@ const CASES: { shape: number[]; axis: number | number[] | undefined }[] = [
   { shape: [1, 1, 1], axis: [0, 2] },
   { shape: [3, 2053], axis: 1 }, // long rows
   { shape: [1000, 3], axis: 0 }, // long strided columns
+  // Few long columns (WebGPU: a workgroup per column, reduce_rows with a stride), one and two outer blocks.
+  { shape: [2100, 3], axis: 0 },
+  { shape: [2, 2100, 5], axis: 1 },
 ];
 
 const label = (c: { shape: number[]; axis: unknown }, keep: boolean): string => `[${c.shape}] axis=${JSON.stringify(c.axis)} keepDims=${keep}`;
@@ -96,6 +99,7 @@ describeEachBackend('reductions', () => {
       [[2, 3, 4], [0, 1, 2, -1]],
       [[1, 5], [0, 1]],
       [[4, 1031], [1]],
+      [[2, 2100, 5], [1]],
     ] as [number[], number[]][]) {
       const x = rng.nd(shape, -5, 5);
       for (const axis of axes) {

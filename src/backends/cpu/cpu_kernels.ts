@@ -107,6 +107,19 @@ export function runElementwise(spec: ElementwiseSpec, ins: TypedArray[], out: Ty
   store(evalExpr(spec.outShape, [], inputs, spec.instrs), out);
 }
 
+/**
+ * A max-pool gradient g through the derivative of the relu whose output x
+ * the pool read (PoolSpec.reluGrad), in place: reluGrad(x, g) as its row
+ * computes it, NaN where either is NaN.
+ */
+export function reluMask(x: TypedArray, g: TypedArray): void {
+  for (let i = 0; i < g.length; i++) {
+    const xi = x[i];
+    const gi = g[i];
+    g[i] = xi !== xi || gi !== gi ? NaN : xi > 0 ? gi : 0;
+  }
+}
+
 /** Applies an epilogue in place to a kernel's float32 result. */
 export function applyEpilogue(ep: ElementwiseExpr, result: TypedArray, extra: TypedArray[]): void {
   const first = scratch64(0, result.length);

@@ -35,6 +35,9 @@ export function runKernelOnCpu(s: KernelSpec, ins: TypedArray[], out: TypedArray
       runConv(s, ins[0], ins[1], out);
       if (s.epilogue) k.applyEpilogue(s.epilogue, out, ins.slice(2));
       break;
-    case 'pool': runPool(s, ins, out); break;
+    case 'pool':
+      runPool(s, ins, out);
+      if (s.reluGrad) k.reluMask(ins[0], out);
+      break;
   }
 }

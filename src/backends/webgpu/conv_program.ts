@@ -24,13 +24,15 @@ const REG_WG = 64;
 
 /**
  * Workgroup size of the register kernel: 64, or smaller for a C of few
- * blocks so that there are at least ~8 workgroups. SwiftShader runs each
+ * blocks so that there are at least ~16 workgroups. SwiftShader runs each
  * workgroup on one CPU thread, so the 24 blocks of a first layer's filter
- * gradient (9 x 32) in one workgroup of 64 used one core for all 43k pixels.
+ * gradient (9 x 32) in one workgroup of 64 used one core for all 43k pixels;
+ * and the 288 of the MNIST CNN's second filter gradient made 9 workgroups of
+ * 32, 5 for one of two cores and 4 for the other (now 18 of 16).
  */
 function registerWorkgroup(blocks: number): number {
-  if (blocks >= REG_WG * 8) return REG_WG;
-  return Math.max(4, 1 << Math.floor(Math.log2(Math.max(1, blocks / 8))));
+  if (blocks >= REG_WG * 16) return REG_WG;
+  return Math.max(4, 1 << Math.floor(Math.log2(Math.max(1, blocks / 16))));
 }
 const POOL_WG = 256;
 const VARIANTS = { forward: 0, inputGrad: 1, filterGrad: 2 } as const;
@@ -54,7 +56,7 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
   const blocksN = Math.ceil(n / edgeN);
   const blocks = Math.ceil(m / edgeM) * blocksN;
   const wgSize = registerWorkgroup(blocks);
-  const words = [...geomWords(s.geom), blocksN, m, n, k, blocks];
+  const words = [...geomWords(s.geom), blocksN, m, n, k, blocks, +windowsInside(s.geom), 0, 0, 0];
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
   const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
   const body = vec4Loads ? registerLoaders(vec4Loads) + conv2dBindingsWgsl + conv2dRegistersWgsl : 'alias ConvIn0 = f32;\nalias ConvIn1 = f32;\n' + conv2dBindingsWgsl + conv2dWgsl;
@@ -71,10 +73,15 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuPro
     argBindings: [0, 1, ...Array.from({ length: nEp }, (_, j) => 4 + j)],
     dummyBindings: [],
     outBinding: 2,
-    // 20 words, padded to a multiple of 16 bytes.
+    // 21 words, padded to a multiple of 16 bytes.
     uniform: new Uint32Array(words).buffer,
     uniformBinding: 3,
   };
+}
+
+/** Whether every window of the convolution lies inside x (no tap reads padding). */
+function windowsInside(g: ConvGeometry): boolean {
+  return g.padTop === 0 && g.padLeft === 0 && (g.outH - 1) * g.strideH + (g.kH - 1) * g.dilH < g.inH && (g.outW - 1) * g.strideW + (g.kW - 1) * g.dilW < g.inW;
 }
 
 /** Which operands of the register kernel are read 4 channels at a time (see conv2d_registers.wgsl). */
@@ -106,12 +113,14 @@ export function poolProgram(s: PoolSpec): GpuProgram {
   const vec4 = g.inC % 4 === 0 && (!s.grad || cells);
   const total = (s.grad && !cells ? g.batch * g.inH * g.inW * g.inC : g.batch * g.outH * g.outW * g.outC) / (vec4 ? 4 : 1);
   const twoInputs = s.grad && s.mode === 'max';
+  // The relu derivative is applied where the kernels go window by window (fusion.ts fuses only there).
+  if (s.reluGrad && !cells) throw new Error('pool gradient: reluGrad needs windows that do not overlap');
   const entryPoint = vec4 ? (s.grad ? 'pool_grad_cells4' : 'pool4') : cells ? 'pool_grad_cells' : s.grad ? 'pool_grad' : 'pool';
   return {
-    key: `pool:${s.mode}:${entryPoint}`,
+    key: `pool:${s.mode}:${entryPoint}${s.reluGrad ? ':relu' : ''}`,
     code: vec4 ? poolVec4Wgsl : withFunctions(poolWgsl),
     entryPoint,
-    constants: { MAX: s.mode === 'max' ? 1 : 0 },
+    constants: { MAX: s.mode === 'max' ? 1 : 0, ...(s.grad ? { RELU: s.reluGrad ? 1 : 0 } : {}) },
     workgroups: spread(Math.ceil(total / POOL_WG)),
     argBindings: twoInputs ? [0, 1] : [0],
     dummyBindings: twoInputs ? [] : [1],

@@ -10,9 +10,14 @@ import { withFunctions } from './wgsl_library.js';
 
 /** Invocations per workgroup (the shader's WG; a power of two, for its tree reduction). */
 const WORKGROUP_SIZE = 64;
+/** Columns this long, this few of them, are reduced a workgroup each. */
+const FEW_OUTPUTS = 256;
+const LONG_COLUMN = 2048;
 
 export function reduceProgram(spec: ReduceSpec): GpuProgram {
-  const rows = spec.inner === 1;
+  // A workgroup per output (reduce_rows) for rows, and for a few long
+  // columns; else a thread per output (reduce_cols).
+  const rows = spec.inner === 1 || (spec.outer * spec.inner <= FEW_OUTPUTS && spec.size >= LONG_COLUMN);
   const outputs = spec.outer * spec.inner;
   const nIn = spec.prologue ? spec.prologue.inputs.length : 1;
   const decls: string[] = [];
