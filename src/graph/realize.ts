@@ -25,21 +25,28 @@ export const scheduler = {
 const planCaches = new WeakMap<Backend, PlanCache>();
 
 /** `copyOut`: also copy the targets' values out in the same submission (data() of a pending tensor). */
-export async function realizeOnBackend(targets: readonly Tensor[], copyOut: boolean): Promise<void> {
+export async function realizeOnBackend(targets: readonly Tensor[], copyOut: boolean): Promise<(Promise<TypedArray> | null)[]> {
   const backend = await backendHost.getBackend();
   const pending = targets.filter((t) => t.op !== null);
   // Sources first: every stored input must be on this backend.
   for (const t of targets) if (!t.op && t.storage) upload(backend, t.storage);
-  if (pending.length === 0) return;
+  if (pending.length === 0) return targets.map(() => null);
   const { key, sources } = graphKey(pending);
   const cache = planCaches.get(backend) ?? new PlanCache(backend);
   planCaches.set(backend, cache);
   const { built, prepared } = await cache.get(key, pending, scheduler.fuse);
-  execute(backend, pending, sources, built, prepared, copyOut);
+  const copies = execute(backend, pending, sources, built, prepared, copyOut);
+  const copyOf = new Map(pending.map((t, i) => [t, copies?.[i] ?? null]));
+  return targets.map((t) => copyOf.get(t) ?? null);
 }
 
-/** Runs a prepared plan computing `pending` from `sources`, and binds the results to the tensors. */
-function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: BuiltPlan, prepared: PreparedPlan, copyOut: boolean): void {
+/**
+ * Runs a prepared plan computing `pending` from `sources`, and binds the
+ * results to the tensors. With `copyOut`, returns each pending tensor's
+ * values as they are copied out in the same submission (views that share an
+ * input's storage included).
+ */
+function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: BuiltPlan, prepared: PreparedPlan, copyOut: boolean): Promise<TypedArray>[] | null {
   const { plan, outputSlotOf } = built;
   const buffers: BackendBuffer[] = new Array<BackendBuffer>(plan.slots.length);
   sources.forEach((s, i) => {
@@ -83,6 +90,14 @@ function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: 
     }
     engine.settle(t, storage);
   });
+  const all = copied;
+  if (!all) return null;
+  return pending.map((_, i) => {
+    const values = all.then((v) => v[i]);
+    // A failed copy surfaces where it is awaited, not as an unhandled rejection.
+    values.catch(() => undefined);
+    return values;
+  });
 }
 
 /**
@@ -106,7 +121,8 @@ export function readSyncOnBackend(t: Tensor, op: string): TypedArray {
     const cache = planCaches.get(backend) ?? new PlanCache(backend);
     planCaches.set(backend, cache);
     const { built, prepared } = cache.getSync(key, pending, scheduler.fuse, (plan) => backend.prepareSync!(plan));
-    execute(backend, pending, sources, built, prepared, false);
+    // No copy out: the values are read synchronously below.
+    void execute(backend, pending, sources, built, prepared, false);
   }
   const s = t.storage!;
   if (s.failure) throw s.failure;
