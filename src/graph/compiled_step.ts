@@ -284,7 +284,16 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       let k = outputs.length;
       updates.forEach((u, j) => {
         if (!u) return;
-        def.variables[j].setStorage(storageFor(outSlots[k++], u.dtype));
+        const s = storageFor(outSlots[k++], u.dtype);
+        // The host copy kept for recovery is these values too: reading the
+        // variable (or getWeights()) after this run waits for it, with no
+        // copy and no round trip of its own.
+        if (keepHostCopy && copied && !s.hostPromise) {
+          const all = copied;
+          s.hostPromise = all.then((values) => values[nRead + j]);
+          s.hostPromise.catch(() => undefined);
+        }
+        def.variables[j].setStorage(s);
       });
       const run = ++runs;
       if (keepHostCopy && copied) {
