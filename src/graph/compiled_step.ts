@@ -289,9 +289,13 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
         // variable (or getWeights()) after this run waits for it, with no
         // copy and no round trip of its own.
         if (keepHostCopy && copied && !s.hostPromise) {
-          const all = copied;
-          s.hostPromise = all.then((values) => values[nRead + j]);
-          s.hostPromise.catch(() => undefined);
+          const values = copied.then((all) => all[nRead + j]);
+          s.hostPromise = values;
+          // A failed copy (a lost device) is not these values: later reads go
+          // the usual way (to the host copy a backend switch makes).
+          values.catch(() => {
+            if (s.hostPromise === values) s.hostPromise = null;
+          });
         }
         def.variables[j].setStorage(s);
       });
