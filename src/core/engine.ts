@@ -31,9 +31,13 @@ export interface Runtime {
    * Computes the pending tensors among `targets` on the active backend (and
    * uploads the stored ones), then binds each to its storage (engine.settle).
    * With `copyOut`, the computed values are also copied out in the same
-   * submission (storage.hostPromise). Runs inside the engine's queue.
+   * submission (storage.hostPromise), and the result holds, per target, its
+   * values when they are being copied out (null for targets not computed by
+   * this realization). A view computed as a pure reshape of an input shares
+   * that input's storage, so its copy is handed back only here. Runs inside
+   * the engine's queue.
    */
-  realize(targets: readonly Tensor[], copyOut: boolean): Promise<void>;
+  realize(targets: readonly Tensor[], copyOut: boolean): Promise<readonly (Promise<TypedArray> | null)[] | void>;
   /** The active backend, initialising the default one on first use. */
   backend(): Promise<BufferMemory>;
   /** The active backend, or null before the first computation. */
@@ -118,10 +122,12 @@ class Engine {
   }
 
   private async computeNow(targets: readonly Tensor[]): Promise<() => Promise<TypedArray[]>> {
-    await this.runtime.realize(targets, true);
+    const copies = await this.runtime.realize(targets, true);
     const backend = await this.runtime.backend();
-    const values = targets.map((t) => {
+    const values = targets.map((t, i) => {
       const s = t.storage!;
+      const copy = copies?.[i];
+      if (copy) return copy.then((v) => v.slice(0, t.size) as TypedArray);
       if (s.hostPromise) return s.hostPromise.then((v) => v.slice(0, t.size) as TypedArray);
       if (s.host) return Promise.resolve(s.host.slice(0, t.size) as TypedArray);
       return backend.read(s.buffer!, t.dtype, t.size);
@@ -234,8 +240,9 @@ class Engine {
   }
 
   /** Computes the given tensors (and only them) on the backend. */
-  realize(targets: readonly Tensor[]): Promise<void> {
-    return this.serialize(() => this.runtime.realize(targets, false));
+  async realize(targets: readonly Tensor[]): Promise<void> {
+    // Without copyOut there are no copies to hand back.
+    await this.serialize(() => this.runtime.realize(targets, false).then(() => undefined));
   }
 
   /** Turns a pending tensor into a computed one holding `storage` (the realization's last step). */
@@ -271,9 +278,15 @@ class Engine {
   }
 
   private async readHeld(t: Tensor): Promise<TypedArray> {
-    await this.serialize(() => this.runtime.realize([t], true));
+    // Values that were never computed on a backend (created from JavaScript
+    // data) and still have their host copy: tensors never change, so that copy
+    // is the answer, with no upload and no read back (fit(x, y) reads its
+    // arguments this way on every call).
+    const held = t.op === null ? t.storage : null;
+    if (held?.host && !held.failure) return held.host.slice(0, t.size);
+    const copies = await this.serialize(() => this.runtime.realize([t], true));
     // Already being copied out with the run that computed it: no queue wait.
-    const pending = t.storage?.hostPromise;
+    const pending = copies?.[0] ?? t.storage?.hostPromise;
     if (pending) return (await pending).slice(0, t.size);
     return this.serialize(async () => {
       const s = t.storage;

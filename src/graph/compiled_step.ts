@@ -284,7 +284,20 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       let k = outputs.length;
       updates.forEach((u, j) => {
         if (!u) return;
-        def.variables[j].setStorage(storageFor(outSlots[k++], u.dtype));
+        const s = storageFor(outSlots[k++], u.dtype);
+        // The host copy kept for recovery is these values too: reading the
+        // variable (or getWeights()) after this run waits for it, with no
+        // copy and no round trip of its own.
+        if (keepHostCopy && copied && !s.hostPromise) {
+          const values = copied.then((all) => all[nRead + j]);
+          s.hostPromise = values;
+          // A failed copy (a lost device) is not these values: later reads go
+          // the usual way (to the host copy a backend switch makes).
+          values.catch(() => {
+            if (s.hostPromise === values) s.hostPromise = null;
+          });
+        }
+        def.variables[j].setStorage(s);
       });
       const run = ++runs;
       if (keepHostCopy && copied) {

@@ -4,7 +4,7 @@
 // then binds fresh output buffers and runs the plan in one submission. The
 // core engine calls this through its Runtime (installed by src/runtime.ts),
 // always inside its queue.
-import type { Backend, BackendBuffer, PreparedPlan } from '../backends/backend.js';
+import type { Backend, BackendBuffer, PreparedPlan, ReadItem } from '../backends/backend.js';
 import type { BuiltPlan } from './build_plan.js';
 import { backendHost } from '../backends/select.js';
 import type { TypedArray } from '../core/dtype.js';
@@ -25,21 +25,28 @@ export const scheduler = {
 const planCaches = new WeakMap<Backend, PlanCache>();
 
 /** `copyOut`: also copy the targets' values out in the same submission (data() of a pending tensor). */
-export async function realizeOnBackend(targets: readonly Tensor[], copyOut: boolean): Promise<void> {
+export async function realizeOnBackend(targets: readonly Tensor[], copyOut: boolean): Promise<(Promise<TypedArray> | null)[]> {
   const backend = await backendHost.getBackend();
   const pending = targets.filter((t) => t.op !== null);
   // Sources first: every stored input must be on this backend.
   for (const t of targets) if (!t.op && t.storage) upload(backend, t.storage);
-  if (pending.length === 0) return;
+  if (pending.length === 0) return targets.map(() => null);
   const { key, sources } = graphKey(pending);
   const cache = planCaches.get(backend) ?? new PlanCache(backend);
   planCaches.set(backend, cache);
   const { built, prepared } = await cache.get(key, pending, scheduler.fuse);
-  execute(backend, pending, sources, built, prepared, copyOut);
+  const copies = execute(backend, pending, sources, built, prepared, copyOut);
+  const copyOf = new Map(pending.map((t, i) => [t, copies?.[i] ?? null]));
+  return targets.map((t) => copyOf.get(t) ?? null);
 }
 
-/** Runs a prepared plan computing `pending` from `sources`, and binds the results to the tensors. */
-function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: BuiltPlan, prepared: PreparedPlan, copyOut: boolean): void {
+/**
+ * Runs a prepared plan computing `pending` from `sources`, and binds the
+ * results to the tensors. With `copyOut`, returns each pending tensor's
+ * values as they are copied out in the same submission (views that share an
+ * input's storage included).
+ */
+function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: BuiltPlan, prepared: PreparedPlan, copyOut: boolean): (Promise<TypedArray> | null)[] | null {
   const { plan, outputSlotOf } = built;
   const buffers: BackendBuffer[] = new Array<BackendBuffer>(plan.slots.length);
   sources.forEach((s, i) => {
@@ -59,30 +66,54 @@ function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: 
     for (const b of [...temps, ...outputs]) backend.free(b);
     throw e;
   }
+  // Outputs that alias an input (pure reshapes) share its storage.
+  const storageOfSlot = new Map<number, Storage>();
+  sources.forEach((s, i) => storageOfSlot.set(plan.inputSlots[i], s.storage!));
+  // Values to copy out, by position in `pending`: a view of values already
+  // on their way to the host (a compiled step's copy of its variables) takes
+  // those, and needs no copy of its own.
+  const known = pending.map((_, i) => (copyOut ? (storageOfSlot.get(outputSlotOf[i])?.hostPromise ?? null) : null));
+  const readAt: number[] = [];
+  const readback: ReadItem[] = [];
+  if (copyOut) {
+    pending.forEach((t, i) => {
+      if (known[i]) return;
+      readAt[i] = readback.length;
+      readback.push({ buffer: buffers[outputSlotOf[i]], dtype: t.dtype, size: t.size });
+    });
+  }
   let copied: Promise<TypedArray[]> | null = null;
   try {
-    const readback = copyOut ? pending.map((t, i) => ({ buffer: buffers[outputSlotOf[i]], dtype: t.dtype, size: t.size })) : undefined;
-    copied = backend.run(prepared, buffers, readback);
+    // Only views, all of them known: nothing to run.
+    if (plan.calls.length || readback.length) copied = backend.run(prepared, buffers, readback.length ? readback : undefined);
   } catch (e) {
     for (const s of plan.outputSlots) backend.free(buffers[s]);
     throw e;
   } finally {
     for (const b of temps) backend.free(b);
   }
-  // Bind results; outputs that alias an input (pure reshapes) share its storage.
-  const storageOfSlot = new Map<number, Storage>();
-  sources.forEach((s, i) => storageOfSlot.set(plan.inputSlots[i], s.storage!));
+  const all = copied;
+  const copyOf = (i: number): Promise<TypedArray> | null => {
+    if (known[i]) return known[i];
+    if (!all || readAt[i] === undefined) return null;
+    const values = all.then((v) => v[readAt[i]]);
+    // A failed copy surfaces where it is awaited, not as an unhandled rejection.
+    values.catch(() => undefined);
+    return values;
+  };
+  // Bind results.
   pending.forEach((t, i) => {
     const slot = outputSlotOf[i];
     let storage = storageOfSlot.get(slot);
     if (storage) storage.refs++;
     else {
       storage = engine.adopt(t.dtype, plan.slots[slot].size, buffers[slot]);
-      if (copied) storage.hostPromise = copied.then((values) => values[i]);
+      storage.hostPromise = copyOf(i);
       storageOfSlot.set(slot, storage);
     }
     engine.settle(t, storage);
   });
+  return copyOut ? pending.map((_, i) => copyOf(i)) : null;
 }
 
 /**
@@ -106,7 +137,8 @@ export function readSyncOnBackend(t: Tensor, op: string): TypedArray {
     const cache = planCaches.get(backend) ?? new PlanCache(backend);
     planCaches.set(backend, cache);
     const { built, prepared } = cache.getSync(key, pending, scheduler.fuse, (plan) => backend.prepareSync!(plan));
-    execute(backend, pending, sources, built, prepared, false);
+    // No copy out: the values are read synchronously below.
+    void execute(backend, pending, sources, built, prepared, false);
   }
   const s = t.storage!;
   if (s.failure) throw s.failure;

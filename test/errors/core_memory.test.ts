@@ -57,7 +57,11 @@ describeEachBackend('core memory accounting', (backend) => {
 
   test('a realization whose allocation fails frees the buffers it took before it', async () => {
     const x = wg.tensor(Float32Array.from({ length: 64 }, (_, i) => (i % 7) - 3), [8, 8]);
-    await x.data();
+    // Put x on the backend before counting allocations: reading a view of x
+    // uploads it (data() of x itself reads its host copy).
+    const view = wg.reshape(x, [64]);
+    await view.data();
+    view.dispose();
     // matMul then sum: two kernels, so the plan allocates an intermediate and an output.
     const compute = (): wg.Tensor => wg.sum(wg.relu(wg.matMul(x, x)), 0);
     const b = activeBackend();

@@ -172,7 +172,10 @@ describeEachBackend('memory', (backend) => {
     const base = wg.stats();
     const cycle = async (): Promise<void> => {
       const x = wg.ones([1024]);
-      await x.data();
+      // Reading a view of x puts x on the backend (data() of x itself reads its host copy).
+      const view = wg.reshape(x, [1024]);
+      await view.data();
+      view.dispose();
       if (backend !== 'webgpu') expect(wg.stats().buffers).toBe(base.buffers + 1);
       const m = wg.mean(x);
       expect(Array.from(await m.data())).toEqual([1]);

@@ -12,7 +12,8 @@ describe('faults and memory on WebGPU', () => {
 
   test('a GPU validation error names the kernels, never silent zeros', async () => {
     const x = wg.tensor([1, 2, 3, 4]);
-    await x.data();
+    // A computation from x puts x on the GPU (data() of x alone reads its host copy).
+    await wg.mul(x, 1).data();
     // Sabotage: destroy the GPU buffer behind x, then compute from it.
     ((x.storage!.buffer as BackendBuffer & { buffer: GPUBuffer }).buffer).destroy();
     const y = wg.mul(wg.add(x, 1), 3);
