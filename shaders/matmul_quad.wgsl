@@ -4,17 +4,20 @@
 // 4 lanes of a subgroup form a 2x2 square of blocks and share their loads.
 // The two lanes of a row pair need the same A blocks, the two of a column
 // pair the same B blocks: each lane loads one A block and one B block (8
-// vec4s instead of 16) and gets the other two from its neighbours by
-// subgroupShuffleXor. On SwiftShader every storage load with a per-invocation
-// index is a 4-lane gather, while a shuffle is a few register operations;
-// this kernel also compiles faster (fewer loads). Measured with
-// bench/kernels/matmul-variants.mjs (variant libq).
+// vec4s instead of 16) and gets the other two from its neighbours by quad
+// swaps. On SwiftShader every storage load with a per-invocation index is a
+// 4-lane gather, while a quad swap is one register swizzle; with half the
+// loads the kernel also compiles faster. A 16x8 block per invocation (twice
+// the work per load) was no faster in the MLP step and compiles longer.
+// Measured with bench/kernels/matmul-variants.mjs (variant libq) and
+// bench/kernels/mlp-step-ab.mjs.
 //
 // Lane layout: invocation i of the workgroup is lane i % 4 of subgroup i / 4
 // (how SwiftShader groups invocations; matmul_program.ts uses this kernel only
-// where the adapter's subgroups are 4 wide, and test/ops/matmul_quad.test.ts
-// checks the results on Dawn). Lane bit 0 picks the column, bit 1 the row of
-// the 2x2 square. Preceded by `enable subgroups;`, the bindings and loaders.
+// on emulated adapters whose subgroups are 4 wide, and
+// test/ops/matmul_quad.test.ts checks the results on Dawn). Lane bit 0 picks
+// the column, bit 1 the row of the 2x2 square (quadSwapX / quadSwapY partners).
+// Preceded by `enable subgroups;`, the bindings and loaders.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
@@ -32,10 +35,16 @@ fn act4(v: vec4<f32>) -> vec4<f32> {
                    wg_activate(v.z, ACT, dims.alpha), wg_activate(v.w, ACT, dims.alpha));
 }
 
-// The block the lane `lane ^ mask` holds.
-fn swap(m: mat4x4<f32>, mask: u32) -> mat4x4<f32> {
-  return mat4x4<f32>(subgroupShuffleXor(m[0], mask), subgroupShuffleXor(m[1], mask),
-                     subgroupShuffleXor(m[2], mask), subgroupShuffleXor(m[3], mask));
+// The block of the lane `lane ^ 1` (the row pair's other lane) and of the lane
+// `lane ^ 2` (the column pair's). Quad swaps, not subgroupShuffleXor: SwiftShader
+// makes a quad swap one lane swizzle and a shuffle a select over all lanes;
+// with shuffles this kernel compiled about as slowly as matmul.wgsl and ran
+// only 3-6% faster in the MLP step.
+fn swap_x(m: mat4x4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(quadSwapX(m[0]), quadSwapX(m[1]), quadSwapX(m[2]), quadSwapX(m[3]));
+}
+fn swap_y(m: mat4x4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(quadSwapY(m[0]), quadSwapY(m[1]), quadSwapY(m[2]), quadSwapY(m[3]));
 }
 
 @compute @workgroup_size(WG_X * WG_Y)
@@ -67,7 +76,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var k = 0u;
   for (; k + 4u <= K; k += 4u) {
     let ma = load_a(ba, a_koff(k)); let mb = load_b(bb, b_koff(k));
-    let oa = swap(ma, 1u); let ob = swap(mb, 2u);
+    let oa = swap_x(ma); let ob = swap_y(mb);
     let a0 = mat4x4<f32>(select(oa[0], ma[0], left), select(oa[1], ma[1], left), select(oa[2], ma[2], left), select(oa[3], ma[3], left));
     let a1 = mat4x4<f32>(select(ma[0], oa[0], left), select(ma[1], oa[1], left), select(ma[2], oa[2], left), select(ma[3], oa[3], left));
     let b0 = mat4x4<f32>(select(ob[0], mb[0], top), select(ob[1], mb[1], top), select(ob[2], mb[2], top), select(ob[3], mb[3], top));
@@ -77,7 +86,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   if (K_TAIL && k < K) {
     let ma = load_a_tail(ba, a_koff(k), k); let mb = load_b_tail(bb, b_koff(k), k);
-    let oa = swap(ma, 1u); let ob = swap(mb, 2u);
+    let oa = swap_x(ma); let ob = swap_y(mb);
     let a0 = mat4x4<f32>(select(oa[0], ma[0], left), select(oa[1], ma[1], left), select(oa[2], ma[2], left), select(oa[3], ma[3], left));
     let a1 = mat4x4<f32>(select(ma[0], oa[0], left), select(ma[1], oa[1], left), select(ma[2], oa[2], left), select(ma[3], oa[3], left));
     let b0 = mat4x4<f32>(select(ob[0], mb[0], top), select(ob[1], mb[1], top), select(ob[2], mb[2], top), select(ob[3], mb[3], top));

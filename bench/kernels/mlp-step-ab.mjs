@@ -7,7 +7,7 @@
 // time on a shared machine) and the losses (which must agree).
 //
 //   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json XDG_RUNTIME_DIR=/tmp \
-//     node bench/kernels/mlp-step-ab.mjs [--reps 20]
+//     node bench/kernels/mlp-step-ab.mjs [--reps 20] [--quad-first] [--profile]
 import { fileURLToPath } from 'node:url';
 import { create, globals } from 'webgpu';
 import { createServer } from 'vite';
@@ -67,7 +67,10 @@ async function model(quads) {
   return { name: quads ? 'quad' : 'registers', step, first: performance.now() - t0, losses: [loss], ms: [], cpu: [] };
 }
 
-const sides = [await model(false), await model(true)];
+// The first model built compiles the kernels both share: its first step is the
+// longer one. --quad-first builds the subgroup side first (compare the first
+// steps across two runs with and without it).
+const sides = process.argv.includes('--quad-first') ? [await model(true), await model(false)].reverse() : [await model(false), await model(true)];
 for (let r = 0; r < REPS; r++)
   for (const s of r % 2 ? [...sides].reverse() : sides) {
     const t0 = performance.now(), u0 = process.cpuUsage();
