@@ -9,6 +9,11 @@
 //     node bench/kernels/matmul-variants.mjs [--sizes 256,512,1024] [--only v1_naive,lib] [--reps 3] [--quick]
 //
 // --only takes full names or prefixes ending before an underscore (v5 = all v5_*).
+// --shapes 128x256x784,784x256x128:A,... times those products (M x N x K, :A / :B transposed)
+// instead of the square sizes; --body FILE:TMxTN:WXxWY,... adds body candidates (see below,
+// e.g. bench/kernels/matmul-variants/v6_16x16.wgsl:16x16:4x4); --compile N prints the median
+// pipeline compile time of each variant (N fresh compiles) and exits; libq is the library's
+// subgroup kernel (shaders/matmul_quad.wgsl) where the adapter has 4-wide subgroups.
 //
 // Measured on SwiftShader, 2 vCPUs shared with other jobs (wall median / CPU-based):
 //   256: naive 0.08/0.17, v2 0.65/1.29, lib 1.00/2.00   512: naive 0.08/0.15, v2 0.75/1.01, lib 0.96/2.09
@@ -27,6 +32,13 @@ const arg = (name, dflt) => {
   return i >= 0 ? process.argv[i + 1] : dflt;
 };
 const SIZES = arg('sizes', '256,512,1024').split(',').map(Number);
+// --shapes MxNxK[:A][:B],... times these (transposed A / B) instead of the square sizes,
+// e.g. the MNIST MLP's step: 128x256x784,784x256x128:A,128x256x256:B
+const SHAPES = arg('shapes', '').split(',').filter(Boolean).map((s) => {
+  const [mnk, ...flags] = s.split(':');
+  const [m, n, k] = mnk.split('x').map(Number);
+  return { m, n, k, transA: flags.includes('A'), transB: flags.includes('B'), hasBias: false, act: 0, label: s };
+});
 const ONLY = arg('only', '').split(',').filter(Boolean);
 const REPS = Number(arg('reps', '0'));
 const QUICK = process.argv.includes('--quick'); // skip lib's big-shape checks
@@ -149,7 +161,7 @@ const VARIANTS = [
 Object.assign(globalThis, globals);
 const gpu = create([]);
 const adapter = await gpu.requestAdapter();
-const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize } });
+const device = await adapter.requestDevice({ requiredFeatures: adapter.features.has('subgroups') ? ['subgroups'] : [], requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize } });
 const info = adapter.info ?? {};
 console.log(`adapter: ${info.vendor ?? '?'} ${info.architecture ?? ''} ${info.description ?? ''}`);
 
@@ -161,15 +173,43 @@ ACT_WGSL = FUNCTIONS_WGSL;
 const { EPILOGUE_ACTIVATIONS } = await vite.ssrLoadModule('/src/kernels/elementwise_table.ts');
 // The library appends the scheduler's generated epilogue; an identity one here.
 const IDENTITY_EPILOGUE = 'fn wg_epilogue(v: f32, i: u32) -> f32 { return v; }';
+// Body candidates in files given by --body (a matmul.wgsl-like body, 16x16 per invocation etc.):
+// --body /tmp/x.wgsl:16x8:4x4 -> variant 'x_4x4' with the library loaders (unless the body declares
+// MatmulElement itself), 16 rows x 8 columns per invocation, 4x4 invocations per workgroup.
+for (const spec of arg('body', '').split(',').filter(Boolean)) {
+  const [file, out, wg] = spec.split(':');
+  const [WX, WY] = wg.split('x').map(Number);
+  const [TM, TN] = out.includes('x') ? out.split('x').map(Number) : [+out, +out];
+  const name = `${file.split('/').pop().replace('.wgsl', '')}_${wg}`;
+  VARIANTS.push({
+    name,
+    program: (c) => {
+      const vec = c.k % 4 === 0 && c.n % 4 === 0 && (!c.transA || c.m % 4 === 0);
+      const src = readFileSync(file, 'utf8');
+      // A body that declares its own element type needs no loaders.
+      const loaders = src.includes('alias MatmulElement') ? '' : read(`shaders/matmul_${vec ? 'vec4' : 'scalar'}.wgsl`);
+      // `enable` directives must open the module.
+      const enables = src.match(/^enable [^;]*;\n/m)?.[0] ?? '';
+      const code = enables + withFunctions(read('shaders/matmul_bindings.wgsl') + loaders + src.replace(enables, '') + '\n' + IDENTITY_EPILOGUE);
+      return { code, constants: { ...base(c), K_TAIL: +(c.k % 4 !== 0), WG_X: WX, WG_Y: WY }, workgroups: spread(cdiv(c.m, TM * WY) * cdiv(c.n, TN * WX)) };
+    },
+  });
+}
 VARIANTS.push({ name: 'lib', program: (c) => { const p = matmulProgram(c); return { ...p, code: withFunctions(`${p.code}\n${IDENTITY_EPILOGUE}`) }; } });
+// The library's kernel for subgroups of 4 (matmul_quad.wgsl), where the adapter has them.
+if (device.features.has('subgroups') && adapter.info.subgroupMinSize === 4 && adapter.info.subgroupMaxSize === 4) {
+  VARIANTS.push({ name: 'libq', program: (c) => { const p = matmulProgram({ ...c, quads: true }); return { ...p, code: withFunctions(`${p.code}\n${IDENTITY_EPILOGUE}`) }; } });
+}
 
 const pipelines = new Map();
-function pipelineFor(p) {
+async function pipelineFor(p) {
   const key = p.code + JSON.stringify(p.constants);
   let pl = pipelines.get(key);
   if (!pl) {
+    const t0 = performance.now();
     const module = device.createShaderModule({ code: p.code });
-    pl = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main', constants: p.constants } });
+    pl = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main', constants: p.constants } });
+    if (process.argv.includes('--compile-times')) console.log(`  compile ${(performance.now() - t0).toFixed(0)} ms ${JSON.stringify(p.constants)}`);
     pipelines.set(key, pl);
   }
   return pl;
@@ -190,7 +230,7 @@ function buffer(data, usage = S.STORAGE | S.COPY_DST | S.COPY_SRC) {
 
 /** Uploads one config and returns { dispatch, result, destroy }. */
 async function setup(prog, c, a, b, bias) {
-  const pl = pipelineFor(prog);
+  const pl = await pipelineFor(prog);
   const bufs = [buffer(a), buffer(b), buffer(bias ?? new Float32Array(4)), buffer(new Float32Array(c.m * c.n))];
   const dims = new ArrayBuffer(16);
   new Uint32Array(dims, 0, 3).set([c.m, c.n, c.k]);
@@ -309,6 +349,28 @@ async function verify(v, c, samples = 0) {
   return check(c, a, b, bias, out, samples);
 }
 
+// ---------------------------------------------------------------- compile time
+// --compile N: compile each variant's pipeline N times (round-robin, a unique
+// comment defeats caches) for C = relu(A·B + bias) with 784-long K, print the median, and exit.
+const COMPILE_REPS = Number(arg('compile', '0'));
+if (COMPILE_REPS) {
+  const c = cfg(128, 256, 784, { hasBias: true, act: 1 });
+  const vs = VARIANTS.filter((v) => !ONLY.length || ONLY.some((o) => v.name === o || v.name.startsWith(o + '_'))).filter((v) => v.program(c));
+  const times = new Map(vs.map((v) => [v.name, []]));
+  for (let r = 0; r < COMPILE_REPS; r++)
+    for (const v of vs) {
+      const p = v.program(c);
+      const t0 = performance.now();
+      const module = device.createShaderModule({ code: `${p.code}\n// ${r} ${Math.random()}` });
+      await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main', constants: p.constants } });
+      times.get(v.name).push(performance.now() - t0);
+    }
+  for (const [name, t] of times) console.log(`compile ${name.padEnd(20)} median ${[...t].sort((p, q) => p - q)[t.length >> 1].toFixed(0)} ms, min ${Math.min(...t).toFixed(0)} ms`);
+  await vite.close();
+  device.destroy();
+  process.exit(0);
+}
+
 // ---------------------------------------------------------------- correctness
 const variants = VARIANTS.filter((v) => !ONLY.length || ONLY.some((o) => v.name === o || v.name.startsWith(o + '_')));
 const SMALL = [[1, 1, 1], [7, 13, 5], [33, 65, 17], [64, 64, 64], [1, 300, 17], [300, 1, 17], [5, 7, 1], [130, 66, 260], [4, 8, 12], [65, 129, 33]];
@@ -316,7 +378,7 @@ const ok = new Set();
 for (const v of variants) {
   let worst = 0, bad = 0, ran = 0;
   const cases = SMALL.flatMap(([m, n, k]) => [cfg(m, n, k), cfg(m, n, k, { hasBias: true, act: 1 })]);
-  if (v.name === 'lib') {
+  if (v.name.startsWith('lib')) {
     for (const [m, n, k] of [[1, 1, 1], [7, 13, 5], [33, 65, 17], [8, 12, 16], [1, 64, 32], [64, 1, 32], [129, 67, 4], [12, 8, 20], [68, 72, 12], [36, 44, 28], [5, 9, 30]])
       for (let t = 0; t < 4; t++)
         for (let act = 0; act < 8; act++)
@@ -332,7 +394,7 @@ for (const v of variants) {
       console.log(`  FAIL ${v.name} ${JSON.stringify(c)} maxErr=${r.maxErr}`);
     }
   }
-  if (v.name === 'lib' && !QUICK) {
+  if (v.name.startsWith('lib') && !QUICK) {
     // Big and degenerate shapes, spot-checked (a full float64 reference of 2048^3 is slow).
     for (const c of [cfg(2048, 2048, 2048), cfg(4096, 64, 64), cfg(64, 4096, 64, { transB: true }), cfg(300000, 1, 3, { hasBias: true }), cfg(1, 300000, 3, { transA: true }), cfg(1000, 1000, 1000, { transA: true, transB: true })]) {
       const r = await verify(v, c, 2000);
@@ -352,17 +414,19 @@ for (const v of variants) {
 console.log(`\n${'variant'.padEnd(20)}${'size'.padStart(6)}${'ms'.padStart(10)}${'GFLOP/s'.padStart(10)}${'best'.padStart(8)}${'cpu'.padStart(8)}${'max err'.padStart(11)}`);
 // Reps run round-robin over the variants so that load from other jobs on a
 // shared machine hits every variant alike.
-for (const n of SIZES) {
-  const c = cfg(n, n, n);
-  const a = rand(n * n, 7), b = rand(n * n, 8);
+const TIMED = SHAPES.length ? SHAPES : SIZES.map((n) => ({ ...cfg(n, n, n), label: String(n) }));
+for (const c of TIMED) {
+  const a = rand(c.m * c.k, 7), b = rand(c.k * c.n, 8);
   const runs = [];
   for (const v of variants) {
-    if (!ok.has(v.name)) continue;
-    const st = await setup(v.program(c), c, a, b, null);
+    const prog = ok.has(v.name) ? v.program(c) : null;
+    if (!prog) continue;
+    const st = await setup(prog, c, a, b, null);
     const { maxErr } = check(c, a, b, null, await st.result(), 200);
     runs.push({ v, st, maxErr, ms: [], cpu: [] });
   }
-  const reps = REPS || (n <= 256 ? 7 : n <= 512 ? 5 : 3);
+  const flop = 2 * c.m * c.n * c.k;
+  const reps = REPS || (flop <= 2 * 256 ** 3 ? 7 : flop <= 2 * 512 ** 3 ? 5 : 3);
   for (let r = 0; r < reps; r++)
     for (const x of runs) {
       const [ms, cpu] = await timeOnce(x.st);
@@ -370,10 +434,10 @@ for (const n of SIZES) {
       x.cpu.push(cpu);
     }
   const median = (x) => [...x].sort((p, q) => p - q)[x.length >> 1];
-  const gf = (t) => ((2 * n ** 3) / t / 1e6).toFixed(2);
+  const gf = (t) => (flop / t / 1e6).toFixed(2);
   for (const { v, st, maxErr, ms, cpu } of runs) {
     const med = median(ms), best = Math.min(...ms), medCpu = median(cpu) / CORES;
-    console.log(`${v.name.padEnd(20)}${String(n).padStart(6)}${med.toFixed(1).padStart(10)}${gf(med).padStart(10)}${gf(best).padStart(8)}${gf(medCpu).padStart(8)}${maxErr.toExponential(2).padStart(11)}`);
+    console.log(`${v.name.padEnd(20)}${c.label.padStart(6)}${med.toFixed(1).padStart(10)}${gf(med).padStart(10)}${gf(best).padStart(8)}${gf(medCpu).padStart(8)}${maxErr.toExponential(2).padStart(11)}`);
     st.destroy();
   }
 }

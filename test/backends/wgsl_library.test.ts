@@ -29,6 +29,14 @@ test('comments do not pull functions in, and code using none comes back unchange
   expect(withFunctions(code)).toBe(code);
 });
 
+test('enable directives stay at the top, before the library functions', () => {
+  const code = 'enable subgroups;\nfn main_probe(x: f32) -> f32 { return wg_gelu(x); }';
+  const out = withFunctions(code);
+  expect(out.startsWith('enable subgroups;\n')).toBe(true);
+  expect(out.indexOf('fn wg_erf')).toBeGreaterThan(0);
+  expect(out.endsWith('fn main_probe(x: f32) -> f32 { return wg_gelu(x); }')).toBe(true);
+});
+
 test('the activation switch brings every activation it dispatches to', () => {
   const lib = libraryFor(['wg_activate']);
   for (const f of ['wg_isnan', 'wg_sigmoid', 'wg_tanh', 'wg_relu', 'wg_leaky_relu', 'wg_elu', 'wg_gelu', 'wg_erf']) expect(lib).toContain(`fn ${f}(`);

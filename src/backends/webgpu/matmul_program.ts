@@ -8,6 +8,7 @@ import matmulWgsl from '../../../shaders/matmul.wgsl?raw';
 import bindingsWgsl from '../../../shaders/matmul_bindings.wgsl?raw';
 import scalarLoadersWgsl from '../../../shaders/matmul_scalar.wgsl?raw';
 import vec4LoadersWgsl from '../../../shaders/matmul_vec4.wgsl?raw';
+import quadWgsl from '../../../shaders/matmul_quad.wgsl?raw';
 import smallWgsl from '../../../shaders/matmul_small.wgsl?raw';
 import tiledWgsl from '../../../shaders/matmul_tiled.wgsl?raw';
 import { isSmallMatmul } from '../../kernels/kernel_spec.js';
@@ -20,7 +21,15 @@ import { MAX_GROUPS } from './gpu_program.js';
  */
 export type MatmulKernel = 'tiled' | 'registers';
 
-export interface MatmulConfig { m: number; n: number; k: number; transA: boolean; transB: boolean; hasBias: boolean; act: number; kernel: MatmulKernel; }
+export interface MatmulConfig {
+  m: number; n: number; k: number; transA: boolean; transB: boolean; hasBias: boolean; act: number; kernel: MatmulKernel;
+  /**
+   * The device has subgroups of exactly 4 invocations ('subgroups' enabled;
+   * SwiftShader): the register kernel then shares loads across each subgroup
+   * (matmul_quad.wgsl).
+   */
+  quads?: boolean;
+}
 export interface MatmulProgram {
   /** Key under which the pipeline is cached (same key => same code + constants). */
   key: string;
@@ -39,6 +48,10 @@ const OUT_PER_THREAD = 8;
 
 const VEC4_CODE = bindingsWgsl + vec4LoadersWgsl + matmulWgsl;
 const SCALAR_CODE = bindingsWgsl + scalarLoadersWgsl + matmulWgsl;
+// `enable` must open the module; withFunctions keeps it there.
+const QUAD_ENABLE = 'enable subgroups;\n';
+const VEC4_QUAD_CODE = QUAD_ENABLE + bindingsWgsl + vec4LoadersWgsl + quadWgsl;
+const SCALAR_QUAD_CODE = QUAD_ENABLE + bindingsWgsl + scalarLoadersWgsl + quadWgsl;
 const SMALL_CODE = bindingsWgsl + smallWgsl;
 const TILED_CODE = bindingsWgsl + tiledWgsl;
 /** Edge of the C tile a workgroup of the tiled kernel computes (TILE in the shader). */
@@ -88,9 +101,10 @@ export function matmulProgram(cfg: MatmulConfig): MatmulProgram {
   // The shader numbers tiles linearly (x + y * groupsX) and retires the excess,
   // so the grid only has to cover the tiles within 65535 per dimension.
   const tiles = Math.ceil(cfg.m / (WG_Y * OUT_PER_THREAD)) * Math.ceil(cfg.n / (WG_X * OUT_PER_THREAD));
+  const quads = cfg.quads === true;
   return {
-    key: `matmul:${vec4 ? 'vec4' : 'scalar'}:${+cfg.transA}${+cfg.transB}${+cfg.hasBias}${cfg.act}`,
-    code: vec4 ? VEC4_CODE : SCALAR_CODE,
+    key: `matmul:${vec4 ? 'vec4' : 'scalar'}${quads ? ':quad' : ''}:${+cfg.transA}${+cfg.transB}${+cfg.hasBias}${cfg.act}`,
+    code: quads ? (vec4 ? VEC4_QUAD_CODE : SCALAR_QUAD_CODE) : vec4 ? VEC4_CODE : SCALAR_CODE,
     constants: { TRANS_A: +cfg.transA, TRANS_B: +cfg.transB, HAS_BIAS: +cfg.hasBias, ACT: cfg.act, K_TAIL: +(cfg.k % 4 !== 0), WG_X, WG_Y },
     workgroups: tileGrid(tiles),
   };

@@ -26,15 +26,18 @@ function u32s(...v: number[]): ArrayBuffer {
   return new Uint32Array(v).buffer;
 }
 
-/** `matmulKernel`: the kernel large matmuls use on this adapter (see MatmulKernel). */
-export function programFor(spec: KernelSpec, matmulKernel: MatmulKernel = 'registers'): GpuProgram {
+/**
+ * `matmulKernel`: the kernel large matmuls use on this adapter (see
+ * MatmulKernel); `quads`: the device has 4-wide subgroups (MatmulConfig.quads).
+ */
+export function programFor(spec: KernelSpec, matmulKernel: MatmulKernel = 'registers', quads = false): GpuProgram {
   switch (spec.type) {
     case 'elementwise':
       return elementwiseProgram(spec);
     case 'matmul': {
       const p = matmulProgram({
         m: spec.m, n: spec.n, k: spec.k, transA: spec.transA, transB: spec.transB,
-        hasBias: spec.hasBias, act: activationCode(spec.act), kernel: matmulKernel,
+        hasBias: spec.hasBias, act: activationCode(spec.act), kernel: matmulKernel, quads,
       });
       const dims = new ArrayBuffer(16);
       new Uint32Array(dims, 0, 3).set([spec.m, spec.n, spec.k]);

@@ -62,6 +62,12 @@ export class WebGPUBackend implements Backend {
   lost = false;
   /** Whether the device has `timestamp-query` (requested when the adapter offers it), for the profiler. */
   readonly timestamps: boolean;
+  /**
+   * Large matmuls use the subgroup kernel (matmul_quad.wgsl): the register
+   * kernel on a device with 4-wide subgroups. Read when a plan is prepared;
+   * tests and bench/kernels/mlp-step-ab.mjs clear it to compare with matmul.wgsl.
+   */
+  quads: boolean;
   /** Errors found asynchronously on a plan's first run, reported on the next call. */
   private pendingError: Error | null = null;
 
@@ -82,6 +88,7 @@ export class WebGPUBackend implements Backend {
     /** The kernel large matmuls use: 'tiled' on real GPUs, 'registers' on emulated adapters (ReadyOptions.webgpuMatmul). */
     readonly matmulKernel: MatmulKernel = 'registers',
   ) {
+    this.quads = matmulKernel === 'registers' && quadSubgroups(adapter, adapterInfo, device);
     this.pipelines = new PipelineCache(device);
     this.timestamps = device.features.has('timestamp-query');
     this.dummy = device.createBuffer({ size: 16, usage: STORAGE_USAGE });
@@ -172,7 +179,7 @@ export class WebGPUBackend implements Backend {
     this.throwPending();
     const calls = await Promise.all(
       plan.calls.map(async (call): Promise<PreparedCall> => {
-        const program = programFor(call.spec, this.matmulKernel);
+        const program = programFor(call.spec, this.matmulKernel, this.quads);
         const pipeline = await this.pipelines.get(program, call.label);
         let uniform: GPUBuffer | null = null;
         if (program.uniform) {
@@ -316,12 +323,28 @@ export async function requestWebGPUAdapter(gpu: GPU, powerPreference: GPUPowerPr
   };
 }
 
+/**
+ * Whether the register matmul may share loads within subgroups
+ * (shaders/matmul_quad.wgsl): an emulated adapter (SwiftShader, whose SIMD
+ * width is 4) whose subgroups are exactly 4 invocations wide and, given a
+ * device, enabled on it. Only emulated adapters: the kernel relies on
+ * SwiftShader's grouping of invocations (4 consecutive local indices), which
+ * WGSL does not promise.
+ */
+function quadSubgroups(adapter: GPUAdapter, desc: AdapterDescription, device: GPUDevice | null): boolean {
+  const sizes = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  return desc.isFallbackAdapter && adapter.features.has('subgroups') && sizes.subgroupMinSize === 4 && sizes.subgroupMaxSize === 4
+    && (device === null || device.features.has('subgroups'));
+}
+
 /** Requests a device (with the adapter's largest limits webgrad uses) and wraps it in a backend. */
 export async function createWebGPUBackend(gpu: GPU, { adapter, info }: AdapterChoice, onLost: (reason: string) => void, matmulKernel: MatmulKernel = 'registers'): Promise<WebGPUBackend> {
   const limits = adapter.limits;
   let device: GPUDevice;
   // Timestamps serve the profiler (wg.profile); asked for only where offered.
   const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  // Subgroups serve the register matmul where they are 4 wide (quadSubgroups).
+  if (matmulKernel === 'registers' && quadSubgroups(adapter, info, null)) requiredFeatures.push('subgroups');
   try {
     device = await adapter.requestDevice({
       requiredFeatures,

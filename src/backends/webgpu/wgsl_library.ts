@@ -112,5 +112,8 @@ export function libraryFor(names: Iterable<string>): string {
  */
 export function withFunctions(code: string): string {
   const lib = libraryFor(identifiers(stripComments(code)));
-  return lib ? `${lib}\n${code}` : code;
+  if (!lib) return code;
+  // Directives (`enable subgroups;`) must stay before every declaration.
+  const directives = /^(?:enable [^;]*;\s*)*/.exec(code)?.[0] ?? '';
+  return `${directives}${lib}\n${code.slice(directives.length)}`;
 }

@@ -1,0 +1,94 @@
+// A/B of the bench's mlp-mnist-step (784-256-256-10, relu, relu, softmax,
+// categorical cross-entropy, SGD 0.1, batch 128) on WebGPU in Node, with and
+// without the subgroup matmul (shaders/matmul_quad.wgsl), in one process:
+// two models with the same weights, their steps timed alternately so load
+// from other jobs hits both alike. Prints first-step times (compile included),
+// median / best wall ms per step, median CPU ms per step (steadier than wall
+// time on a shared machine) and the losses (which must agree).
+//
+//   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json XDG_RUNTIME_DIR=/tmp \
+//     node bench/kernels/mlp-step-ab.mjs [--reps 20] [--quad-first] [--profile]
+import { fileURLToPath } from 'node:url';
+import { create, globals } from 'webgpu';
+import { createServer } from 'vite';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
+const REPS = Number(arg('reps', '20'));
+
+Object.assign(globalThis, globals);
+const vite = await createServer({ root, logLevel: 'error', server: { middlewareMode: true }, appType: 'custom', optimizeDeps: { noDiscovery: true } });
+const wg = await vite.ssrLoadModule('/src/index.ts');
+const { backendHost } = await vite.ssrLoadModule('/src/backends/select.ts');
+await wg.ready({ backend: 'webgpu', gpu: create([]) });
+const backend = await backendHost.getBackend();
+if (!backend.quads) console.log('note: this device has no 4-wide subgroups; both sides run matmul.wgsl');
+
+function rand(n, seed, scale = 1) {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 4294967296) * 2 - 1) * scale;
+  }
+  return out;
+}
+const B = 128, SIZES = [784, 256, 256, 10];
+const xData = rand(B * 784, 3).map((v) => (v + 1) / 2);
+const yData = new Float32Array(B * 10);
+for (let i = 0; i < B; i++) yData[i * 10 + (i * 7) % 10] = 1;
+
+async function model(quads) {
+  backend.quads = quads;
+  const m = wg.sequential({
+    layers: [
+      wg.layers.dense({ units: 256, activation: 'relu', inputShape: [784] }),
+      wg.layers.dense({ units: 256, activation: 'relu' }),
+      wg.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  const init = [];
+  for (let l = 0; l < 3; l++) {
+    init.push(wg.tensor(rand(SIZES[l] * SIZES[l + 1], 10 + l, Math.sqrt(6 / (SIZES[l] + SIZES[l + 1]))), [SIZES[l], SIZES[l + 1]]));
+    init.push(wg.tensor(new Float32Array(SIZES[l + 1]), [SIZES[l + 1]]));
+  }
+  m.setWeights(init);
+  m.compile({ optimizer: wg.train.sgd(0.1), loss: 'categoricalCrossentropy' });
+  const x = wg.tensor(xData, [B, 784]), y = wg.tensor(yData, [B, 10]);
+  const step = async () => {
+    const h = await m.fit(x, y, { epochs: 1, batchSize: B, shuffle: false, verbose: 0 });
+    return h.history.loss.at(-1);
+  };
+  const t0 = performance.now();
+  const loss = await step(); // compiles the step (first step)
+  return { name: quads ? 'quad' : 'registers', step, first: performance.now() - t0, losses: [loss], ms: [], cpu: [] };
+}
+
+// The first model built compiles the kernels both share: its first step is the
+// longer one. --quad-first builds the subgroup side first (compare the first
+// steps across two runs with and without it).
+const sides = process.argv.includes('--quad-first') ? [await model(true), await model(false)].reverse() : [await model(false), await model(true)];
+for (let r = 0; r < REPS; r++)
+  for (const s of r % 2 ? [...sides].reverse() : sides) {
+    const t0 = performance.now(), u0 = process.cpuUsage();
+    s.losses.push(await s.step());
+    s.ms.push(performance.now() - t0);
+    const u = process.cpuUsage(u0);
+    s.cpu.push((u.user + u.system) / 1000);
+  }
+const median = (x) => [...x].sort((p, q) => p - q)[x.length >> 1];
+for (const s of sides)
+  console.log(`${s.name.padEnd(10)} first step ${s.first.toFixed(0)} ms, step median ${median(s.ms).toFixed(1)} ms, best ${Math.min(...s.ms).toFixed(1)} ms, CPU median ${median(s.cpu).toFixed(1)} ms (this process, SwiftShader's threads included); losses ${s.losses[0].toFixed(5)} -> ${s.losses.at(-1).toFixed(5)}`);
+if (process.argv.includes('--profile'))
+  for (const s of sides) {
+    backend.quads = s.name === 'quad';
+    const p = await wg.profile(() => s.step());
+    console.log(`${s.name}:\n${p.table()}`);
+  }
+const d = Math.max(...sides[0].losses.map((l, i) => Math.abs(l - sides[1].losses[i])));
+console.log(`max loss difference between the sides: ${d.toExponential(2)}; load average ${(await import('node:os')).loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+await vite.close();
+process.exit(0);
