@@ -10,6 +10,7 @@ import { backendHost } from '../../src/backends/select.js';
 import { isSmallMatmul } from '../../src/kernels/kernel_spec.js';
 import { matmulProgram } from '../../src/backends/webgpu/matmul_program.js';
 import type { WebGPUBackend } from '../../src/backends/webgpu/webgpu_backend.js';
+import { quadLayoutHolds } from '../../src/backends/webgpu/quad_probe.js';
 import { nodeGpu } from '../helpers/gpu.js';
 import { expectTensorClose, Rng } from '../helpers/allclose.js';
 import * as ref from '../helpers/reference.js';
@@ -41,6 +42,12 @@ describe('subgroup matmul kernel on WebGPU', () => {
     // Small products and the tiled kernel are unaffected.
     expect(matmulProgram({ ...base, m: 8, n: 8, k: 8, quads: true }).key).toMatch(/^matmul:small/);
     expect(matmulProgram({ ...cfg, kernel: 'tiled', quads: true }).key).toMatch(/^matmul:tiled/);
+  });
+
+  test('the lane layout the kernel relies on is checked on the device (shaders/quad_probe.wgsl)', async () => {
+    // Holds on SwiftShader; where it did not, createWebGPUBackend would keep matmul.wgsl (quads false).
+    if (!backend.device.features.has('subgroups')) return expect(backend.quads).toBe(false);
+    expect(await quadLayoutHolds(backend.device)).toBe(true);
   });
 
   // [m, k, n, transA, transB]: vec4 loaders (the MLP's shapes, partial tiles),

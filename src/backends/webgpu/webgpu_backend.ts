@@ -12,6 +12,7 @@ import { PipelineCache } from './pipeline_cache.js';
 import type { GpuProgram } from './gpu_program.js';
 import { TimestampTimer, timeInIsolation } from './profiler.js';
 import { programFor } from './programs.js';
+import { quadLayoutHolds } from './quad_probe.js';
 import type { MatmulKernel } from './matmul_program.js';
 
 let nextId = 0;
@@ -360,6 +361,8 @@ export async function createWebGPUBackend(gpu: GPU, { adapter, info }: AdapterCh
     throw new WebgradError(`requestDevice failed: ${(e as Error).message}`);
   }
   const backend = new WebGPUBackend(gpu, adapter, device, info, matmulKernel);
+  // The subgroup matmul only where its lane layout is checked to hold.
+  if (backend.quads) backend.quads = await quadLayoutHolds(device);
   void device.lost.then((l) => {
     backend.lost = true;
     onLost(`${l.reason}: ${l.message}`);
