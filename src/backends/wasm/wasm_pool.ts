@@ -1,0 +1,164 @@
+// Pooling in WebAssembly SIMD over NHWC tensors whose channel count is a
+// multiple of 4: four channels per f32x4, window by window, with the same
+// results as the TypeScript kernels (src/backends/cpu/cpu_conv_kernels.ts):
+//   max:  f32x4.max from -Infinity, which is Math.max exactly (NaN wins, +0
+//         beats -0);
+//   avg:  the taps inside x summed in float64 in window order and divided by
+//         their count, rounded once, as the TypeScript kernel does;
+//   max gradient where windows cannot overlap (kernel <= stride): the first
+//         NaN in window order, else the first maximum, receives the window's
+//         dy, found with compare masks (f32x4.max alone would not say which
+//         tap won); optionally followed by the relu derivative against x
+//         (PoolSpec.reluGrad), as reluMask does it.
+import type { ConvGeometry } from '../../kernels/conv_op.js';
+import { poolWindowsDisjoint, type PoolSpec } from '../../kernels/conv_spec.js';
+import { I32, OP, SIMD, V128, type Code, type ModuleBuilder } from './wasm_emitter.js';
+
+/** `(x, out, ...geometry)`: byte offsets, then poolArgs(g). */
+export type PoolFn = (x: number, out: number, ...geom: number[]) => void;
+/** `(x, dy, out, ...geometry)`. */
+export type PoolGradFn = (x: number, dy: number, out: number, ...geom: number[]) => void;
+
+export type PoolKernel = 'max' | 'avg' | 'maxGrad' | 'maxGradRelu';
+export const POOL_KERNELS: readonly PoolKernel[] = ['max', 'avg', 'maxGrad', 'maxGradRelu'];
+export const poolName = (k: PoolKernel): string => `pool_${k}`;
+
+/** The geometry as the kernels take it, in this order. */
+export function poolArgs(g: ConvGeometry): number[] {
+  return [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW, g.dilH, g.dilW, g.padTop, g.padLeft];
+}
+
+/** The wasm kernel a pooling spec runs, or null where the TypeScript kernel must (channels not a multiple of 4, avg gradient, overlapping max windows). */
+export function poolKernelFor(s: PoolSpec): PoolKernel | null {
+  if (s.geom.inC % 4 !== 0) return null;
+  if (!s.grad) return s.mode;
+  if (s.mode !== 'max' || !poolWindowsDisjoint(s.geom)) return null;
+  return s.reluGrad ? 'maxGradRelu' : 'maxGrad';
+}
+
+/** Adds the pooling kernels to the module. */
+export function emitPoolKernels(mb: ModuleBuilder): void {
+  for (const k of POOL_KERNELS) {
+    const grad = k === 'maxGrad' || k === 'maxGradRelu';
+    emitPool(mb.func(poolName(k), new Array<number>((grad ? 3 : 2) + 14).fill(I32) as (typeof I32)[]), k);
+  }
+}
+
+function emitPool(f: Code, kind: PoolKernel): void {
+  const grad = kind === 'maxGrad' || kind === 'maxGradRelu';
+  const x = 0;
+  const dy = 1;
+  const out = grad ? 2 : 1;
+  const g0 = grad ? 3 : 2;
+  const [batch, inH, inW, C, outH, outW, kH, kW, sH, sW, dH, dW, pT, pL] = Array.from({ length: 14 }, (_, i) => g0 + i);
+  const b = f.local(I32), oy = f.local(I32), ox = f.local(I32), ky = f.local(I32), kx = f.local(I32);
+  const iy = f.local(I32), ix = f.local(I32), cg = f.local(I32), cBytes = f.local(I32), o = f.local(I32);
+  const t = f.local(I32), first = f.local(I32), addr = f.local(I32), row = f.local(I32), taps = f.local(I32), end = f.local(I32);
+  const best = f.local(V128), idx = f.local(V128), v = f.local(V128), take = f.local(V128), acc0 = f.local(V128), acc1 = f.local(V128);
+  const div = f.local(V128), w = f.local(V128), hit = f.local(V128);
+  f.get(C).i32(2).op(OP.i32Shl).set(cBytes);
+
+  if (grad) {
+    // Every element first: 0 (x elements in no window get no gradient); with
+    // the relu derivative, NaN where x is NaN (reluMask(x, 0)).
+    f.get(batch).get(inH).op(OP.i32Mul).get(inW).op(OP.i32Mul).get(cBytes).op(OP.i32Mul).set(end);
+    f.forRange(addr, () => f.i32(0), end, 16, () => {
+      f.get(out).get(addr).op(OP.i32Add);
+      if (kind === 'maxGradRelu') {
+        f.f32x4Const(NaN).f32x4Const(0);
+        f.get(x).get(addr).op(OP.i32Add).v128Load().set(v);
+        f.get(v).get(v).simd(SIMD.f32x4Ne).simd(SIMD.v128Bitselect);
+      } else f.f32x4Const(0);
+      f.v128Store();
+    });
+  }
+
+  /** For each tap of window (b, oy, ox) inside x, in window order: addr = its byte offset from x's start at channel group cg; t counts every tap. */
+  const eachTap = (body: () => void): void => {
+    f.i32(0).set(t);
+    f.forRange(ky, () => f.i32(0), kH, 1, () => {
+      f.get(oy).get(sH).op(OP.i32Mul).get(ky).get(dH).op(OP.i32Mul, OP.i32Add).get(pT).op(OP.i32Sub).set(iy);
+      // Unsigned: a negative row is out of range too.
+      f.get(iy).get(inH).op(OP.i32LtU).ifThen(() => {
+        f.get(b).get(inH).op(OP.i32Mul).get(iy).op(OP.i32Add).get(inW).op(OP.i32Mul).set(row);
+        f.forRange(kx, () => f.i32(0), kW, 1, () => {
+          f.get(ox).get(sW).op(OP.i32Mul).get(kx).get(dW).op(OP.i32Mul, OP.i32Add).get(pL).op(OP.i32Sub).set(ix);
+          f.get(ix).get(inW).op(OP.i32LtU).ifThen(() => {
+            f.get(row).get(ix).op(OP.i32Add).get(cBytes).op(OP.i32Mul).get(cg).op(OP.i32Add).set(addr);
+            body();
+          });
+          f.addTo(t, 1);
+        });
+      }, () => {
+        f.get(t).get(kW).op(OP.i32Add).set(t);
+      });
+    });
+  };
+
+  f.i32(0).set(o);
+  f.forRange(b, () => f.i32(0), batch, 1, () => {
+    f.forRange(oy, () => f.i32(0), outH, 1, () => {
+      f.forRange(ox, () => f.i32(0), outW, 1, () => {
+        f.forRange(cg, () => f.i32(0), cBytes, 16, () => {
+          if (kind === 'max') {
+            f.f32x4Const(-Infinity).set(best);
+            eachTap(() => {
+              f.get(best).get(x).get(addr).op(OP.i32Add).v128Load().simd(SIMD.f32x4Max).set(best);
+            });
+            f.get(out).get(o).op(OP.i32Add).get(cg).op(OP.i32Add).get(best).v128Store();
+          } else if (kind === 'avg') {
+            f.f32x4Const(0).tee(acc0).set(acc1);
+            f.i32(0).set(taps);
+            eachTap(() => {
+              f.get(x).get(addr).op(OP.i32Add).v128Load().set(v);
+              f.get(acc0).get(v).simd(SIMD.f64x2PromoteLowF32x4).simd(SIMD.f64x2Add).set(acc0);
+              f.get(acc1).get(v).get(v).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]).simd(SIMD.f64x2PromoteLowF32x4).simd(SIMD.f64x2Add).set(acc1);
+              f.addTo(taps, 1);
+            });
+            f.get(taps).op(OP.f64ConvertI32S).simd(SIMD.f64x2Splat).set(div);
+            f.get(out).get(o).op(OP.i32Add).get(cg).op(OP.i32Add);
+            f.get(acc0).get(div).simd(SIMD.f64x2Div).simd(SIMD.f32x4DemoteF64x2Zero);
+            f.get(acc1).get(div).simd(SIMD.f64x2Div).simd(SIMD.f32x4DemoteF64x2Zero);
+            f.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]).v128Store();
+          } else {
+            // Pass 1: per lane, the window-order number of the winning tap.
+            f.f32x4Const(-Infinity).set(best);
+            f.i32x4Const(-1).set(idx);
+            f.i32(-1).set(first);
+            eachTap(() => {
+              f.get(x).get(addr).op(OP.i32Add).v128Load().set(v);
+              // take = first tap | (best is not NaN & (v is NaN | v > best)), the TypeScript `beats`.
+              f.get(v).get(v).simd(SIMD.f32x4Ne).get(v).get(best).simd(SIMD.f32x4Gt).simd(SIMD.v128Or);
+              f.get(best).get(best).simd(SIMD.f32x4Eq).simd(SIMD.v128And);
+              f.get(first).simd(SIMD.i32x4Splat).simd(SIMD.v128Or).set(take);
+              f.get(v).get(best).get(take).simd(SIMD.v128Bitselect).set(best);
+              f.get(t).simd(SIMD.i32x4Splat).get(idx).get(take).simd(SIMD.v128Bitselect).set(idx);
+              f.i32(0).set(first);
+            });
+            // Pass 2: each tap gets dy in the lanes it won, else 0 (its element is in no other window).
+            f.get(dy).get(o).op(OP.i32Add).get(cg).op(OP.i32Add).v128Load().set(w);
+            eachTap(() => {
+              f.get(idx).get(t).simd(SIMD.i32x4Splat).simd(SIMD.i32x4Eq).set(hit);
+              f.get(out).get(addr).op(OP.i32Add);
+              if (kind === 'maxGrad') {
+                f.get(w).f32x4Const(0).get(hit).simd(SIMD.v128Bitselect);
+              } else {
+                // reluMask(x, g): NaN where x or g is NaN, else g where x > 0, else 0.
+                f.get(x).get(addr).op(OP.i32Add).v128Load().set(v);
+                f.f32x4Const(NaN);
+                f.get(w).f32x4Const(0);
+                f.get(hit).get(v).f32x4Const(0).simd(SIMD.f32x4Gt).simd(SIMD.v128And);
+                f.simd(SIMD.v128Bitselect);
+                f.get(v).get(v).simd(SIMD.f32x4Ne);
+                f.get(w).get(w).simd(SIMD.f32x4Ne).get(hit).simd(SIMD.v128And).simd(SIMD.v128Or);
+                f.simd(SIMD.v128Bitselect);
+              }
+              f.v128Store();
+            });
+          }
+        });
+        f.get(o).get(cBytes).op(OP.i32Add).set(o);
+      });
+    });
+  });
+}
