@@ -53,45 +53,70 @@ function emitPool(f: Code, kind: PoolKernel): void {
   const [batch, inH, inW, C, outH, outW, kH, kW, sH, sW, dH, dW, pT, pL] = Array.from({ length: 14 }, (_, i) => g0 + i);
   const b = f.local(I32), oy = f.local(I32), ox = f.local(I32), ky = f.local(I32), kx = f.local(I32);
   const iy = f.local(I32), ix = f.local(I32), cg = f.local(I32), cBytes = f.local(I32), o = f.local(I32);
-  const t = f.local(I32), first = f.local(I32), addr = f.local(I32), row = f.local(I32), taps = f.local(I32), end = f.local(I32);
+  const t = f.local(I32), first = f.local(I32), addr = f.local(I32), row = f.local(I32), end = f.local(I32);
   const best = f.local(V128), idx = f.local(V128), v = f.local(V128), take = f.local(V128), acc0 = f.local(V128), acc1 = f.local(V128);
   const div = f.local(V128), w = f.local(V128), hit = f.local(V128);
   f.get(C).i32(2).op(OP.i32Shl).set(cBytes);
 
   if (grad) {
     // Every element first: 0 (x elements in no window get no gradient); with
-    // the relu derivative, NaN where x is NaN (reluMask(x, 0)).
-    f.get(batch).get(inH).op(OP.i32Mul).get(inW).op(OP.i32Mul).get(cBytes).op(OP.i32Mul).set(end);
-    f.forRange(addr, () => f.i32(0), end, 16, () => {
-      f.get(out).get(addr).op(OP.i32Add);
-      if (kind === 'maxGradRelu') {
-        f.f32x4Const(NaN).f32x4Const(0);
-        f.get(x).get(addr).op(OP.i32Add).v128Load().set(v);
-        f.get(v).get(v).simd(SIMD.f32x4Ne).simd(SIMD.v128Bitselect);
-      } else f.f32x4Const(0);
-      f.v128Store();
+    // the relu derivative, NaN where x is NaN (reluMask(x, 0)). Skipped where
+    // the windows tile x exactly (unpadded, kernel = stride, x's size a
+    // multiple of it), as the 2x2 pool of an even-sized x.
+    f.get(kH).get(sH).op(OP.i32Ne).get(kW).get(sW).op(OP.i32Ne, OP.i32Or).get(pT).get(pL).op(OP.i32Or, OP.i32Or);
+    f.get(outH).get(sH).op(OP.i32Mul).get(inH).op(OP.i32Ne, OP.i32Or).get(outW).get(sW).op(OP.i32Mul).get(inW).op(OP.i32Ne, OP.i32Or);
+    f.ifThen(() => {
+      f.get(batch).get(inH).op(OP.i32Mul).get(inW).op(OP.i32Mul).get(cBytes).op(OP.i32Mul).set(end);
+      f.forRange(addr, () => f.i32(0), end, 16, () => {
+        f.get(out).get(addr).op(OP.i32Add);
+        if (kind === 'maxGradRelu') {
+          f.f32x4Const(NaN).f32x4Const(0);
+          f.get(x).get(addr).op(OP.i32Add).v128Load().set(v);
+          f.get(v).get(v).simd(SIMD.f32x4Ne).simd(SIMD.v128Bitselect);
+        } else f.f32x4Const(0);
+        f.v128Store();
+      });
     });
   }
 
-  /** For each tap of window (b, oy, ox) inside x, in window order: addr = its byte offset from x's start at channel group cg; t counts every tap. */
+  // Per window, once for all its channel groups: the taps inside x form a
+  // rectangle (rows ky0 .. ky0 + nky, columns kx0 .. kx0 + nkx, contiguous
+  // because iy and ix grow with ky and kx), so the tap loops below need no
+  // bounds checks; base is the byte offset of its first tap from x's start.
+  const ky0 = f.local(I32), kx0 = f.local(I32), nky = f.local(I32), nkx = f.local(I32), base = f.local(I32);
+  const rowStep = f.local(I32), colStep = f.local(I32), ry = f.local(I32), rx = f.local(I32);
+  f.get(dH).get(inW).op(OP.i32Mul).get(cBytes).op(OP.i32Mul).set(rowStep);
+  f.get(dW).get(cBytes).op(OP.i32Mul).set(colStep);
+  const windowRange = (): void => {
+    const axis = (k: number, kLen: number, pos: number, stride: number, dil: number, pad: number, size: number, k0: number, nk: number, at: number): void => {
+      f.i32(0).set(nk);
+      f.i32(0).set(k0);
+      f.forRange(k, () => f.i32(0), kLen, 1, () => {
+        f.get(pos).get(stride).op(OP.i32Mul).get(k).get(dil).op(OP.i32Mul, OP.i32Add).get(pad).op(OP.i32Sub).set(at);
+        // Unsigned: a negative row or column is out of range too.
+        f.get(at).get(size).op(OP.i32LtU).ifThen(() => {
+          f.get(nk).op(OP.i32Eqz).ifThen(() => { f.get(k).set(k0); });
+          f.addTo(nk, 1);
+        });
+      });
+      f.get(pos).get(stride).op(OP.i32Mul).get(k0).get(dil).op(OP.i32Mul, OP.i32Add).get(pad).op(OP.i32Sub).set(at);
+    };
+    axis(ky, kH, oy, sH, dH, pT, inH, ky0, nky, iy);
+    axis(kx, kW, ox, sW, dW, pL, inW, kx0, nkx, ix);
+    f.get(b).get(inH).op(OP.i32Mul).get(iy).op(OP.i32Add).get(inW).op(OP.i32Mul).get(ix).op(OP.i32Add).get(cBytes).op(OP.i32Mul).set(base);
+  };
+  /** For each tap of the window inside x, in window order: addr = its byte offset from x's start at channel group cg; t counts them. */
   const eachTap = (body: () => void): void => {
     f.i32(0).set(t);
-    f.forRange(ky, () => f.i32(0), kH, 1, () => {
-      f.get(oy).get(sH).op(OP.i32Mul).get(ky).get(dH).op(OP.i32Mul, OP.i32Add).get(pT).op(OP.i32Sub).set(iy);
-      // Unsigned: a negative row is out of range too.
-      f.get(iy).get(inH).op(OP.i32LtU).ifThen(() => {
-        f.get(b).get(inH).op(OP.i32Mul).get(iy).op(OP.i32Add).get(inW).op(OP.i32Mul).set(row);
-        f.forRange(kx, () => f.i32(0), kW, 1, () => {
-          f.get(ox).get(sW).op(OP.i32Mul).get(kx).get(dW).op(OP.i32Mul, OP.i32Add).get(pL).op(OP.i32Sub).set(ix);
-          f.get(ix).get(inW).op(OP.i32LtU).ifThen(() => {
-            f.get(row).get(ix).op(OP.i32Add).get(cBytes).op(OP.i32Mul).get(cg).op(OP.i32Add).set(addr);
-            body();
-          });
-          f.addTo(t, 1);
-        });
-      }, () => {
-        f.get(t).get(kW).op(OP.i32Add).set(t);
+    f.get(base).get(cg).op(OP.i32Add).set(row);
+    f.forRange(ry, () => f.i32(0), nky, 1, () => {
+      f.get(row).set(addr);
+      f.forRange(rx, () => f.i32(0), nkx, 1, () => {
+        body();
+        f.addTo(t, 1);
+        f.get(addr).get(colStep).op(OP.i32Add).set(addr);
       });
+      f.get(row).get(rowStep).op(OP.i32Add).set(row);
     });
   };
 
@@ -99,6 +124,7 @@ function emitPool(f: Code, kind: PoolKernel): void {
   f.forRange(b, () => f.i32(0), batch, 1, () => {
     f.forRange(oy, () => f.i32(0), outH, 1, () => {
       f.forRange(ox, () => f.i32(0), outW, 1, () => {
+        windowRange();
         f.forRange(cg, () => f.i32(0), cBytes, 16, () => {
           if (kind === 'max') {
             f.f32x4Const(-Infinity).set(best);
@@ -108,14 +134,12 @@ function emitPool(f: Code, kind: PoolKernel): void {
             f.get(out).get(o).op(OP.i32Add).get(cg).op(OP.i32Add).get(best).v128Store();
           } else if (kind === 'avg') {
             f.f32x4Const(0).tee(acc0).set(acc1);
-            f.i32(0).set(taps);
             eachTap(() => {
               f.get(x).get(addr).op(OP.i32Add).v128Load().set(v);
               f.get(acc0).get(v).simd(SIMD.f64x2PromoteLowF32x4).simd(SIMD.f64x2Add).set(acc0);
               f.get(acc1).get(v).get(v).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]).simd(SIMD.f64x2PromoteLowF32x4).simd(SIMD.f64x2Add).set(acc1);
-              f.addTo(taps, 1);
             });
-            f.get(taps).op(OP.f64ConvertI32S).simd(SIMD.f64x2Splat).set(div);
+            f.get(nky).get(nkx).op(OP.i32Mul).op(OP.f64ConvertI32S).simd(SIMD.f64x2Splat).set(div);
             f.get(out).get(o).op(OP.i32Add).get(cg).op(OP.i32Add);
             f.get(acc0).get(div).simd(SIMD.f64x2Div).simd(SIMD.f32x4DemoteF64x2Zero);
             f.get(acc1).get(div).simd(SIMD.f64x2Div).simd(SIMD.f32x4DemoteF64x2Zero);
