@@ -1,5 +1,6 @@
-// Pooling in WebAssembly SIMD over NHWC tensors whose channel count is a
-// multiple of 4: four channels per f32x4, window by window, with the same
+// Pooling in WebAssembly SIMD over NHWC tensors of 4 channels or more: four
+// channels per f32x4 (the last four again where the count is not a multiple
+// of 4), window by window, with the same
 // results as the TypeScript kernels (src/backends/cpu/cpu_conv_kernels.ts):
 //   max:  f32x4.max from -Infinity, which is Math.max exactly (NaN wins, +0
 //         beats -0);
@@ -28,9 +29,9 @@ export function poolArgs(g: ConvGeometry): number[] {
   return [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW, g.dilH, g.dilW, g.padTop, g.padLeft];
 }
 
-/** The wasm kernel a pooling spec runs, or null where the TypeScript kernel must (channels not a multiple of 4, avg gradient, overlapping max windows). */
+/** The wasm kernel a pooling spec runs, or null where the TypeScript kernel must (under 4 channels, avg gradient, overlapping max windows). */
 export function poolKernelFor(s: PoolSpec): PoolKernel | null {
-  if (s.geom.inC % 4 !== 0) return null;
+  if (s.geom.inC < 4) return null;
   if (!s.grad) return s.mode;
   if (s.mode !== 'max' || !poolWindowsDisjoint(s.geom)) return null;
   return s.reluGrad ? 'maxGradRelu' : 'maxGrad';
@@ -58,6 +59,29 @@ function emitPool(f: Code, kind: PoolKernel): void {
   const div = f.local(V128), w = f.local(V128), hit = f.local(V128);
   f.get(C).i32(2).op(OP.i32Shl).set(cBytes);
 
+  /**
+   * `for (at = 0; at < bytes; at += 16) body()` (bytes >= 16), except that
+   * where bytes is not a multiple of 16 the last step is at bytes - 16,
+   * overlapping the one before: its lanes are computed again from the same
+   * values and stored again, so 4k + r channels need no scalar tail. Under
+   * 16 bytes (an empty x): nothing.
+   */
+  const groups = (at: number, bytes: number, body: () => void): void => {
+    f.i32(0).set(at);
+    f.block(() => {
+      f.get(bytes).i32(16).op(OP.i32LtS, OP.brIf, 0);
+      f.loop(() => {
+        body();
+        f.addTo(at, 16);
+        f.get(at).get(bytes).op(OP.i32GeS, OP.brIf, 1);
+        f.get(at).get(bytes).i32(16).op(OP.i32Sub).op(OP.i32GtS).ifThen(() => {
+          f.get(bytes).i32(16).op(OP.i32Sub).set(at);
+        });
+        f.op(OP.br, 0);
+      });
+    });
+  };
+
   if (grad) {
     // Every element first: 0 (x elements in no window get no gradient); with
     // the relu derivative, NaN where x is NaN (reluMask(x, 0)). Skipped where
@@ -67,7 +91,7 @@ function emitPool(f: Code, kind: PoolKernel): void {
     f.get(outH).get(sH).op(OP.i32Mul).get(inH).op(OP.i32Ne, OP.i32Or).get(outW).get(sW).op(OP.i32Mul).get(inW).op(OP.i32Ne, OP.i32Or);
     f.ifThen(() => {
       f.get(batch).get(inH).op(OP.i32Mul).get(inW).op(OP.i32Mul).get(cBytes).op(OP.i32Mul).set(end);
-      f.forRange(addr, () => f.i32(0), end, 16, () => {
+      groups(addr, end, () => {
         f.get(out).get(addr).op(OP.i32Add);
         if (kind === 'maxGradRelu') {
           f.f32x4Const(NaN).f32x4Const(0);
@@ -125,7 +149,7 @@ function emitPool(f: Code, kind: PoolKernel): void {
     f.forRange(oy, () => f.i32(0), outH, 1, () => {
       f.forRange(ox, () => f.i32(0), outW, 1, () => {
         windowRange();
-        f.forRange(cg, () => f.i32(0), cBytes, 16, () => {
+        groups(cg, cBytes, () => {
           if (kind === 'max') {
             f.f32x4Const(-Infinity).set(best);
             eachTap(() => {
