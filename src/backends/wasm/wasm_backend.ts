@@ -3,7 +3,7 @@
 // Kernels with a wasm version (matmul and convolution with their epilogues,
 // elementwise expressions, sum / max reductions with their prologues and
 // epilogues, softmax, softmax + cross-entropy, pooling and the max-pool
-// gradient where channels come in fours) run in WebAssembly SIMD; every other kernel runs the CPU
+// gradient of disjoint windows with 4 channels or more) run in WebAssembly SIMD; every other kernel runs the CPU
 // backend's TypeScript kernel on views of the same memory, so nothing is
 // copied in or out.
 import type { DType, TypedArray } from '../../core/dtype.js';
