@@ -2,14 +2,15 @@
 // and plans run kernel by kernel on the calling thread like the CPU backend.
 // Kernels with a wasm version (matmul and convolution with their epilogues,
 // elementwise expressions, sum / max reductions with their prologues and
-// epilogues, softmax, softmax + cross-entropy) run in WebAssembly SIMD; every other kernel runs the CPU
+// epilogues, softmax, softmax + cross-entropy, pooling and the max-pool
+// gradient of disjoint windows with 4 channels or more) run in WebAssembly SIMD; every other kernel runs the CPU
 // backend's TypeScript kernel on views of the same memory, so nothing is
 // copied in or out.
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
 import type { KernelSpec, MatmulSpec, ReduceSpec } from '../../kernels/kernel_spec.js';
 import type { ElementwiseExpr } from '../../kernels/strided_input.js';
-import type { ConvSpec } from '../../kernels/conv_spec.js';
+import type { ConvSpec, PoolSpec } from '../../kernels/conv_spec.js';
 import type { Plan } from '../../kernels/plan.js';
 import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
 import { runKernelOnCpu } from '../cpu/run_kernel.js';
@@ -23,6 +24,7 @@ import { ExprCompiler, type ExprFn } from './wasm_elementwise.js';
 import { colFloats, convGemmShape, convRunsInWasm, MAX_COL_FLOATS, runConvWasm } from './wasm_conv.js';
 import { applyBiasActivation, compileKernels, hasSimdActivation, type WasmKernels } from './wasm_kernels.js';
 import { WasmHeap } from './wasm_heap.js';
+import { poolArgs, poolKernelFor } from './wasm_pool.js';
 
 let nextId = 0;
 
@@ -204,6 +206,7 @@ export class WasmBackend implements Backend {
       else if (s.type === 'matmul') this.runMatmul(s, args, out, call.args.map(view), compiled, preFns[c]);
       else if (s.type === 'conv2d' && convRunsInWasm(s, this.maxColFloats)) this.runConv(s, args, out, call.args.map(view), compiled);
       else if (s.type === 'reduce' && wasmReduce[c]) this.runReduce(s, args, out, call.args.map(view), compiled, preFns[c]);
+      else if (s.type === 'pool' && floatCall[c] && poolKernelFor(s)) this.runPool(s, args, out);
       else if (s.type === 'softmax' && floatCall[c]) this.kernels.softmax(s.log)(args[0].offset, out.offset, s.rows, s.cols);
       else if (s.type === 'softmaxXent' && floatCall[c]) this.kernels.xent(s.grad, s.clip)(args[0].offset, args[1].offset, s.grad ? args[2].offset : 0, out.offset, s.rows, s.cols);
       else {
@@ -262,6 +265,13 @@ export class WasmBackend implements Backend {
   private runEpilogue(ep: ElementwiseExpr, out: WasmBuffer, extra: WasmBuffer[], extraViews: TypedArray[], expr: CompiledExpr | null): void {
     if (expr) expr.fn(out.offset, expr.n, out.offset, ...extra.map((a) => a.offset));
     else applyEpilogue(ep, this.view(out, 'float32'), extraViews);
+  }
+
+  /** Pooling or a max-pool gradient that poolKernelFor gives a wasm kernel. */
+  private runPool(s: PoolSpec, args: WasmBuffer[], out: WasmBuffer): void {
+    const kernel = poolKernelFor(s);
+    if (!kernel) return;
+    this.kernels.pool[kernel](...args.map((a) => a.offset), out.offset, ...poolArgs(s.geom));
   }
 
   private runConv(s: ConvSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[], expr: CompiledExpr | null): void {

@@ -24,7 +24,7 @@ export const OP = {
   f32Eq: 0x5b, f32Ne: 0x5c, f32Lt: 0x5d, f32Gt: 0x5e, f32Le: 0x5f, f32Ge: 0x60,
   f32Neg: 0x8c, f32Sqrt: 0x91,
   f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94, f32Div: 0x95, f32Min: 0x96, f32Max: 0x97,
-  f64Add: 0xa0, f32DemoteF64: 0xb6, f64PromoteF32: 0xbb,
+  f64Add: 0xa0, f32DemoteF64: 0xb6, f64ConvertI32S: 0xb7, f64PromoteF32: 0xbb,
 } as const;
 
 /** SIMD opcodes (after the 0xfd prefix). */
@@ -32,7 +32,7 @@ export const SIMD = {
   v128Load: 0x00, load32Splat: 0x09, v128Store: 0x0b, v128Const: 0x0c, i8x16Shuffle: 0x0d,
   i32x4Splat: 0x11, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f, f64x2ExtractLane: 0x21,
   store64Lane: 0x5b, load64Zero: 0x5d,
-  i32x4GtS: 0x3b,
+  i32x4Eq: 0x37, i32x4GtS: 0x3b, f64x2Splat: 0x14,
   f32x4Eq: 0x41, f32x4Ne: 0x42, f32x4Lt: 0x43, f32x4Gt: 0x44, f32x4Le: 0x45, f32x4Ge: 0x46,
   v128Not: 0x4d, v128And: 0x4e, v128AndNot: 0x4f, v128Or: 0x50, v128Xor: 0x51, v128Bitselect: 0x52,
   f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f,
@@ -40,7 +40,7 @@ export const SIMD = {
   i32x4Shl: 0xab, i32x4ShrS: 0xac, i32x4ShrU: 0xad, i32x4Add: 0xae, i32x4Sub: 0xb1,
   f32x4Abs: 0xe0, f32x4Neg: 0xe1, f32x4Sqrt: 0xe3,
   f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7, f32x4Min: 0xe8, f32x4Max: 0xe9, f32x4Pmin: 0xea, f32x4Pmax: 0xeb,
-  f64x2Add: 0xf0, i32x4TruncSatF32x4S: 0xf8, f32x4ConvertI32x4S: 0xfa,
+  f64x2Add: 0xf0, f64x2Div: 0xf3, i32x4TruncSatF32x4S: 0xf8, f32x4ConvertI32x4S: 0xfa,
 } as const;
 
 /** Unsigned LEB128. */

@@ -1,7 +1,7 @@
 // The wasm backend's kernel module: the matmul micro-kernel, small matmuls, the matmul
 // epilogues (bias, then relu / leakyRelu) it can fuse in SIMD, the sum /
 // max reductions (wasm_reduce.ts), softmax and softmax + cross-entropy
-// (wasm_softmax.ts). Built once per
+// (wasm_softmax.ts), pooling (wasm_pool.ts). Built once per
 // backend from the emitter, compiled asynchronously, and instantiated on the
 // backend's memory.
 import { primitiveDef, type EpilogueActivation } from '../../kernels/elementwise_table.js';
@@ -10,6 +10,7 @@ import { F32, I32, ModuleBuilder, OP, SIMD, V128, type Code } from './wasm_emitt
 import { DEFAULT_TILE, type GemmFn } from './wasm_gemm.js';
 import { emitGemm } from './wasm_gemm_module.js';
 import type { WasmHeap } from './wasm_heap.js';
+import { emitPoolKernels, poolName, POOL_KERNELS, type PoolKernel } from './wasm_pool.js';
 import { emitReducers, reduceName, WASM_REDUCERS, type ReduceFn, type WasmReducer } from './wasm_reduce.js';
 import { emitSmallMatmul, type SmallDotsFn, type SmallRowsFn } from './wasm_small_matmul.js';
 import { emitSoftmaxKernels, softmaxName, xentName, type SoftmaxFn, type XentFn } from './wasm_softmax.js';
@@ -34,6 +35,8 @@ export interface WasmKernels {
   /** Matmuls below the packed GEMM's size (wasm_small_matmul.ts). */
   smallRows: SmallRowsFn;
   smallDots: SmallDotsFn;
+  /** Pooling and the max-pool gradient (wasm_pool.ts): `(x[, dy], out, ...poolArgs(geom))`. */
+  pool: Record<PoolKernel, (...args: number[]) => void>;
 }
 
 function epilogueName(act: WasmActivation, bias: boolean): string {
@@ -50,6 +53,7 @@ export function buildKernelModule(shared = false): Uint8Array<ArrayBuffer> {
   emitReducers(mb);
   emitSoftmaxKernels(mb);
   emitSmallMatmul(mb);
+  emitPoolKernels(mb);
   return mb.encode();
 }
 
@@ -68,7 +72,8 @@ export async function compileKernels(memory: WebAssembly.Memory, shared = false)
   const reducers = Object.fromEntries(WASM_REDUCERS.map((r) => [r, ex[reduceName(r)] as ReduceFn])) as Record<WasmReducer, ReduceFn>;
   const softmax = (log: boolean): SoftmaxFn => ex[softmaxName(log)] as SoftmaxFn;
   const xent = (grad: boolean, clip: boolean): XentFn => ex[xentName(grad, clip)] as XentFn;
-  return { module, gemm: ex.gemm as GemmFn, epilogues, reducers, softmax, xent, smallRows: ex.small_mm_rows as SmallRowsFn, smallDots: ex.small_mm_dots as SmallDotsFn };
+  const pool = Object.fromEntries(POOL_KERNELS.map((k) => [k, ex[poolName(k)]])) as WasmKernels['pool'];
+  return { module, gemm: ex.gemm as GemmFn, epilogues, reducers, softmax, xent, smallRows: ex.small_mm_rows as SmallRowsFn, smallDots: ex.small_mm_dots as SmallDotsFn, pool };
 }
 
 /** Whether the module has the bias + activation epilogue of `act`. */
