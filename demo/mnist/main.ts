@@ -156,6 +156,8 @@ function publishState(): void {
     loss: curves.loss.slice(),
     heldOutAccuracy: curves.test.slice(),
     accuracy: progress.accuracy,
+    /** Digits trained on when `accuracy` was measured (equal to `seen` once stopped). */
+    evaluatedAt: progress.lastEval,
     drawing: drawingState,
   });
 }
@@ -186,22 +188,22 @@ const loop = new TrainLoop(async () => {
     progress.pos = 0;
     reshuffle();
   }
-  // Measure after each epoch, every EVAL_EVERY digits, and when paused (so the shown accuracy is the model's).
-  if (epochDone || progress.seen - progress.lastEval >= EVAL_EVERY || !loop.running) await evaluate();
+  // Measure after each epoch and every EVAL_EVERY digits; the loop's settle
+  // (below) measures the model where training stops.
+  if (epochDone || progress.seen - progress.lastEval >= EVAL_EVERY) await evaluate();
   render();
   await predictDrawing();
-  // Paused while this step ran (after the check above): measure the model as
-  // it stands, so the accuracy shown and published is the paused model's. No
-  // await separates this check from the return, so a pause cannot slip between.
-  if (!loop.running && progress.lastEval !== progress.seen) {
-    await evaluate();
-    render();
-  }
   return progress.seen < epochs * trainSize();
 }, (running) => {
   ui.play.textContent = running ? 'Pause' : 'Train';
   for (const b of [ui.reset, ui.loadIdb, ui.files]) b.disabled = running;
   publishState();
+}, async () => {
+  // Stopped (paused or finished): the accuracy shown and published is the
+  // stopped model's, the one that a download saves.
+  if (progress.lastEval === progress.seen) return;
+  await evaluate();
+  render();
 });
 
 /** Makes `m` the page's model (fresh or loaded) and starts its counters at zero. */

@@ -30,8 +30,25 @@ export class TrainLoop {
   /**
    * @param tick one unit of training; resolves to false when training is finished.
    * @param onState hears when the loop starts or stops (to update buttons).
+   * @param settle runs after the last tick of a loop (paused, finished or
+   *   failed) and after step(), before the loop counts as stopped: where a
+   *   page brings what it shows up to date with the model as it now stands.
+   *   A tick cannot do that itself: a pause may come after its last check,
+   *   while the loop waits for the next frame.
    */
-  constructor(private readonly tick: () => Promise<boolean | void>, private readonly onState: (running: boolean) => void = () => {}) {}
+  constructor(
+    private readonly tick: () => Promise<boolean | void>,
+    private readonly onState: (running: boolean) => void = () => {},
+    private readonly settle: () => Promise<void> = async () => {},
+  ) {}
+
+  private async settleSafely(): Promise<void> {
+    try {
+      await this.settle();
+    } catch (e) {
+      showError('training', e);
+    }
+  }
 
   /** True from start() until pause() is asked for (the current tick may still be finishing). */
   get running(): boolean {
@@ -64,6 +81,8 @@ export class TrainLoop {
       } catch (e) {
         showError('training', e);
       } finally {
+        // Still part of this loop (busy, and awaited by pause() and a restart).
+        await this.settleSafely();
         if (gen === this.generation) {
           this.runningFlag = false;
           this.loopDone = null;
@@ -88,6 +107,7 @@ export class TrainLoop {
       } catch (e) {
         showError('training', e);
       } finally {
+        await this.settleSafely();
         this.stepDone = null;
       }
     })();

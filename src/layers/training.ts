@@ -31,7 +31,14 @@ export interface ModelFitArgs {
   batchSize?: number;
   /** Shuffle the training samples before each epoch (default true). */
   shuffle?: boolean;
-  /** Seed for the shuffling (reproducible runs). */
+  /**
+   * Seed for the shuffling (reproducible runs). Without one, each fit()
+   * shuffles differently: even where a batch holds the same samples, their
+   * rows come in another order, and on the wasm and webgpu backends (which sum
+   * over the batch in float32) the weights then differ in the last bits. With
+   * a seed, or shuffle: false, the same initial weights and data give the same
+   * weights bit for bit, with any number of wasm threads.
+   */
   seed?: number;
   /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
   validationSplit?: number;

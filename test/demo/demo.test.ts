@@ -167,7 +167,9 @@ describe('demo site', () => {
       await until(page, 'demo.mnist.accuracy >= 0.9', 75_000);
       await pause(page, '#play');
       await until(page, '!demo.mnist.running');
-      const trained = await demoState<{ accuracy: number; heldOutAccuracy: number[]; seen: number; loss: number[]; samplesPerSec: number }>(page, 'mnist');
+      const trained = await demoState<{ accuracy: number; evaluatedAt: number; heldOutAccuracy: number[]; seen: number; loss: number[]; samplesPerSec: number }>(page, 'mnist');
+      // The accuracy shown once paused is that of the paused model (the one downloaded below).
+      expect(trained.evaluatedAt).toBe(trained.seen);
       const best = Math.max(...trained.heldOutAccuracy);
       console.log(`MNIST [cpu]: ${(best * 100).toFixed(1)}% held-out within ${((Date.now() - t0) / 1000).toFixed(1)} s; paused at ${trained.seen} digits with ${(trained.accuracy * 100).toFixed(1)}%; ${Math.round(trained.samplesPerSec)} samples/s`);
       // The bar was reached; the step or two trained before the pause took effect may move it a little either way.
@@ -222,7 +224,8 @@ describe('demo site', () => {
       await until(page, 'demo.mnist.accuracy >= 0.9', 120_000);
       await pause(page, '#play');
       await until(page, '!demo.mnist.running');
-      const trained = await demoState<{ accuracy: number; heldOutAccuracy: number[]; seen: number; samplesPerSec: number }>(page, 'mnist');
+      const trained = await demoState<{ accuracy: number; evaluatedAt: number; heldOutAccuracy: number[]; seen: number; samplesPerSec: number }>(page, 'mnist');
+      expect(trained.evaluatedAt).toBe(trained.seen);
       console.log(`MNIST CNN [wasm]: ${(Math.max(...trained.heldOutAccuracy) * 100).toFixed(1)}% held-out within ${((Date.now() - t0) / 1000).toFixed(1)} s, ${trained.seen} digits; ${Math.round(trained.samplesPerSec)} samples/s`);
       expect(Math.max(...trained.heldOutAccuracy)).toBeGreaterThanOrEqual(0.9);
 
