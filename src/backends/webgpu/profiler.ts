@@ -9,13 +9,9 @@
 //   of an empty submission.
 import type { Plan } from '../../kernels/plan.js';
 import type { GpuProgram } from './gpu_program.js';
+import { MAP_MODE_READ, USAGE } from './gpu_flags.js';
 
-const QUERY_RESOLVE = 0x200;
-const COPY_SRC = 0x4;
-const COPY_DST = 0x8;
-const MAP_READ = 0x1;
-const STORAGE = 0x80;
-const MAP_MODE_READ = 0x1;
+const { QUERY_RESOLVE, COPY_SRC, COPY_DST, MAP_READ, STORAGE } = USAGE;
 /** WebGPU's limit on queries per set; plans with more kernels are timed in isolation. */
 const MAX_QUERIES = 4096;
 

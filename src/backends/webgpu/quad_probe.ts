@@ -3,14 +3,15 @@
 // an implementation grouping invocations otherwise gets matmul.wgsl and right
 // results instead of blocks computed twice and others never.
 import probeWgsl from '../../../shaders/quad_probe.wgsl?raw';
+import { MAP_MODE_READ, USAGE } from './gpu_flags.js';
 
 const INVOCATIONS = 64;
 
 /** Runs the probe kernel on `device` (which has the `subgroups` feature); false on any mismatch or error. */
 export async function quadLayoutHolds(device: GPUDevice): Promise<boolean> {
   const bytes = INVOCATIONS * 4;
-  const out = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  const read = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const out = device.createBuffer({ size: bytes, usage: USAGE.STORAGE | USAGE.COPY_SRC });
+  const read = device.createBuffer({ size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
   try {
     device.pushErrorScope('validation');
     const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: probeWgsl }), entryPoint: 'main' } });
@@ -24,7 +25,7 @@ export async function quadLayoutHolds(device: GPUDevice): Promise<boolean> {
     enc.copyBufferToBuffer(out, 0, read, 0, bytes);
     device.queue.submit([enc.finish()]);
     if (await device.popErrorScope()) return false;
-    await read.mapAsync(GPUMapMode.READ);
+    await read.mapAsync(MAP_MODE_READ);
     const holds = new Uint32Array(read.getMappedRange()).every((v) => v === 1);
     read.unmap();
     return holds;

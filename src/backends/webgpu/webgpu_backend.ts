@@ -13,6 +13,7 @@ import type { GpuProgram } from './gpu_program.js';
 import { TimestampTimer, timeInIsolation } from './profiler.js';
 import { programFor } from './programs.js';
 import { quadLayoutHolds } from './quad_probe.js';
+import { MAP_MODE_READ, USAGE } from './gpu_flags.js';
 import type { MatmulKernel } from './matmul_program.js';
 
 let nextId = 0;
@@ -45,11 +46,6 @@ class WebGPUPreparedPlan implements PreparedPlan {
   }
 }
 
-// The WebGPU spec's flag values, written out: the GPUBufferUsage / GPUMapMode
-// globals exist in browsers but not in Node unless the program copies the
-// `webgpu` package's globals onto globalThis, which webgrad does not require.
-const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
-const MAP_MODE_READ = 0x1;
 const STORAGE_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 
 export class WebGPUBackend implements Backend {
