@@ -1,6 +1,7 @@
 // Matmul body: C = act(op(A) · op(B) + bias), float32, row-major.
 // Used as activations.wgsl + matmul_vec4.wgsl or matmul_scalar.wgsl (the
-// loaders, which declare the bindings and `dims`) + this file; the descriptor
+// loaders, which declare the bindings and `dims`) + matmul_common.wgsl (the
+// overrides and the epilogue, store_block) + this file; the descriptor
 // is src/backends/webgpu/matmul_program.ts, the variants that chose it
 // bench/kernels/matmul-variants.mjs.
 //
@@ -20,23 +21,7 @@
 // register files. No workgroup memory: on SwiftShader barriers cost more than
 // they save, and on GPUs the L1 cache serves the reuse inside a workgroup.
 
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
-override HAS_BIAS: bool = false;
-override ACT: u32 = 0u;
-// Whether K % 4 != 0 (only the scalar loaders allow it): false leaves the
-// tail block out of the compiled kernel, which halves its compile time.
-override K_TAIL: bool = true;
-// Threads per workgroup along N (x) and M (y); a workgroup covers
-// (8 * WG_Y) rows x (8 * WG_X) columns. The descriptor must use the same values.
-override WG_X: u32 = 8u;
-override WG_Y: u32 = 8u;
-
-fn act4(v: vec4<f32>) -> vec4<f32> {
-  if (ACT == 0u) { return v; }
-  return vec4<f32>(wg_activate(v.x, ACT, dims.alpha), wg_activate(v.y, ACT, dims.alpha),
-                   wg_activate(v.z, ACT, dims.alpha), wg_activate(v.w, ACT, dims.alpha));
-}
+// Overrides, act4 and the epilogue (store_block): matmul_common.wgsl.
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -82,27 +67,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     acc10 += b0 * a1; acc11 += b1 * a1;
   }
 
-  // Epilogue: bias (the loader clamps the read; columns past N are not stored),
-  // activation and the fused epilogue, in a loop over the 16 row pieces of 4
-  // columns: written out 16 times (inlined), the epilogue made this kernel
-  // compile about twice as slowly on SwiftShader; the loop runs once per
-  // invocation, after the K loop.
-  var bias0 = vec4<f32>(); var bias1 = vec4<f32>();
-  if (HAS_BIAS) { bias0 = load_bias(c0); bias1 = load_bias(c1); }
-  var accs = array<mat4x4<f32>, 4>(acc00, acc01, acc10, acc11);
-  for (var q = 0u; q < 16u; q++) {
-    let blk = q / 4u; let i = q % 4u;
-    let r = r0 + (blk / 2u) * 4u + i;
-    let g = (blk & 1u) == 1u;
-    let c = select(c0, c1, g);
-    store_c(r, c, epi4(act4(accs[blk][i] + select(bias0, bias1, g)), r, c));
-  }
-}
-
-// The scheduler's fused elementwise epilogue, `wg_epilogue(value, flat index)`,
-// is generated per kernel and appended to this source (identity when nothing
-// is fused). Lanes past N compute garbage that store_c never writes.
-fn epi4(v: vec4<f32>, r: u32, c: u32) -> vec4<f32> {
-  let i = r * dims.N + c;
-  return vec4<f32>(wg_epilogue(v.x, i), wg_epilogue(v.y, i + 1u), wg_epilogue(v.z, i + 2u), wg_epilogue(v.w, i + 3u));
+  store_block(r0, c0, c1, array<mat4x4<f32>, 4>(acc00, acc01, acc10, acc11));
 }

@@ -17,23 +17,10 @@
 // on emulated adapters whose subgroups are 4 wide, and
 // test/ops/matmul_quad.test.ts checks the results on Dawn). Lane bit 0 picks
 // the column, bit 1 the row of the 2x2 square (quadSwapX / quadSwapY partners).
-// Preceded by `enable subgroups;`, the bindings and loaders.
+// Preceded by `enable subgroups;`, the bindings, the loaders and matmul_common.wgsl.
 
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
-override HAS_BIAS: bool = false;
-override ACT: u32 = 0u;
-override K_TAIL: bool = true;
-// Invocations along N (x) and M (y); both even. A workgroup covers
-// (8 * WG_Y) rows x (8 * WG_X) columns and has WG_X * WG_Y invocations.
-override WG_X: u32 = 8u;
-override WG_Y: u32 = 8u;
-
-fn act4(v: vec4<f32>) -> vec4<f32> {
-  if (ACT == 0u) { return v; }
-  return vec4<f32>(wg_activate(v.x, ACT, dims.alpha), wg_activate(v.y, ACT, dims.alpha),
-                   wg_activate(v.z, ACT, dims.alpha), wg_activate(v.w, ACT, dims.alpha));
-}
+// Overrides (WG_X and WG_Y both even here), act4 and the epilogue
+// (store_block): matmul_common.wgsl.
 
 // The block of the lane `lane ^ 1` (the row pair's other lane) and of the lane
 // `lane ^ 2` (the column pair's). Quad swaps, not subgroupShuffleXor: SwiftShader
@@ -45,6 +32,11 @@ fn swap_x(m: mat4x4<f32>) -> mat4x4<f32> {
 }
 fn swap_y(m: mat4x4<f32>) -> mat4x4<f32> {
   return mat4x4<f32>(quadSwapY(m[0]), quadSwapY(m[1]), quadSwapY(m[2]), quadSwapY(m[3]));
+}
+
+// `t` where `c`, else `f`, column by column (select on matrices).
+fn pick(c: bool, t: mat4x4<f32>, f: mat4x4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(select(f[0], t[0], c), select(f[1], t[1], c), select(f[2], t[2], c), select(f[3], t[3], c));
 }
 
 @compute @workgroup_size(WG_X * WG_Y)
@@ -77,38 +69,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (; k + 4u <= K; k += 4u) {
     let ma = load_a(ba, a_koff(k)); let mb = load_b(bb, b_koff(k));
     let oa = swap_x(ma); let ob = swap_y(mb);
-    let a0 = mat4x4<f32>(select(oa[0], ma[0], left), select(oa[1], ma[1], left), select(oa[2], ma[2], left), select(oa[3], ma[3], left));
-    let a1 = mat4x4<f32>(select(ma[0], oa[0], left), select(ma[1], oa[1], left), select(ma[2], oa[2], left), select(ma[3], oa[3], left));
-    let b0 = mat4x4<f32>(select(ob[0], mb[0], top), select(ob[1], mb[1], top), select(ob[2], mb[2], top), select(ob[3], mb[3], top));
-    let b1 = mat4x4<f32>(select(mb[0], ob[0], top), select(mb[1], ob[1], top), select(mb[2], ob[2], top), select(mb[3], ob[3], top));
+    let a0 = pick(left, ma, oa); let a1 = pick(left, oa, ma);
+    let b0 = pick(top, mb, ob); let b1 = pick(top, ob, mb);
     acc00 += b0 * a0; acc01 += b1 * a0;
     acc10 += b0 * a1; acc11 += b1 * a1;
   }
   if (K_TAIL && k < K) {
     let ma = load_a_tail(ba, a_koff(k), k); let mb = load_b_tail(bb, b_koff(k), k);
     let oa = swap_x(ma); let ob = swap_y(mb);
-    let a0 = mat4x4<f32>(select(oa[0], ma[0], left), select(oa[1], ma[1], left), select(oa[2], ma[2], left), select(oa[3], ma[3], left));
-    let a1 = mat4x4<f32>(select(ma[0], oa[0], left), select(ma[1], oa[1], left), select(ma[2], oa[2], left), select(ma[3], oa[3], left));
-    let b0 = mat4x4<f32>(select(ob[0], mb[0], top), select(ob[1], mb[1], top), select(ob[2], mb[2], top), select(ob[3], mb[3], top));
-    let b1 = mat4x4<f32>(select(mb[0], ob[0], top), select(mb[1], ob[1], top), select(mb[2], ob[2], top), select(mb[3], ob[3], top));
+    let a0 = pick(left, ma, oa); let a1 = pick(left, oa, ma);
+    let b0 = pick(top, mb, ob); let b1 = pick(top, ob, mb);
     acc00 += b0 * a0; acc01 += b1 * a0;
     acc10 += b0 * a1; acc11 += b1 * a1;
   }
 
-  // Epilogue as in matmul.wgsl: one inlined copy in a loop over the 16 row pieces.
-  var bias0 = vec4<f32>(); var bias1 = vec4<f32>();
-  if (HAS_BIAS) { bias0 = load_bias(c0); bias1 = load_bias(c1); }
-  var accs = array<mat4x4<f32>, 4>(acc00, acc01, acc10, acc11);
-  for (var q = 0u; q < 16u; q++) {
-    let blk = q / 4u; let i = q % 4u;
-    let r = r0 + (blk / 2u) * 4u + i;
-    let g = (blk & 1u) == 1u;
-    let c = select(c0, c1, g);
-    store_c(r, c, epi4(act4(accs[blk][i] + select(bias0, bias1, g)), r, c));
-  }
-}
-
-fn epi4(v: vec4<f32>, r: u32, c: u32) -> vec4<f32> {
-  let i = r * dims.N + c;
-  return vec4<f32>(wg_epilogue(v.x, i), wg_epilogue(v.y, i + 1u), wg_epilogue(v.z, i + 2u), wg_epilogue(v.w, i + 3u));
+  store_block(r0, c0, c1, array<mat4x4<f32>, 4>(acc00, acc01, acc10, acc11));
 }

@@ -9,6 +9,7 @@ import bindingsWgsl from '../../../shaders/matmul_bindings.wgsl?raw';
 import scalarLoadersWgsl from '../../../shaders/matmul_scalar.wgsl?raw';
 import vec4LoadersWgsl from '../../../shaders/matmul_vec4.wgsl?raw';
 import quadWgsl from '../../../shaders/matmul_quad.wgsl?raw';
+import commonWgsl from '../../../shaders/matmul_common.wgsl?raw';
 import smallWgsl from '../../../shaders/matmul_small.wgsl?raw';
 import tiledWgsl from '../../../shaders/matmul_tiled.wgsl?raw';
 import { isSmallMatmul } from '../../kernels/kernel_spec.js';
@@ -46,12 +47,12 @@ const WG_X = 8;
 const WG_Y = 8;
 const OUT_PER_THREAD = 8;
 
-const VEC4_CODE = bindingsWgsl + vec4LoadersWgsl + matmulWgsl;
-const SCALAR_CODE = bindingsWgsl + scalarLoadersWgsl + matmulWgsl;
+const VEC4_CODE = bindingsWgsl + vec4LoadersWgsl + commonWgsl + matmulWgsl;
+const SCALAR_CODE = bindingsWgsl + scalarLoadersWgsl + commonWgsl + matmulWgsl;
 // `enable` must open the module; withFunctions keeps it there.
 const QUAD_ENABLE = 'enable subgroups;\n';
-const VEC4_QUAD_CODE = QUAD_ENABLE + bindingsWgsl + vec4LoadersWgsl + quadWgsl;
-const SCALAR_QUAD_CODE = QUAD_ENABLE + bindingsWgsl + scalarLoadersWgsl + quadWgsl;
+const VEC4_QUAD_CODE = QUAD_ENABLE + bindingsWgsl + vec4LoadersWgsl + commonWgsl + quadWgsl;
+const SCALAR_QUAD_CODE = QUAD_ENABLE + bindingsWgsl + scalarLoadersWgsl + commonWgsl + quadWgsl;
 const SMALL_CODE = bindingsWgsl + smallWgsl;
 const TILED_CODE = bindingsWgsl + tiledWgsl;
 /** Edge of the C tile a workgroup of the tiled kernel computes (TILE in the shader). */
