@@ -168,7 +168,7 @@ export class GemmThreads {
     }
   }
 
-  /** Stops the workers and frees their control blocks. */
+  /** Stops the workers; their control blocks are freed once they have exited. */
   stop(): void {
     this.stopped = true;
     const i32 = this.heap.i32();
@@ -177,8 +177,11 @@ export class GemmThreads {
       Atomics.store(i32, base + CONTROL.command, COMMAND_STOP);
       Atomics.add(i32, base + CONTROL.seq, 1);
       Atomics.notify(i32, base + CONTROL.seq);
-      w.handle.terminate();
-      this.heap.release(w.control, CONTROL.size * 4);
+      // The control block goes back to the heap only once the worker is gone:
+      // woken by the notify above, it still reads its command from there, and
+      // Node's terminate() finishes asynchronously (a browser's at once).
+      const control = w.control;
+      void Promise.resolve(w.handle.terminate()).then(() => this.heap.release(control, CONTROL.size * 4));
     }
     this.workers.length = 0;
   }
