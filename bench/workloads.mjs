@@ -2,7 +2,7 @@
 // workload takes a system adapter (bench/systems/*.mjs), checks its result
 // against a float64 CPU reference before timing it, runs warm-ups, then timed
 // repetitions that each end with the result read back to JavaScript.
-import { uniform, mlpWeights, cnnWeights, cnnLoss, checkMatmul, mlpForward, mlpSgdLosses, accuracy, now } from './lib/common.mjs';
+import { uniform, mlpWeights, cnnWeights, cnnLoss, checkMatmul, mlpForward, mlpSgdLosses, accuracy, shiftImages, now } from './lib/common.mjs';
 
 const refCache = {}; // float64 reference losses per workload (same data and weights for every system)
 
@@ -12,11 +12,14 @@ const TO93_MLP = { sizes: [784, 128, 10], acts: ['relu', 'softmax'], loss: 'cate
 // conv 3x3x32 relu -> maxpool 2 -> conv 3x3x64 relu -> maxpool 2 -> flatten -> dense 128 relu -> dense 10 softmax
 const CNN_LAYERS = [{ conv: [3, 3, 1, 32] }, { conv: [3, 3, 32, 64] }, { dense: [5 * 5 * 64, 128] }, { dense: [128, 10] }];
 const MNIST_CNN = { input: [28, 28, 1], layers: CNN_LAYERS, loss: 'categoricalCrossentropy', optimizer: { name: 'sgd', lr: 0.01 } };
-// Adam 3e-3 reaches 96.5% on the held-out digits in the second epoch (webgrad wasm: 95.7%, 96.9%). 98% is out of reach
-// for this CNN trained on 8,000 digits without augmentation or dropout: Adam 1e-3 batch 64 gave 93.6, 95.6, 96.4, 96.5,
-// 97.0, 97.4% over six epochs, 1e-3 batch 32 and 2e-3 batch 64 / 32 stayed under 97% in four or five.
-const CNN_TO_ACC = { ...MNIST_CNN, optimizer: { name: 'adam', lr: 3e-3 } };
-export const CNN_TARGET = { target: 0.965, batch: 64, maxEpochs: 4, train: 8000, test: 2000 };
+// cnn-mnist-to-98: that CNN to 98% on the 2,000 held-out digits after training on the other 8,000. Without help it tops
+// out near 97.4% (Adam 1e-3 batch 64: 93.6, 95.6, 96.4, 96.5, 97.0, 97.4% over six epochs; 2e-3 / 3e-3 or batch 32
+// stayed under 97%). The recipe, the same for every system: each epoch trains on the digits moved by up to one pixel
+// (shiftImages, seeded; computed by the harness), Adam 2e-3 times 0.7 per epoch, batch 16. webgrad wasm, six weight /
+// shift seeds: 98% by the fifth epoch in all, 98.5% or more after the sixth; these seeds reach exactly 98.00% after the
+// second (bench/README.md has the tables and what did not help).
+const CNN_TO98_SPEC = { ...MNIST_CNN, optimizer: { name: 'adam', lr: 2e-3 } };
+export const CNN_TO98 = { target: 0.98, batch: 16, maxEpochs: 7, train: 8000, test: 2000, shift: 1, augSeed: 100, lrDecay: 0.7 };
 export const TO93 = { target: 0.93, batch: 32, maxEpochs: 6, train: 8000, test: 2000 };
 
 /**
@@ -165,15 +168,28 @@ const predict1 = {
   },
 };
 
-/** Wall time to `cfg.target` test accuracy: `make(sys, spec, weights)` builds the model (sys.mlp or sys.cnn). */
+/**
+ * Wall time to `cfg.target` test accuracy: `make(sys, spec, weights)` builds the model (sys.mlp or sys.cnn).
+ * Optional, the same for every system: `cfg.shift` trains each epoch on the digits moved by up to that many pixels
+ * (shiftImages, seeded by `cfg.augSeed` and the epoch; computed here on the host, its time taken off the clock,
+ * the upload of each epoch's digits left on it), and `cfg.lrDecay` multiplies the learning rate by that factor
+ * before every epoch after the first (the adapter's setLearningRate).
+ */
 const toAccuracy = (name, cfg, spec, weights, make, budgetMs) => ({
   name, unit: 's', better: 'lower', reps: { full: 1, quick: 1 }, budgetMs,
   async run(sys, ctx) {
-    const { train, test, batch, target, maxEpochs } = cfg, d = ctx.mnist;
+    const { train, test, batch, target, maxEpochs, shift = 0, augSeed = 0, lrDecay = 1 } = cfg, d = ctx.mnist;
     const xTr = d.x.subarray(0, train * 784), yTr = oneHot(d.labels.subarray(0, train), 10);
     const xTe = d.x.subarray(train * 784, (train + test) * 784), lTe = d.labels.subarray(train, train + test);
     // warm-up: a throwaway model runs one step and one prediction (compiles kernels)
     const wu = await make(sys, spec, weights(3));
+    // a schedule the adapter or library cannot follow fails here, before any timing
+    if (lrDecay !== 1) {
+      try {
+        if (typeof wu.setLearningRate !== 'function') throw new Error(`no learning-rate schedule in the bench's ${sys.id.split('/')[0]} adapter`);
+        wu.setLearningRate(spec.optimizer.lr * lrDecay);
+      } catch (e) { wu.dispose(); throw e; }
+    }
     const wh = await wu.prepare(xTr, yTr, batch, batch);
     if (!Number.isFinite(await wu.epoch(wh))) throw new Error('check failed: warm-up loss not finite');
     await wu.predictArray(xTe.subarray(0, 784), 1);
@@ -191,32 +207,48 @@ const toAccuracy = (name, cfg, spec, weights, make, budgetMs) => ({
     wu.release?.(wh); wu.dispose();
 
     const m = await make(sys, spec, weights(11));
-    const t0 = now();
-    const htr = await m.prepare(xTr, yTr, train, batch), hte = await m.prepare(xTe, null, test, 500);
+    let hostMs = 0; // the harness's own work inside the timed span (the shifted digits), taken off the clock
+    const epochDigits = (e) => {
+      if (!shift) return xTr;
+      const t = now(), x = shiftImages(xTr, train, 28, shift, augSeed + e);
+      hostMs += now() - t;
+      return x;
+    };
+    const t0 = now(), elapsed = () => now() - t0 - hostMs;
+    let htr = shift ? null : await m.prepare(xTr, yTr, train, batch);
+    const hte = await m.prepare(xTe, null, test, 500);
     const accs = [];
     try {
       for (let e = 1; e <= maxEpochs; e++) {
+        if (shift) {
+          const x = epochDigits(e);
+          if (htr) m.release?.(htr);
+          htr = null; // not released twice if the upload below throws
+          htr = await m.prepare(x, yTr, train, batch);
+        }
+        if (e > 1 && lrDecay !== 1) m.setLearningRate(spec.optimizer.lr * lrDecay ** (e - 1));
         const loss = await m.epoch(htr);
         const acc = accuracy(await m.predict(hte), lTe, 10);
         accs.push(acc);
-        ctx.log?.(`    epoch ${e}: loss ${loss.toFixed(4)}, test accuracy ${(100 * acc).toFixed(1)}%, ${((now() - t0) / 1000).toFixed(1)} s`);
+        ctx.log?.(`    epoch ${e}: loss ${loss.toFixed(4)}, test accuracy ${(100 * acc).toFixed(1)}%, ${(elapsed() / 1000).toFixed(1)} s`);
         if (acc >= target) {
-          const s = (now() - t0) / 1000;
-          return { samples: [s], profile, note: `${e} epoch${e > 1 ? 's' : ''}, ${(100 * acc).toFixed(1)}%`, extra: { epochs: e, accuracies: accs } };
+          const s = elapsed() / 1000;
+          const host = shift ? `; shifting the digits took ${Math.round(hostMs)} ms, not counted` : '';
+          return { samples: [s], profile, note: `${e} epoch${e > 1 ? 's' : ''}, ${(100 * acc).toFixed(1)}%${host}`, extra: { epochs: e, accuracies: accs, hostMs } };
         }
         // stop when another epoch would likely end past the budget
-        const spent = now() - t0;
+        const spent = elapsed();
         if (e < maxEpochs && spent + spent / e > ctx.budgetMs) throw new Error(`timeout: ${(100 * acc).toFixed(1)}% after ${e} epoch${e > 1 ? 's' : ''} (${(spent / 1000).toFixed(0)} s; budget ${ctx.budgetMs / 1000} s)`);
       }
       throw new Error(`did not reach ${+(100 * target).toFixed(2)}% in ${maxEpochs} epochs (${accs.map((a) => (100 * a).toFixed(1)).join(', ')})`);
-    } finally { m.release?.(htr); m.release?.(hte); m.dispose(); }
+    } finally { if (htr) m.release?.(htr); m.release?.(hte); m.dispose(); }
   },
 });
 const mnistTo93 = toAccuracy('mnist-to-93', TO93, TO93_MLP, (seed) => mlpWeights(TO93_MLP.sizes, seed), (sys, spec, w) => sys.mlp(spec, w), 155000);
-const cnnToAcc = toAccuracy('cnn-mnist-to-96.5', CNN_TARGET, CNN_TO_ACC, (seed) => cnnWeights(CNN_TO_ACC.layers, seed), (sys, spec, w) => {
+const cnnTo98 = toAccuracy('cnn-mnist-to-98', CNN_TO98, CNN_TO98_SPEC, (seed) => cnnWeights(CNN_TO98_SPEC.layers, seed), (sys, spec, w) => {
   if (!sys.cnn) throw new Error(`no CNN in the bench's ${sys.id.split('/')[0]} adapter (see bench/README.md)`);
   return sys.cnn(spec, w);
-}, 120000);
+}, 150000);
 
 export const WORKLOADS = [
   matmul(256, { full: 10, quick: 5 }, 15000),
@@ -227,7 +259,7 @@ export const WORKLOADS = [
   predict1,
   mnistTo93,
   cnnStep('cnn-mnist-step', MNIST_CNN, 64, { full: 5, quick: 2 }, 6000, 150000),
-  cnnToAcc,
+  cnnTo98,
 ];
 export const QUICK_WORKLOADS = ['matmul-256', 'matmul-512', 'mlp-mnist-step', 'mlp-tiny-step', 'predict-1'];
 export const SYSTEMS = ['webgrad/webgpu', 'webgrad/wasm', 'webgrad/wasm-1t', 'webgrad/cpu', 'tfjs/webgpu', 'tfjs/wasm', 'tfjs/cpu', 'jax/webgpu', 'jax/wasm'];

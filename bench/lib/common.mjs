@@ -175,6 +175,27 @@ export const now = () => performance.now();
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Host-side augmentation for the to-accuracy workloads: each of the `n` square
+ * single-channel images in `x` (side `side`) moved by a whole number of pixels,
+ * dx and dy each uniform in [-maxShift, maxShift] (a seeded draw per image, so
+ * every system trains on the same pixels), the uncovered border filled with 0
+ * (MNIST's background). Returns a new array; `x` is untouched.
+ */
+export function shiftImages(x, n, side, maxShift, seed) {
+  const r = rng(seed), px = side * side, out = new Float32Array(n * px);
+  for (let i = 0; i < n; i++) {
+    const dx = Math.floor(r() * (2 * maxShift + 1)) - maxShift, dy = Math.floor(r() * (2 * maxShift + 1)) - maxShift;
+    const base = i * px;
+    // destination row y takes source row y - dy; columns likewise
+    for (let y = Math.max(0, dy); y < Math.min(side, side + dy); y++) {
+      const d = base + y * side, s = base + (y - dy) * side;
+      for (let c = Math.max(0, dx); c < Math.min(side, side + dx); c++) out[d + c] = x[s + c - dx];
+    }
+  }
+  return out;
+}
+
+/**
  * Glorot-uniform weights for the bench CNN: conv kernels in HWIO order
  * ([kh, kw, in, out], as Keras and TF.js keep them), dense kernels [in, out],
  * zero biases. `layers`: [{ conv: [kh, kw, in, out] } | { dense: [in, out] }].

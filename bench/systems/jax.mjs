@@ -121,7 +121,8 @@ export function makeJax(device, { url } = {}) {
  */
 function trainer(jax, { params, lossFn, probs: probsFn, optimizer, toInput, inSize, outDim, toWorkload = (p) => p }) {
   const { numpy: np, jit, valueAndGrad } = jax;
-  const { name: opt, lr } = optimizer;
+  const { name: opt } = optimizer;
+  let { lr } = optimizer; // setLearningRate changes it: the rate is an argument of the jitted step, so nothing recompiles
   let state = opt === 'adam' ? params.map((p) => [np.zerosLike(p.ref), np.zerosLike(p.ref)]).flat() : [];
   let t = 0;
   const b1 = 0.9, b2 = 0.999, eps = 1e-7; // Keras/TF.js Adam defaults
@@ -182,6 +183,7 @@ function trainer(jax, { params, lossFn, probs: probsFn, optimizer, toInput, inSi
     async predictArray(x, n) {
       return probs(params.map((q) => q.ref), toInput(np.array(x), n)).data();
     },
+    setLearningRate(v) { lr = v; },
     /** The current parameters as flat Float32Arrays in the order and layout the workload passed them. */
     async weights() { return Promise.all(toWorkload(params.map((q) => q.ref)).map((q) => q.data())); },
     release(h) { for (const b of h.batches) { b.x.dispose(); b.y?.dispose(); } },

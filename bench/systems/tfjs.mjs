@@ -115,6 +115,11 @@ export function makeTfjs(backend) {
         const d = tf.tidy(() => model.predict(tf.tensor(x, [n, ...inShape])));
         const v = await d.data(); d.dispose(); return v;
       },
+      /** A per-epoch learning-rate schedule: TF.js's SGD has setLearningRate; its Adam reads `learningRate` at every update. */
+      setLearningRate(v) {
+        const o = model.optimizer;
+        if (typeof o.setLearningRate === 'function') o.setLearningRate(v); else o.learningRate = v;
+      },
       release(h) { h.x.dispose(); h.y?.dispose(); },
       /**
        * tf.memory(): bytes of live tensors now (numBytes; on webgpu also numBytesInGPU /

@@ -96,7 +96,8 @@ export function makeWebgrad(backend, { url, threads } = {}) {
     model.setWeights(init);
     init.forEach((t) => t.dispose?.());
     const { name, lr } = spec.optimizer;
-    model.compile({ optimizer: need(wg, `train.${name}`)(lr), loss: spec.loss });
+    const optimizer = need(wg, `train.${name}`)(lr);
+    model.compile({ optimizer, loss: spec.loss });
     const lossOf = (hist) => {
       const l = hist?.history?.loss ?? hist?.loss;
       const v = Array.isArray(l) ? l.at(-1) : l;
@@ -124,6 +125,8 @@ export function makeWebgrad(backend, { url, threads } = {}) {
       },
       step: fit,
       epoch: fit,
+      /** A per-epoch learning-rate schedule sets the next epoch's rate here (webgrad rebuilds its compiled step). */
+      setLearningRate: (v) => need(optimizer, 'setLearningRate').call(optimizer, v),
       predict: (h) => read(model.predict(h.x)),
       async predictArray(x, n) {
         const t = wg.tensor(x, [n, ...inShape]);
