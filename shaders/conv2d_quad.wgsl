@@ -1,0 +1,119 @@
+// Forward and input gradient of a convolution (NHWC) for subgroups of exactly
+// 4 invocations (SwiftShader: its SIMD width), with both operands read 4
+// channels per load (A4 and B4): the implicit GEMM of conv2d_registers.wgsl
+// (same Geom, taps, loaders and epilogue), but the 4 lanes of a subgroup
+// share their loads the way matmul_quad.wgsl's do. Each lane computes an 8x8
+// block of C, the subgroup a 16x16 one; each lane loads one 4-row group of A
+// and one 4-column group of B per 4 channels (8 vec4s) and gets the other
+// row group from its quadSwapX partner and the other column group from its
+// quadSwapY partner. On SwiftShader every storage load with a per-invocation
+// index is a 4-lane gather and a quad swap one register swizzle: per
+// multiply-add this reads a third of what the 4x8 blocks of cols8 read.
+//
+// Rows: the 4 row groups of a subgroup are the same 4 pixels of 4 images
+// (group j: image 4 * bb + j, pixels 4 * pg .. 4 * pg + 3 of the image), so
+// every lane sees the same taps. Hence the input gradient's test for taps
+// that reach past dy for all 4 pixels gives the same answer in all lanes
+// and skips as often as cols8's (28% of the MNIST CNN's second input
+// gradient), which it could not with 16 consecutive pixels. Pixels past the
+// image (the last group of an image whose size is no multiple of 4) and
+// images past the batch repeat the last valid ones and are never stored.
+//
+// Lane layout as in matmul_quad.wgsl (checked by quad_probe.wgsl): lane bit 0
+// (lx) picks the column octet, bit 1 (ly) the row groups 2 ly and 2 ly + 1.
+// Lane (lx, ly) loads row group 2 ly + lx and the column group 4 ly of its
+// octet. Preceded by `enable subgroups;`, the loaders, conv2d_bindings.wgsl
+// and conv2d_taps.wgsl (conv_program.ts); the epilogue is appended.
+// Geom: blocksN = column octet pairs (16 columns), blocks = 4 * subgroups.
+
+override VARIANT: u32 = 0u;
+override WG: u32 = 64u;
+
+fn swap_x(m: mat4x4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(quadSwapX(m[0]), quadSwapX(m[1]), quadSwapX(m[2]), quadSwapX(m[3]));
+}
+fn swap_y(m: mat4x4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(quadSwapY(m[0]), quadSwapY(m[1]), quadSwapY(m[2]), quadSwapY(m[3]));
+}
+fn pick(c: bool, t: mat4x4<f32>, f: mat4x4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(select(f[0], t[0], c), select(f[1], t[1], c), select(f[2], t[2], c), select(f[3], t[3], c));
+}
+
+// The 8x8 block: acc[2 * g + h] holds row group g (of the lane's two) times
+// column group h, column i of the matrix being row i of the group.
+struct Block { m: array<mat4x4<f32>, 4> }
+
+// One step of 4 channels: ma = this lane's row group (column i: row i's 4
+// channels), mb = its column group (column k: channel k's 4 columns).
+fn quad_step(acc: ptr<function, Block>, ma: mat4x4<f32>, mb: mat4x4<f32>, lx: u32, ly: u32) {
+  let oa = swap_x(ma); let ob = swap_y(mb);
+  let a0 = pick(lx == 0u, ma, oa); let a1 = pick(lx == 0u, oa, ma);
+  let b0 = pick(ly == 0u, mb, ob); let b1 = pick(ly == 0u, ob, mb);
+  (*acc).m[0] += b0 * a0; (*acc).m[1] += b1 * a0;
+  (*acc).m[2] += b0 * a1; (*acc).m[3] += b1 * a1;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) lane: u32) {
+  let t = (wid.x + wid.y * nwg.x) * WG + li;
+  // Whole subgroups leave (blocks is a multiple of 4): the swaps below run with all 4 lanes.
+  if (t >= g.blocks) { return; }
+  let lx = lane & 1u; let ly = lane >> 1u;
+  let q = t / 4u;
+  let cq = (q % g.blocksN) * 16u;
+  let rq = q / g.blocksN;
+  let pg = rq % g.rowGroups; let bb = rq / g.rowGroups;
+  var h = g.outH; var w = g.outW;
+  if (VARIANT == 1u) { h = g.inH; w = g.inW; }
+  let hw = h * w;
+  // This lane's loaded row group: pixels p of image bl.
+  let p = min(vec4<u32>(pg * 4u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(hw - 1u));
+  let bl = min(bb * 4u + 2u * ly + lx, g.batch - 1u);
+  let px = Pixel(vec4<u32>(bl), p / w, p % w);
+  // This lane's octet starts at column c0; it loads column group cl.
+  let c0 = cq + 8u * lx;
+  let cl = min(c0 + 4u * ly, g.N - 4u);
+  var acc: Block;
+  if (VARIANT == 0u) {
+    let cols = vec4<u32>(cl) + vec4<u32>(0u, 1u, 2u, 3u);
+    for (var ky = 0u; ky < g.kH; ky++) {
+      for (var kx = 0u; kx < g.kW; kx++) {
+        let tap = x_tap(px, ky, kx);
+        let krow = (ky * g.kW + kx) * g.inC;
+        for (var ci = 0u; ci < g.inC; ci += 4u) {
+          let ma = mat4x4<f32>(a_vec(tap, 0u, ci), a_vec(tap, 1u, ci), a_vec(tap, 2u, ci), a_vec(tap, 3u, ci));
+          let mb = mat4x4<f32>(b_row(krow + ci, cl, cols), b_row(krow + ci + 1u, cl, cols), b_row(krow + ci + 2u, cl, cols), b_row(krow + ci + 3u, cl, cols));
+          quad_step(&acc, ma, mb, lx, ly);
+        }
+      }
+    }
+  } else {
+    for (var ky = 0u; ky < g.kH; ky++) {
+      for (var kx = 0u; kx < g.kW; kx++) {
+        let tap = dy_tap(px, ky, kx);
+        // Same in all 4 lanes (same pixels): the subgroup skips together.
+        if (!any(tap.ok)) { continue; }
+        // filter[ky, kx, n, co ..] for the 4 columns n of the loaded group.
+        let fb = ((ky * g.kW + kx) * g.inC + vec4<u32>(cl) + vec4<u32>(0u, 1u, 2u, 3u)) * g.outC;
+        for (var co = 0u; co < g.outC; co += 4u) {
+          let ma = mat4x4<f32>(a_vec(tap, 0u, co), a_vec(tap, 1u, co), a_vec(tap, 2u, co), a_vec(tap, 3u, co));
+          let fm = mat4x4<f32>(ld1v(fb.x + co), ld1v(fb.y + co), ld1v(fb.z + co), ld1v(fb.w + co));
+          quad_step(&acc, ma, transpose(fm), lx, ly);
+        }
+      }
+    }
+  }
+  // Row group 2 ly + j of the subgroup: image 4 bb + 2 ly + j.
+  for (var j = 0u; j < 2u; j++) {
+    let b = bb * 4u + 2u * ly + j;
+    if (b >= g.batch) { continue; }
+    for (var i = 0u; i < 4u; i++) {
+      let pi = pg * 4u + i;
+      if (pi >= hw) { break; }
+      let r = b * hw + pi;
+      store_row(r, c0, acc.m[2u * j][i]);
+      store_row(r, c0 + 4u, acc.m[2u * j + 1u][i]);
+    }
+  }
+}
