@@ -23,8 +23,8 @@
 // several times faster than one fed by 32 scalar loads.
 // Block shapes: with A4, 4 rows x 8 columns (COLS8, forward and input
 // gradient) or 8x8 (WIDE, filter gradient); without, 4x4. Where subgroups
-// are 4 wide and B4 holds too, the forward and input gradient take
-// conv2d_quad.wgsl instead of COLS8.
+// are 4 wide and B4 holds too, all three take conv2d_quad.wgsl instead of
+// COLS8 and WIDE.
 //   A4: forward and filter grad inC % 4 == 0 (x), input grad outC % 4 == 0 (dy).
 //   B4: outC % 4 == 0 (filter rows in both GEMMs that read it, dy in the filter grad).
 

@@ -1,12 +1,13 @@
 // The register convolution's subgroup kernel (shaders/conv2d_quad.wgsl), which
-// the forward and input gradient take on SwiftShader (4-wide subgroups) where
-// both operands are read 4 channels per load: against float64 references for
-// shapes that reach its edges (a batch that is no multiple of 4, images whose
-// pixel count is no multiple of 4, N that is no multiple of 16, padding,
-// strides, dilation, taps that the input gradient skips) and with a fused
-// bias + relu epilogue. Each result is also computed with the subgroup kernel
-// switched off (conv2d_registers.wgsl's cols8) and must agree with it exactly,
-// since both sum in the same order.
+// the forward, input gradient and filter gradient take on SwiftShader (4-wide
+// subgroups) where both operands are read 4 channels per load: against float64
+// references for shapes that reach its edges (a batch that is no multiple of
+// 4, images whose pixel count is no multiple of 4, N that is no multiple of
+// 16, filter-gradient rows that are no multiple of 16, padding, strides,
+// dilation, taps that the input gradient skips, windows all inside x) and with
+// a fused bias + relu epilogue. Each result is also computed with the subgroup
+// kernel switched off (conv2d_registers.wgsl's cols8 and filter_grad8) and must
+// agree with it exactly, since both sum in the same order.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
 import { backendHost } from '../../src/backends/select.js';
@@ -52,6 +53,14 @@ function refConv(c: Case, x: ND, f: ND): ND {
   });
   return y;
 }
+function refFilterGrad(c: Case, x: ND, dy: ND): ND {
+  const [C, O] = [c.f[2], c.f[3]];
+  const df = nd(c.f);
+  eachTap(c, (xi, yp, fk) => {
+    for (let ci = 0; ci < C; ci++) for (let o = 0; o < O; o++) df.data[fk + ci * O + o] += x.data[xi + ci] * dy.data[yp * O + o];
+  });
+  return df;
+}
 function refInputGrad(c: Case, dy: ND, f: ND): ND {
   const [C, O] = [c.f[2], c.f[3]];
   const dx = nd(c.x);
@@ -68,8 +77,10 @@ const CASES: Case[] = [
   { x: [5, 13, 13, 32], f: [3, 3, 32, 64], s: 1, pad: 'valid', d: 1 },
   // Padding, stride 2, 20 filters (N no multiple of 16, a partial column octet) and 12 input channels.
   { x: [3, 9, 7, 12], f: [3, 3, 12, 20], s: 2, pad: 'same', d: 1 },
-  // One image, 4 channels each way (a single column group), dilated (forward only: conv2dTranspose has no dilation).
+  // One image, 4 channels each way (a single column group), dilated (no input gradient: conv2dTranspose has no dilation).
   { x: [1, 8, 9, 4], f: [2, 3, 4, 4], s: 1, pad: 'same', d: 2 },
+  // Every window inside x with stride 2 (the filter gradient's path without bounds checks), 108 filter taps.
+  { x: [6, 11, 10, 12], f: [3, 3, 12, 8], s: 2, pad: 'valid', d: 1 },
 ];
 const label = (c: Case): string => `x ${c.x.join('x')} f ${c.f.join('x')} s ${c.s} ${c.pad} d ${c.d}`;
 
@@ -93,21 +104,25 @@ describe('subgroup convolution kernel on WebGPU', () => {
     expect(convProgram(spec('forward'), 'registers', false).code).not.toMatch(/^enable|quadSwap/);
     // 16 images x 31 pixel groups x 4 column pairs, 4 lanes each; 64 lanes per workgroup.
     expect(convProgram(spec('forward'), 'registers', true).workgroups).toEqual([16 * 31 * 4 * 4 / 64, 1, 1]);
-    // The filter gradient, one input channel (no 4-channel loads of x) and the tiled kernel keep theirs.
-    expect(convProgram(spec('filterGrad'), 'registers', true).key).not.toContain('quad');
+    // 288 filter taps in 18 groups of 16 rows x 4 column pairs, 4 lanes each; 16 lanes per workgroup.
+    expect(convProgram(spec('filterGrad'), 'registers', true).key).toBe('conv2d:registers:filterGrad:11:quad');
+    expect(convProgram(spec('filterGrad'), 'registers', true).workgroups).toEqual([18 * 4 * 4 / 16, 1, 1]);
+    // One input channel (no 4-channel loads of x), N % 4 != 0 and the tiled kernel keep theirs.
+    expect(convProgram(spec('filterGrad', { ...geom, inC: 1 }), 'registers', true).key).not.toContain('quad');
     expect(convProgram(spec('forward', { ...geom, inC: 1 }), 'registers', true).key).not.toContain('quad');
     expect(convProgram(spec('inputGrad', { ...geom, outC: 30 }), 'registers', true).key).not.toContain('quad');
     expect(convProgram(spec('forward'), 'tiled', true).key).not.toContain('quad');
   });
 
   for (const c of CASES) {
-    test(`${label(c)}: forward with bias + relu and input gradient`, async () => {
+    test(`${label(c)}: forward with bias + relu, input gradient, filter gradient`, async () => {
       const rng = new Rng(c.x[0] * 31 + c.f[3]);
       const x = rng.nd(c.x, -1, 1), f = rng.nd(c.f, -1, 1), bias = rng.nd([c.f[3]], -1, 1);
       const y = refConv(c, x, f);
       const act = nd(y.shape, y.data.map((v, i) => Math.max(v + bias.data[i % c.f[3]], 0)));
       const dy = rng.nd(y.shape, -1, 1);
       const dx = refInputGrad(c, dy, f);
+      const df = refFilterGrad(c, x, dy);
       const tol = { rtol: 1e-4, atol: 1e-4 };
       const run = async (quads: boolean): Promise<Float32Array[]> => {
         backend.quads = quads;
@@ -120,6 +135,9 @@ describe('subgroup convolution kernel on WebGPU', () => {
             out.push((await gx.data()) as Float32Array);
             expectAllClose(out[1], dx, tol, `input gradient, quads=${quads}`);
           }
+          const [gf] = wg.grads((b) => wg.conv2d(T(x), b, c.s, c.pad, 'NHWC', c.d))([T(f)], T(dy));
+          out.push((await gf.data()) as Float32Array);
+          expectAllClose(out.at(-1) as Float32Array, df, { rtol: 1e-4, atol: 1e-3 }, `filter gradient, quads=${quads}`);
           return out;
         } finally {
           backend.quads = !process.env.WEBGRAD_REAL_GPU;

@@ -26,7 +26,7 @@ const REG_BLOCK_WIDE = 8;
 const REG_WG = 64;
 
 /** Switches for A/B timing (bench/kernels/cnn-step-ab.mjs); program keys name them. */
-export const convTuning = { quads: true };
+export const convTuning = { quads: true, filterGrad: true };
 
 /**
  * Workgroup size of the register kernel: 64, or smaller for a C of few
@@ -50,28 +50,29 @@ function geomWords(g: ConvGeometry): number[] {
 
 /**
  * `quads`: the device has 4-wide subgroups with the lane layout quad_probe.wgsl
- * checks; the register kernel's forward and input gradient then share loads
- * across each subgroup (conv2d_quad.wgsl) where both operands are read 4
- * channels at a time.
+ * checks; the register kernels then share loads across each subgroup
+ * (conv2d_quad.wgsl) where both operands are read 4 channels at a time.
  */
 export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled', quads = false): GpuProgram {
   const [m, n, k] = convGemmSize(s.variant, s.geom);
   // Tiled: 64x64 tiles, one per workgroup. Registers: 4x4 blocks (8x8 for a
   // filter gradient read 4 channels per load), one per invocation.
   const vec4Loads = kernel === 'tiled' ? null : registerLoads(s);
-  const quad = quads && convTuning.quads && s.variant !== 'filterGrad' && vec4Loads?.a4 === true && vec4Loads.b4;
-  const wide = s.variant === 'filterGrad' && vec4Loads?.a4 === true;
+  const quad = quads && convTuning.quads && (s.variant !== 'filterGrad' || convTuning.filterGrad) && vec4Loads?.a4 === true && vec4Loads.b4;
+  const wide = !quad && s.variant === 'filterGrad' && vec4Loads?.a4 === true;
   // Forward and input gradient read 4 channels per load: 4 rows x 8 columns.
   // With the filter gradient's WIDE, every A4 case has its own block shape.
   const cols8 = !wide && !quad && vec4Loads?.a4 === true;
   const edgeM = kernel === 'tiled' ? CONV_TILE : wide ? REG_BLOCK_WIDE : REG_BLOCK;
   const edgeN = kernel === 'tiled' ? CONV_TILE : wide || cols8 ? REG_BLOCK_WIDE : REG_BLOCK;
   const g = s.geom;
-  // conv2d_quad.wgsl: 16 columns and 4 pixel groups of 4 images per subgroup.
+  // conv2d_quad.wgsl: 16 columns and 4 pixel groups of 4 images (the filter
+  // gradient: 16 rows) per subgroup.
   const pixels = s.variant === 'inputGrad' ? g.inH * g.inW : g.outH * g.outW;
   const rowGroups = Math.ceil(pixels / 4);
   const blocksN = quad ? Math.ceil(n / 16) : Math.ceil(n / edgeN);
-  const blocks = quad ? 4 * Math.ceil(g.batch / 4) * rowGroups * blocksN : Math.ceil(m / edgeM) * blocksN;
+  const quadRows = s.variant === 'filterGrad' ? Math.ceil(m / 16) : Math.ceil(g.batch / 4) * rowGroups;
+  const blocks = quad ? 4 * quadRows * blocksN : Math.ceil(m / edgeM) * blocksN;
   const wgSize = registerWorkgroup(blocks);
   const words = [...geomWords(g), blocksN, m, n, k, blocks, +windowsInside(g), rowGroups, 0, 0];
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
