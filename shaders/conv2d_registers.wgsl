@@ -188,15 +188,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var acc: array<vec4<f32>, 4>;
   if (VARIANT == 0u) {
     let o = pixel(rows, g.outH, g.outW);
-    for (var ky = 0u; ky < g.kH; ky++) {
-      for (var kx = 0u; kx < g.kW; kx++) {
-        let tap = x_tap(o, ky, kx);
-        let krow = (ky * g.kW + kx) * g.inC;
-        for (var ci = 0u; ci < g.inC; ci++) {
-          let a = a4(tap, ci);
-          let b = b_row(krow + ci, c0, cols);
-          acc[0] += a.x * b; acc[1] += a.y * b; acc[2] += a.z * b; acc[3] += a.w * b;
-        }
+    // One loop over k = (ky, kx, ci), not three nested ones: with one input
+    // channel (a first layer) the channel loop ran once per tap, and
+    // SwiftShader's cost per loop entered, not the loads, dominated (the
+    // MNIST CNN's first forward took 14-25% less CPU time this way).
+    var ci = 0u; var kx = 0u; var ky = 0u;
+    var tap = x_tap(o, 0u, 0u);
+    for (var k = 0u; k < g.K; k++) {
+      let a = a4(tap, ci);
+      let b = b_row(k, c0, cols);
+      acc[0] += a.x * b; acc[1] += a.y * b; acc[2] += a.z * b; acc[3] += a.w * b;
+      ci++;
+      if (ci == g.inC) {
+        ci = 0u; kx++;
+        if (kx == g.kW) { kx = 0u; ky++; }
+        tap = x_tap(o, ky, kx);
       }
     }
   } else if (VARIANT == 1u) {
