@@ -66,21 +66,26 @@ fn filter_grad_quad(r0: u32, cl: u32, lx: u32, ly: u32) -> Block {
   // This lane's row group (rows past M repeat the last group, never stored).
   let q = min(r0 + 4u * lx, g.M - 4u);
   let ci = q % g.inC; let kx = (q / g.inC) % g.kW; let ky = q / (g.inC * g.kW);
-  var p = 0u;
   if (g.inside != 0u) {
-    // Every window inside x: no bounds checks, x's index steps by a constant along a row of y.
+    // Every window inside x: no bounds checks, x's index steps by a constant
+    // along a row of y. One loop over the output pixels p = (b, oy, ox), not
+    // three nested ones: 15-30% less CPU time for the MNIST CNN's second
+    // filter gradient on SwiftShader, whose cost per loop entered is high.
     let step = g.strideW * g.inC;
-    for (var b = 0u; b < g.batch; b++) {
-      for (var oy = 0u; oy < g.outH; oy++) {
-        var i = ((b * g.inH + oy * g.strideH + ky * g.dilH) * g.inW + kx * g.dilW) * g.inC + ci;
-        for (var ox = 0u; ox < g.outW; ox++) {
-          fq_step(&acc, ld0v(i), ld1v(p * g.N + cl), lx, ly);
-          i += step; p++;
-        }
+    var ox = 0u; var oy = 0u; var b = 0u;
+    var i = (ky * g.dilH * g.inW + kx * g.dilW) * g.inC + ci;
+    for (var p = 0u; p < g.K; p++) {
+      fq_step(&acc, ld0v(i), ld1v(p * g.N + cl), lx, ly);
+      i += step; ox++;
+      if (ox == g.outW) {
+        ox = 0u; oy++;
+        if (oy == g.outH) { oy = 0u; b++; }
+        i = ((b * g.inH + oy * g.strideH + ky * g.dilH) * g.inW + kx * g.dilW) * g.inC + ci;
       }
     }
     return acc;
   }
+  var p = 0u;
   for (var b = 0u; b < g.batch; b++) {
     for (var oy = 0u; oy < g.outH; oy++) {
       let iy = i32(oy * g.strideH + ky * g.dilH) - i32(g.padTop);
