@@ -52,18 +52,22 @@ struct Arg { at: vec4<u32>, best: vec4<f32> }
 
 fn window_max(w: Win) -> Arg {
   var r = Arg(vec4<u32>(NONE), vec4<f32>(bitcast<f32>(0xff7fffffu)));
-  for (var ky = 0u; ky < g.kH; ky++) {
-    for (var kx = 0u; kx < g.kW; kx++) {
-      let iy = row_of(w.oy, ky); let ix = col_of(w.ox, kx);
-      if (!inside4(iy, ix)) { continue; }
-      let xi = x4(w.b, iy, ix, w.c4);
-      let v = in0[xi];
-      // pool.wgsl's beats() per channel: a NaN beats any number, else only a greater value.
-      let bestNan = isnan4(r.best);
-      let take = (r.at == vec4<u32>(NONE)) | (!bestNan & (isnan4(v) | (v > r.best)));
-      r.best = select(r.best, v, take);
-      r.at = select(r.at, vec4<u32>(xi), take);
-    }
+  // One loop over the taps with counters, not two nested ones: SwiftShader's
+  // cost per loop entered is high (the MNIST CNN's first max pool took 20%
+  // less CPU time this way; its gradient shares this function).
+  var ky = 0u; var kx = 0u;
+  for (var k = 0u; k < g.kH * g.kW; k++) {
+    let iy = row_of(w.oy, ky); let ix = col_of(w.ox, kx);
+    kx++;
+    if (kx == g.kW) { kx = 0u; ky++; }
+    if (!inside4(iy, ix)) { continue; }
+    let xi = x4(w.b, iy, ix, w.c4);
+    let v = in0[xi];
+    // pool.wgsl's beats() per channel: a NaN beats any number, else only a greater value.
+    let bestNan = isnan4(r.best);
+    let take = (r.at == vec4<u32>(NONE)) | (!bestNan & (isnan4(v) | (v > r.best)));
+    r.best = select(r.best, v, take);
+    r.at = select(r.at, vec4<u32>(xi), take);
   }
   return r;
 }
