@@ -36,7 +36,7 @@ function rand(n, seed) {
   return out;
 }
 const T = (shape, seed) => wg.tensor(rand(shape.reduce((a, b) => a * b, 1), seed), shape);
-const x1 = T([64, 28, 28, 1], 1), y1 = T([64, 26, 26, 32], 9), dy1 = T([64, 26, 26, 32], 8), f1 = T([3, 3, 1, 32], 2), x2 = T([64, 13, 13, 32], 3), f2 = T([3, 3, 32, 64], 4), dy2 = T([64, 11, 11, 64], 5), b2 = T([64], 6), b1 = T([32], 7);
+const x1 = T([64, 28, 28, 1], 1), y1 = T([64, 26, 26, 32], 9), dp1 = T([64, 13, 13, 32], 10), dy1 = T([64, 26, 26, 32], 8), f1 = T([3, 3, 1, 32], 2), x2 = T([64, 13, 13, 32], 3), f2 = T([3, 3, 32, 64], 4), dy2 = T([64, 11, 11, 64], 5), b2 = T([64], 6), b1 = T([32], 7);
 // Side A multiplies the result by 1, side B divides it by 1, fused into the
 // kernel's epilogue: the graphs differ, so each side gets its own cached plan
 // and compiles its kernels with its own setting.
@@ -44,6 +44,7 @@ const KERNELS = {
   'conv1-forward': (c) => c(wg.relu(wg.add(wg.conv2d(x1, f1, 1, 'valid'), b1))),
   'conv1-filter-grad': (c) => c(wg.grads((f) => wg.conv2d(x1, f, 1, 'valid'))([f1], dy1)[0]),
   'pool1-forward': (c) => c(wg.maxPool(y1, 2, 2, 'valid')),
+  'pool1-grad': (c) => c(wg.grad((t) => wg.maxPool(wg.relu(t), 2, 2, 'valid'))(y1, dp1)),
   'conv2-forward': (c) => c(wg.relu(wg.add(wg.conv2d(x2, f2, 1, 'valid'), b2))),
   'conv2-input-grad': (c) => c(wg.conv2dTranspose(dy2, f2, [64, 13, 13, 32], 1, 'valid')),
   'conv2-filter-grad': (c) => c(wg.grads((f) => wg.conv2d(x2, f, 1, 'valid'))([f2], dy2)[0]),
