@@ -5,6 +5,7 @@
 // kernel reads 4 channels per load). blocksN / blocks: C's tiles (or register
 // blocks) along N and in all. inside: 1 where every window lies inside x (no
 // padding is reached: 'valid' convolutions), so taps need no bounds checks.
+// rowGroups: groups of 4 pixels per image (conv2d_quad.wgsl only).
 // A fused epilogue's inputs follow from binding 4.
 struct Geom {
   batch: u32, inH: u32, inW: u32, inC: u32,
@@ -12,7 +13,7 @@ struct Geom {
   kW: u32, strideH: u32, strideW: u32, dilH: u32,
   dilW: u32, padTop: u32, padLeft: u32, blocksN: u32,
   M: u32, N: u32, K: u32, blocks: u32,
-  inside: u32,
+  inside: u32, rowGroups: u32,
 }
 
 @group(0) @binding(0) var<storage, read> in0: array<ConvIn0>;

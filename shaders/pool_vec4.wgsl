@@ -52,18 +52,22 @@ struct Arg { at: vec4<u32>, best: vec4<f32> }
 
 fn window_max(w: Win) -> Arg {
   var r = Arg(vec4<u32>(NONE), vec4<f32>(bitcast<f32>(0xff7fffffu)));
-  for (var ky = 0u; ky < g.kH; ky++) {
-    for (var kx = 0u; kx < g.kW; kx++) {
-      let iy = row_of(w.oy, ky); let ix = col_of(w.ox, kx);
-      if (!inside4(iy, ix)) { continue; }
-      let xi = x4(w.b, iy, ix, w.c4);
-      let v = in0[xi];
-      // pool.wgsl's beats() per channel: a NaN beats any number, else only a greater value.
-      let bestNan = isnan4(r.best);
-      let take = (r.at == vec4<u32>(NONE)) | (!bestNan & (isnan4(v) | (v > r.best)));
-      r.best = select(r.best, v, take);
-      r.at = select(r.at, vec4<u32>(xi), take);
-    }
+  // One loop over the taps with counters, not two nested ones: SwiftShader's
+  // cost per loop entered is high (the MNIST CNN's first max pool took 20%
+  // less CPU time this way; its gradient shares this function).
+  var ky = 0u; var kx = 0u;
+  for (var k = 0u; k < g.kH * g.kW; k++) {
+    let iy = row_of(w.oy, ky); let ix = col_of(w.ox, kx);
+    kx++;
+    if (kx == g.kW) { kx = 0u; ky++; }
+    if (!inside4(iy, ix)) { continue; }
+    let xi = x4(w.b, iy, ix, w.c4);
+    let v = in0[xi];
+    // pool.wgsl's beats() per channel: a NaN beats any number, else only a greater value.
+    let bestNan = isnan4(r.best);
+    let take = (r.at == vec4<u32>(NONE)) | (!bestNan & (isnan4(v) | (v > r.best)));
+    r.best = select(r.best, v, take);
+    r.at = select(r.at, vec4<u32>(xi), take);
   }
   return r;
 }
@@ -126,22 +130,33 @@ fn pool_grad_cells4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
   let x0 = select(max(col_of(w.ox, 0u), 0), 0, w.ox == 0u);
   let x1 = select(col_of(w.ox + 1u, 0u), i32(g.inW), w.ox + 1u == g.outW);
   let wy = row_of(w.oy, 0u); let wx = col_of(w.ox, 0u);
-  for (var y = y0; y < min(y1, i32(g.inH)); y++) {
-    for (var x = x0; x < min(x1, i32(g.inW)); x++) {
-      let xi = x4(w.b, y, x, w.c4);
-      var v = vec4<f32>(0.0);
-      if (MAX) {
-        v = select(vec4<f32>(0.0), share, at == vec4<u32>(xi));
-        // A NaN elsewhere in the window, or an element no window covers
-        // (stride > window): reluGrad(x, 0) is NaN where x is.
-        let covered = y < wy + i32(g.kH) && x < wx + i32(g.kW);
-        if (RELU && (any(nanWin) || !covered)) {
-          v = select(v, in0[xi], isnan4(in0[xi]));
-        }
-      } else if (y < wy + i32(g.kH) && x < wx + i32(g.kW) && y >= wy && x >= wx) {
-        v = share;
-      }
-      out[xi] = v;
-    }
+  // The cell's elements in one loop with counters, not two nested loops
+  // (SwiftShader's cost per loop entered is high: 8-16% less CPU time for the
+  // MNIST CNN's first max pool gradient with its relu derivative).
+  let ye = min(y1, i32(g.inH)); let xe = min(x1, i32(g.inW));
+  let n = max(ye - y0, 0) * max(xe - x0, 0);
+  var y = y0; var x = x0;
+  for (var k = 0; k < n; k++) {
+    cell4(w, y, x, at, share, nanWin, wy, wx);
+    x++;
+    if (x == xe) { x = x0; y++; }
   }
+}
+
+// x element (y, x) of window w's stride cell: its share of the gradient.
+fn cell4(w: Win, y: i32, x: i32, at: vec4<u32>, share: vec4<f32>, nanWin: vec4<bool>, wy: i32, wx: i32) {
+  let xi = x4(w.b, y, x, w.c4);
+  var v = vec4<f32>(0.0);
+  if (MAX) {
+    v = select(vec4<f32>(0.0), share, at == vec4<u32>(xi));
+    // A NaN elsewhere in the window, or an element no window covers
+    // (stride > window): reluGrad(x, 0) is NaN where x is.
+    let covered = y < wy + i32(g.kH) && x < wx + i32(g.kW);
+    if (RELU && (any(nanWin) || !covered)) {
+      v = select(v, in0[xi], isnan4(in0[xi]));
+    }
+  } else if (y < wy + i32(g.kH) && x < wx + i32(g.kW) && y >= wy && x >= wx) {
+    v = share;
+  }
+  out[xi] = v;
 }

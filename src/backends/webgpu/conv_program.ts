@@ -2,11 +2,14 @@
 // Convolution is an implicit GEMM in one of two shapes, chosen like the
 // matmul's (MatmulKernel): 64x64 workgroup-memory tiles (conv2d.wgsl) on real
 // GPUs, 4x4 register blocks without barriers (conv2d_registers.wgsl) on
-// emulated adapters. Geometry goes in the uniform, so each variant compiles
-// once for every shape.
+// emulated adapters (with subgroup load sharing, conv2d_quad.wgsl, where
+// 4-wide subgroups were found). Geometry goes in the uniform, so each variant
+// compiles once for every shape.
 import conv2dWgsl from '../../../shaders/conv2d.wgsl?raw';
 import conv2dBindingsWgsl from '../../../shaders/conv2d_bindings.wgsl?raw';
+import conv2dQuadWgsl from '../../../shaders/conv2d_quad.wgsl?raw';
 import conv2dRegistersWgsl from '../../../shaders/conv2d_registers.wgsl?raw';
+import conv2dTapsWgsl from '../../../shaders/conv2d_taps.wgsl?raw';
 import poolWgsl from '../../../shaders/pool.wgsl?raw';
 import poolVec4Wgsl from '../../../shaders/pool_vec4.wgsl?raw';
 import type { ConvGeometry } from '../../kernels/conv_op.js';
@@ -21,6 +24,9 @@ const CONV_TILE = 64;
 const REG_BLOCK = 4;
 const REG_BLOCK_WIDE = 8;
 const REG_WG = 64;
+
+/** Switches for A/B timing (bench/kernels/cnn-step-ab.mjs); program keys name them. */
+export const convTuning = { quads: true, filterGrad: true };
 
 /**
  * Workgroup size of the register kernel: 64, or smaller for a C of few
@@ -42,42 +48,62 @@ function geomWords(g: ConvGeometry): number[] {
   return [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.dilH, g.dilW, g.padTop, g.padLeft];
 }
 
-export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled'): GpuProgram {
+/**
+ * `quads`: the device has 4-wide subgroups with the lane layout quad_probe.wgsl
+ * checks; the register kernels then share loads across each subgroup
+ * (conv2d_quad.wgsl) where both operands are read 4 channels at a time.
+ */
+export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled', quads = false): GpuProgram {
   const [m, n, k] = convGemmSize(s.variant, s.geom);
   // Tiled: 64x64 tiles, one per workgroup. Registers: 4x4 blocks (8x8 for a
   // filter gradient read 4 channels per load), one per invocation.
   const vec4Loads = kernel === 'tiled' ? null : registerLoads(s);
-  const wide = s.variant === 'filterGrad' && vec4Loads?.a4 === true;
+  const quad = quads && convTuning.quads && (s.variant !== 'filterGrad' || convTuning.filterGrad) && vec4Loads?.a4 === true && vec4Loads.b4;
+  const wide = !quad && s.variant === 'filterGrad' && vec4Loads?.a4 === true;
   // Forward and input gradient read 4 channels per load: 4 rows x 8 columns.
   // With the filter gradient's WIDE, every A4 case has its own block shape.
-  const cols8 = !wide && vec4Loads?.a4 === true;
+  const cols8 = !wide && !quad && vec4Loads?.a4 === true;
   const edgeM = kernel === 'tiled' ? CONV_TILE : wide ? REG_BLOCK_WIDE : REG_BLOCK;
   const edgeN = kernel === 'tiled' ? CONV_TILE : wide || cols8 ? REG_BLOCK_WIDE : REG_BLOCK;
-  const blocksN = Math.ceil(n / edgeN);
-  const blocks = Math.ceil(m / edgeM) * blocksN;
+  const g = s.geom;
+  // conv2d_quad.wgsl: 16 columns and 4 pixel groups of 4 images (the filter
+  // gradient: 16 rows) per subgroup.
+  const pixels = s.variant === 'inputGrad' ? g.inH * g.inW : g.outH * g.outW;
+  const rowGroups = Math.ceil(pixels / 4);
+  const blocksN = quad ? Math.ceil(n / 16) : Math.ceil(n / edgeN);
+  const quadRows = s.variant === 'filterGrad' ? Math.ceil(m / 16) : Math.ceil(g.batch / 4) * rowGroups;
+  const blocks = quad ? 4 * quadRows * blocksN : Math.ceil(m / edgeM) * blocksN;
   const wgSize = registerWorkgroup(blocks);
-  const words = [...geomWords(s.geom), blocksN, m, n, k, blocks, +windowsInside(s.geom), 0, 0, 0];
+  const words = [...geomWords(g), blocksN, m, n, k, blocks, +windowsInside(g), rowGroups, 0, 0];
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
   const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
-  const body = vec4Loads ? registerLoaders(vec4Loads) + conv2dBindingsWgsl + conv2dRegistersWgsl : 'alias ConvIn0 = f32;\nalias ConvIn1 = f32;\n' + conv2dBindingsWgsl + conv2dWgsl;
+  const registers = quad ? QUAD_ENABLE + conv2dBindingsWgsl + conv2dTapsWgsl + conv2dQuadWgsl : conv2dBindingsWgsl + conv2dTapsWgsl + conv2dRegistersWgsl;
+  const body = vec4Loads ? registerLoaders(vec4Loads, registers) : 'alias ConvIn0 = f32;\nalias ConvIn1 = f32;\n' + conv2dBindingsWgsl + conv2dWgsl;
   // Only the library functions the epilogue calls.
   const code = withFunctions([body, ...ep.decls, ep.fn].join('\n'));
   const nEp = s.epilogue?.inputs.length ?? 0;
-  const base = `conv2d:${kernel}:${s.variant}${vec4Loads ? `:${+vec4Loads.a4}${+vec4Loads.b4}` : ''}`;
+  const base = `conv2d:${kernel}:${s.variant}${vec4Loads ? `:${+vec4Loads.a4}${+vec4Loads.b4}${quad ? ':quad' : ''}` : ''}`;
+  const constants: Record<string, number> = kernel === 'tiled' ? {} : quad ? { WG: wgSize } : { WG: wgSize, WIDE: wide ? 1 : 0, COLS8: cols8 ? 1 : 0 };
   return {
     key: s.epilogue ? `${base}|${code}` : base,
     code,
     entryPoint: 'main',
-    constants: { VARIANT: VARIANTS[s.variant], ...(kernel === 'tiled' ? {} : { WG: wgSize, WIDE: wide ? 1 : 0, COLS8: cols8 ? 1 : 0 }) },
+    constants: { VARIANT: VARIANTS[s.variant], ...constants },
     workgroups: spread(kernel === 'tiled' ? blocks : Math.ceil(blocks / wgSize)),
     argBindings: [0, 1, ...Array.from({ length: nEp }, (_, j) => 4 + j)],
     dummyBindings: [],
     outBinding: 2,
-    // 21 words, padded to a multiple of 16 bytes.
+    // 22 words, padded to a multiple of 16 bytes.
     uniform: new Uint32Array(words).buffer,
     uniformBinding: 3,
   };
 }
+
+// Directives must open the module (withFunctions keeps them there). The
+// uniformity analysis cannot see that the input gradient's skipped taps are
+// the same in the 4 lanes of a subgroup (conv2d_quad.wgsl says why they are);
+// the row groups' layout, not the analysis, keeps the quad swaps whole.
+const QUAD_ENABLE = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n';
 
 /** Whether every window of the convolution lies inside x (no tap reads padding). */
 function windowsInside(g: ConvGeometry): boolean {
@@ -102,8 +128,10 @@ function loaders(binding: 'in0' | 'in1', vec4: boolean): string {
   return `${alias}\n${flag}\nfn ld${n}(i: u32) -> f32 { return ${binding}[i]; }\nfn ld${n}v(i: u32) -> vec4<f32> { return vec4<f32>(${binding}[i], ${binding}[i + 1u], ${binding}[i + 2u], ${binding}[i + 3u]); }\n`;
 }
 
-function registerLoaders({ a4, b4 }: { a4: boolean; b4: boolean }): string {
-  return loaders('in0', a4) + loaders('in1', b4);
+/** The loaders and flags, then `code`, after any `enable` directive that opens it. */
+function registerLoaders({ a4, b4 }: { a4: boolean; b4: boolean }, code: string): string {
+  const directives = /^(?:(?:enable|diagnostic)[^;]*;\s*)*/.exec(code)?.[0] ?? '';
+  return directives + loaders('in0', a4) + loaders('in1', b4) + code.slice(directives.length);
 }
 
 export function poolProgram(s: PoolSpec): GpuProgram {

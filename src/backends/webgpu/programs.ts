@@ -100,7 +100,7 @@ export function programFor(spec: KernelSpec, matmulKernel: MatmulKernel = 'regis
     case 'window': case 'concat': case 'gather': case 'where': case 'batchMatmul':
       return layoutProgram(spec);
     case 'conv2d':
-      return convProgram(spec, matmulKernel);
+      return convProgram(spec, matmulKernel, quads);
     case 'pool':
       return poolProgram(spec);
   }

@@ -113,7 +113,7 @@ export function libraryFor(names: Iterable<string>): string {
 export function withFunctions(code: string): string {
   const lib = libraryFor(identifiers(stripComments(code)));
   if (!lib) return code;
-  // Directives (`enable subgroups;`) must stay before every declaration.
-  const directives = /^(?:enable [^;]*;\s*)*/.exec(code)?.[0] ?? '';
+  // Directives (`enable subgroups;`, `diagnostic(...);`) must stay before every declaration.
+  const directives = /^(?:(?:enable|diagnostic)[^;]*;\s*)*/.exec(code)?.[0] ?? '';
   return `${directives}${lib}\n${code.slice(directives.length)}`;
 }
