@@ -32,14 +32,22 @@ export const TARGETS = [
 ];
 
 /**
- * The results of a run, with "first-mnist-step" (time to the first MNIST
- * training step, which the mlp-mnist-step rows carry) added as a workload.
+ * The results of a run, with two figures the rows of other workloads carry
+ * added as workloads: "first-mnist-step" (time to the first MNIST training
+ * step, from mlp-mnist-step) and "cnn-step-peak-memory" (from cnn-mnist-step:
+ * webgrad's `wg.stats().peakBytes`, every buffer the backend has allocated,
+ * pooled ones included; TF.js's `tf.profile` peakBytes of one step; jax-js
+ * reports none).
  */
 export function resultsOf(run) {
   const out = [...run.results];
   for (const r of run.results) {
     if (r.workload === 'mlp-mnist-step' && r.ok && Number.isFinite(r.extra?.firstStepMs)) {
       out.push({ workload: 'first-mnist-step', system: r.system, unit: 'ms', better: 'lower', ok: true, median: r.extra.firstStepMs });
+    }
+    const peak = r.extra?.memory?.peakBytes ?? r.extra?.memory?.profilePeakBytes;
+    if (r.workload === 'cnn-mnist-step' && r.ok && Number.isFinite(peak)) {
+      out.push({ workload: 'cnn-step-peak-memory', system: r.system, unit: 'MiB', better: 'lower', ok: true, median: peak / 2 ** 20 });
     }
   }
   return out;
@@ -67,6 +75,10 @@ function targetLine(t, runs, labels) {
   return `- ${t.workload}, ${SYSTEM_NAMES[t.system]}: ${goal}${t.aim ? ' (an aim)' : ''} (issue ${t.issue}): ${got}: **${verdict}**.`;
 }
 
+const PEAK_MEMORY_NOTE = 'cnn-step-peak-memory: for webgrad, `wg.stats().peakBytes` after the timed CNN steps (every buffer the ' +
+  'backend has allocated in the page, pooled ones included); for TF.js, the peakBytes `tf.profile` reports for one more step; ' +
+  'jax-js reports none.';
+
 /** The markdown for `runs` (parsed bench JSON, in order), labelled A, B, ... */
 export function perfTableMarkdown(runs) {
   if (runs.length === 0) throw new Error('perfTableMarkdown: no runs given');
@@ -88,6 +100,7 @@ export function perfTableMarkdown(runs) {
     head,
     `|---|${systems.map(() => '---').join('|')}|`,
     ...rows,
+    ...(workloads.includes('cnn-step-peak-memory') ? ['', PEAK_MEMORY_NOTE] : []),
     '',
     'Targets, checked in each run:',
     ...TARGETS.map((t) => targetLine(t, all, labels)),

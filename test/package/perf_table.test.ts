@@ -47,6 +47,18 @@ test('cells hold each run\'s median; targets are judged per run from that run\'s
   expect(md).toContain('- Run A: A-date, Chrome/1, 2 logical CPUs, cross-origin isolated: yes, WebGPU adapter: v / a (isFallbackAdapter');
 });
 
+test('the CNN step\'s peak memory becomes a row: webgrad\'s peakBytes, TF.js\'s tf.profile peakBytes, in MiB', () => {
+  const cnn = (system: string, memory: Record<string, number> | undefined) => ({ workload: 'cnn-mnist-step', system, ok: true, median: 400, unit: 'ms/step', better: 'lower', extra: { memory } });
+  const withMemory = (date: string, webgradBytes: number) => {
+    const r = run(date, {}) as { results: unknown[] };
+    r.results.push(cnn('webgrad/webgpu', { peakBytes: webgradBytes, bytes: 1 }), cnn('tfjs/webgpu', { numBytes: 1, profilePeakBytes: 3 * 2 ** 20 }), cnn('jax/webgpu', undefined));
+    return r;
+  };
+  const md = render([withMemory('A', 2 * 2 ** 20), withMemory('B', 2.5 * 2 ** 20)]);
+  expect(md).toContain('| cnn-step-peak-memory (MiB) | 2.00 / 2.50 | 3.00 / 3.00 | - / - |');
+  expect(md).toMatch(/cnn-step-peak-memory: for webgrad, `wg.stats\(\).peakBytes`/);
+});
+
 test('replaceTable swaps only the text between the markers, and refuses a README without them', () => {
   const readme = 'intro\n<!-- perf-table:start -->\nold\n<!-- perf-table:end -->\noutro\n';
   expect(replaceTable(readme, 'new')).toBe('intro\n<!-- perf-table:start -->\nnew\n<!-- perf-table:end -->\noutro\n');
