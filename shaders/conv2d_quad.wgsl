@@ -25,22 +25,14 @@
 // Lane layout as in matmul_quad.wgsl (checked by quad_probe.wgsl): lane bit 0
 // (lx) picks the column octet, bit 1 (ly) the row groups 2 ly and 2 ly + 1.
 // Lane (lx, ly) loads row group 2 ly + lx and the column group 4 ly of its
-// octet. Preceded by `enable subgroups;`, the loaders, conv2d_bindings.wgsl
+// octet. Preceded by `enable subgroups;`, quad_blocks.wgsl, the loaders, conv2d_bindings.wgsl
 // and conv2d_taps.wgsl (conv_program.ts); the epilogue is appended.
 // Geom: blocksN = column octet pairs (16 columns), blocks = 4 * subgroups.
 
 override VARIANT: u32 = 0u;
 override WG: u32 = 64u;
 
-fn swap_x(m: mat4x4<f32>) -> mat4x4<f32> {
-  return mat4x4<f32>(quadSwapX(m[0]), quadSwapX(m[1]), quadSwapX(m[2]), quadSwapX(m[3]));
-}
-fn swap_y(m: mat4x4<f32>) -> mat4x4<f32> {
-  return mat4x4<f32>(quadSwapY(m[0]), quadSwapY(m[1]), quadSwapY(m[2]), quadSwapY(m[3]));
-}
-fn pick(c: bool, t: mat4x4<f32>, f: mat4x4<f32>) -> mat4x4<f32> {
-  return mat4x4<f32>(select(f[0], t[0], c), select(f[1], t[1], c), select(f[2], t[2], c), select(f[3], t[3], c));
-}
+// swap_x, swap_y and pick: quad_blocks.wgsl.
 
 // The 8x8 block: acc[2 * g + h] holds row group g (of the lane's two) times
 // column group h, column i of the matrix being row i of the group.

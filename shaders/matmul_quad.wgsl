@@ -17,27 +17,13 @@
 // on emulated adapters whose subgroups are 4 wide, and
 // test/ops/matmul_quad.test.ts checks the results on Dawn). Lane bit 0 picks
 // the column, bit 1 the row of the 2x2 square (quadSwapX / quadSwapY partners).
-// Preceded by `enable subgroups;`, the bindings, the loaders and matmul_common.wgsl.
+// Preceded by `enable subgroups;`, quad_blocks.wgsl, the bindings, the loaders and matmul_common.wgsl.
 
 // Overrides (WG_X and WG_Y both even here), act4 and the epilogue
 // (store_block): matmul_common.wgsl.
 
-// The block of the lane `lane ^ 1` (the row pair's other lane) and of the lane
-// `lane ^ 2` (the column pair's). Quad swaps, not subgroupShuffleXor: SwiftShader
-// makes a quad swap one lane swizzle and a shuffle a select over all lanes;
-// with shuffles this kernel compiled about as slowly as matmul.wgsl and ran
-// only 3-6% faster in the MLP step.
-fn swap_x(m: mat4x4<f32>) -> mat4x4<f32> {
-  return mat4x4<f32>(quadSwapX(m[0]), quadSwapX(m[1]), quadSwapX(m[2]), quadSwapX(m[3]));
-}
-fn swap_y(m: mat4x4<f32>) -> mat4x4<f32> {
-  return mat4x4<f32>(quadSwapY(m[0]), quadSwapY(m[1]), quadSwapY(m[2]), quadSwapY(m[3]));
-}
-
-// `t` where `c`, else `f`, column by column (select on matrices).
-fn pick(c: bool, t: mat4x4<f32>, f: mat4x4<f32>) -> mat4x4<f32> {
-  return mat4x4<f32>(select(f[0], t[0], c), select(f[1], t[1], c), select(f[2], t[2], c), select(f[3], t[3], c));
-}
+// swap_x / swap_y (the blocks of the lanes lane ^ 1 and lane ^ 2) and pick:
+// quad_blocks.wgsl.
 
 @compute @workgroup_size(WG_X * WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

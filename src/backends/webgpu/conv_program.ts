@@ -8,6 +8,7 @@
 import conv2dWgsl from '../../../shaders/conv2d.wgsl?raw';
 import conv2dBindingsWgsl from '../../../shaders/conv2d_bindings.wgsl?raw';
 import conv2dQuadWgsl from '../../../shaders/conv2d_quad.wgsl?raw';
+import quadBlocksWgsl from '../../../shaders/quad_blocks.wgsl?raw';
 import conv2dRegistersWgsl from '../../../shaders/conv2d_registers.wgsl?raw';
 import conv2dTapsWgsl from '../../../shaders/conv2d_taps.wgsl?raw';
 import poolWgsl from '../../../shaders/pool.wgsl?raw';
@@ -103,7 +104,7 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled', quads =
 // uniformity analysis cannot see that the input gradient's skipped taps are
 // the same in the 4 lanes of a subgroup (conv2d_quad.wgsl says why they are);
 // the row groups' layout, not the analysis, keeps the quad swaps whole.
-const QUAD_ENABLE = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n';
+const QUAD_ENABLE = 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n' + quadBlocksWgsl;
 
 /** Whether every window of the convolution lies inside x (no tap reads padding). */
 function windowsInside(g: ConvGeometry): boolean {

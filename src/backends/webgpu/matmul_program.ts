@@ -9,6 +9,7 @@ import bindingsWgsl from '../../../shaders/matmul_bindings.wgsl?raw';
 import scalarLoadersWgsl from '../../../shaders/matmul_scalar.wgsl?raw';
 import vec4LoadersWgsl from '../../../shaders/matmul_vec4.wgsl?raw';
 import quadWgsl from '../../../shaders/matmul_quad.wgsl?raw';
+import quadBlocksWgsl from '../../../shaders/quad_blocks.wgsl?raw';
 import commonWgsl from '../../../shaders/matmul_common.wgsl?raw';
 import smallWgsl from '../../../shaders/matmul_small.wgsl?raw';
 import tiledWgsl from '../../../shaders/matmul_tiled.wgsl?raw';
@@ -50,7 +51,7 @@ const OUT_PER_THREAD = 8;
 const VEC4_CODE = bindingsWgsl + vec4LoadersWgsl + commonWgsl + matmulWgsl;
 const SCALAR_CODE = bindingsWgsl + scalarLoadersWgsl + commonWgsl + matmulWgsl;
 // `enable` must open the module; withFunctions keeps it there.
-const QUAD_ENABLE = 'enable subgroups;\n';
+const QUAD_ENABLE = 'enable subgroups;\n' + quadBlocksWgsl;
 const VEC4_QUAD_CODE = QUAD_ENABLE + bindingsWgsl + vec4LoadersWgsl + commonWgsl + quadWgsl;
 const SCALAR_QUAD_CODE = QUAD_ENABLE + bindingsWgsl + scalarLoadersWgsl + commonWgsl + quadWgsl;
 const SMALL_CODE = bindingsWgsl + smallWgsl;
