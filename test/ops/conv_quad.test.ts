@@ -8,13 +8,11 @@
 // a fused bias + relu epilogue. Each result is also computed with the subgroup
 // kernel switched off (conv2d_registers.wgsl's cols8 and filter_grad8) and must
 // agree with it exactly, since both sum in the same order.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
-import { backendHost } from '../../src/backends/select.js';
 import { convProgram } from '../../src/backends/webgpu/conv_program.js';
-import type { WebGPUBackend } from '../../src/backends/webgpu/webgpu_backend.js';
 import type { ConvGeometry } from '../../src/kernels/conv_op.js';
-import { nodeGpu } from '../helpers/gpu.js';
+import { useRegisterKernels } from '../helpers/quad_kernels.js';
 import { expectAllClose, Rng } from '../helpers/allclose.js';
 import { nd, type ND } from '../helpers/reference.js';
 
@@ -85,17 +83,10 @@ const CASES: Case[] = [
 const label = (c: Case): string => `x ${c.x.join('x')} f ${c.f.join('x')} s ${c.s} ${c.pad} d ${c.d}`;
 
 describe('subgroup convolution kernel on WebGPU', () => {
-  let backend: WebGPUBackend;
-  beforeAll(async () => {
-    await wg.ready({ backend: 'webgpu', gpu: await nodeGpu(), webgpuMatmul: 'registers' });
-    backend = (await backendHost.getBackend()) as WebGPUBackend;
-  });
-  afterAll(async () => {
-    await wg.ready({ backend: 'cpu' });
-  });
+  const gpu = useRegisterKernels();
 
   test('the descriptor picks it for the forward and input gradient with 4-channel loads, only when asked', () => {
-    expect(backend.quads).toBe(!process.env.WEBGRAD_REAL_GPU);
+    expect(gpu.backend().quads).toBe(!process.env.WEBGRAD_REAL_GPU);
     const geom: ConvGeometry = { batch: 64, inH: 13, inW: 13, inC: 32, outH: 11, outW: 11, outC: 64, kH: 3, kW: 3, strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0 };
     const spec = (variant: 'forward' | 'inputGrad' | 'filterGrad', g = geom) => ({ type: 'conv2d' as const, variant, geom: g });
     expect(convProgram(spec('forward'), 'registers', true).key).toBe('conv2d:registers:forward:11:quad');
@@ -124,9 +115,8 @@ describe('subgroup convolution kernel on WebGPU', () => {
       const dx = refInputGrad(c, dy, f);
       const df = refFilterGrad(c, x, dy);
       const tol = { rtol: 1e-4, atol: 1e-4 };
-      const run = async (quads: boolean): Promise<Float32Array[]> => {
-        backend.quads = quads;
-        try {
+      const run = (quads: boolean): Promise<Float32Array[]> =>
+        gpu.withQuads(quads, async () => {
           const fy = wg.relu(wg.add(wg.conv2d(T(x), T(f), c.s, c.pad, 'NHWC', c.d), T(bias)));
           const out = [(await fy.data()) as Float32Array];
           expectAllClose(out[0], act, tol, `forward, quads=${quads}`);
@@ -139,10 +129,7 @@ describe('subgroup convolution kernel on WebGPU', () => {
           out.push((await gf.data()) as Float32Array);
           expectAllClose(out.at(-1) as Float32Array, df, { rtol: 1e-4, atol: 1e-3 }, `filter gradient, quads=${quads}`);
           return out;
-        } finally {
-          backend.quads = !process.env.WEBGRAD_REAL_GPU;
-        }
-      };
+        });
       const withQuads = await run(true);
       const without = await run(false);
       withQuads.forEach((v, i) => expect(v).toEqual(without[i]));

@@ -4,14 +4,12 @@
 // tiles, K % 4 != 0 (the tail block) and a fused bias + relu epilogue. Each
 // product is also computed with the subgroup kernel switched off (matmul.wgsl)
 // and must agree with it exactly, since both sum in the same order.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import * as wg from '../../src/index.js';
-import { backendHost } from '../../src/backends/select.js';
 import { isSmallMatmul } from '../../src/kernels/kernel_spec.js';
 import { matmulProgram } from '../../src/backends/webgpu/matmul_program.js';
-import type { WebGPUBackend } from '../../src/backends/webgpu/webgpu_backend.js';
 import { quadLayoutHolds } from '../../src/backends/webgpu/quad_probe.js';
-import { nodeGpu } from '../helpers/gpu.js';
+import { useRegisterKernels } from '../helpers/quad_kernels.js';
 import { expectTensorClose, Rng } from '../helpers/allclose.js';
 import * as ref from '../helpers/reference.js';
 import type { ND } from '../helpers/reference.js';
@@ -20,18 +18,11 @@ const T = (x: ND): wg.Tensor => wg.tensor(Float32Array.from(x.data), x.shape);
 const base = { transA: false, transB: false, hasBias: false, act: 0, kernel: 'registers' as const };
 
 describe('subgroup matmul kernel on WebGPU', () => {
-  let backend: WebGPUBackend;
-  beforeAll(async () => {
-    await wg.ready({ backend: 'webgpu', gpu: await nodeGpu(), webgpuMatmul: 'registers' });
-    backend = (await backendHost.getBackend()) as WebGPUBackend;
-  });
-  afterAll(async () => {
-    await wg.ready({ backend: 'cpu' });
-  });
+  const gpu = useRegisterKernels();
 
   test('SwiftShader gets it; the descriptor picks it only when asked', () => {
     // A real GPU (WEBGRAD_REAL_GPU) is not an emulated adapter: no subgroup kernel there.
-    expect(backend.quads).toBe(!process.env.WEBGRAD_REAL_GPU);
+    expect(gpu.backend().quads).toBe(!process.env.WEBGRAD_REAL_GPU);
     const cfg = { ...base, m: 128, n: 256, k: 784 };
     expect(matmulProgram({ ...cfg, quads: true }).key).toBe('matmul:vec4:quad:0000');
     expect(matmulProgram({ ...cfg, quads: true }).code).toMatch(/^enable subgroups;/);
@@ -46,8 +37,8 @@ describe('subgroup matmul kernel on WebGPU', () => {
 
   test('the lane layout the kernel relies on is checked on the device (shaders/quad_probe.wgsl)', async () => {
     // Holds on SwiftShader; where it did not, createWebGPUBackend would keep matmul.wgsl (quads false).
-    if (!backend.device.features.has('subgroups')) return expect(backend.quads).toBe(false);
-    expect(await quadLayoutHolds(backend.device)).toBe(true);
+    if (!gpu.backend().device.features.has('subgroups')) return expect(gpu.backend().quads).toBe(false);
+    expect(await quadLayoutHolds(gpu.backend().device)).toBe(true);
   });
 
   // [m, k, n, transA, transB]: vec4 loaders (the MLP's shapes, partial tiles),
@@ -72,18 +63,14 @@ describe('subgroup matmul kernel on WebGPU', () => {
       const expected = ref.matMul(a, b, ta, tb);
       const expectedAct = ref.map(ref.add(expected, ref.broadcastTo(bias, [m, n])), (v) => Math.max(v, 0));
       const tol = { rtol: 1e-4, atol: 1e-5 * Math.sqrt(k) * 4 };
-      const run = async (quads: boolean): Promise<[Float32Array, Float32Array]> => {
-        backend.quads = quads;
-        try {
+      const run = (quads: boolean): Promise<[Float32Array, Float32Array]> =>
+        gpu.withQuads(quads, async () => {
           const plain = wg.matMul(T(a), T(b), ta, tb);
           const fused = wg.relu(wg.add(wg.matMul(T(a), T(b), ta, tb), T(bias)));
           await expectTensorClose(plain, expected, tol, `quads=${quads}`);
           await expectTensorClose(fused, expectedAct, tol, `quads=${quads}, bias + relu`);
           return [(await plain.data()) as Float32Array, (await fused.data()) as Float32Array];
-        } finally {
-          backend.quads = !process.env.WEBGRAD_REAL_GPU;
-        }
-      };
+        });
       const withQuads = await run(true);
       const without = await run(false);
       expect(withQuads[0]).toEqual(without[0]);
