@@ -13,12 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { create, globals } from 'webgpu';
 import { createServer } from 'vite';
+import { arg, median, timeAlternately } from './ab_common.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
 const REPS = Number(arg('reps', '10'));
 const settings = [JSON.parse(arg('a', '{"quads":false}')), JSON.parse(arg('b', '{"quads":true}'))];
 
@@ -82,15 +79,7 @@ async function model(setting, name) {
 }
 
 const sides = [await model(settings[0], 'A'), await model(settings[1], 'B')];
-for (let r = 0; r < REPS; r++)
-  for (const s of r % 2 ? [...sides].reverse() : sides) {
-    const t0 = performance.now(), u0 = process.cpuUsage();
-    s.losses.push(await s.step());
-    s.ms.push(performance.now() - t0);
-    const u = process.cpuUsage(u0);
-    s.cpu.push((u.user + u.system) / 1000);
-  }
-const median = (x) => [...x].sort((p, q) => p - q)[x.length >> 1];
+await timeAlternately(sides, REPS);
 for (const s of sides)
   console.log(`${s.name} ${JSON.stringify(s.setting)}: first step ${s.first.toFixed(0)} ms, step median ${median(s.ms).toFixed(1)} ms, best ${Math.min(...s.ms).toFixed(1)} ms, CPU median ${median(s.cpu).toFixed(1)} ms; losses ${s.losses[0].toFixed(5)} -> ${s.losses.at(-1).toFixed(5)}`);
 // --profile N: N more steps per side under wg.profile, alternating; median ms per kernel.

@@ -11,12 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { create, globals } from 'webgpu';
 import { createServer } from 'vite';
+import { arg, median } from './ab_common.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
 const REPS = Number(arg('reps', '10'));
 const settings = [JSON.parse(arg('a', '{"quads":false}')), JSON.parse(arg('b', '{}'))];
 const only = arg('only', '');
@@ -50,7 +47,6 @@ const KERNELS = {
   'conv2-filter-grad': (c) => c(wg.grads((f) => wg.conv2d(x2, f, 1, 'valid'))([f2], dy2)[0]),
 };
 const SIDE = [(t) => wg.mul(t, 1), (t) => wg.div(t, 1)];
-const median = (x) => [...x].sort((p, q) => p - q)[x.length >> 1];
 for (const [name, fn] of Object.entries(KERNELS)) {
   if (only && !name.includes(only)) continue;
   const cpu = [[], []], out = [];

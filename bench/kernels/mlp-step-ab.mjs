@@ -18,12 +18,9 @@
 import { fileURLToPath } from 'node:url';
 import { create, globals } from 'webgpu';
 import { createServer } from 'vite';
+import { arg, median, timeAlternately } from './ab_common.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
 const REPS = Number(arg('reps', '20'));
 
 Object.assign(globalThis, globals);
@@ -89,15 +86,7 @@ const quadFirst = process.argv.includes('--quad-first');
 const sides = base
   ? [await model(here.backend.quads, 'new'), await model(base.backend.quads, 'base', base)]
   : quadFirst ? [await model(true, 'quad'), await model(false, 'registers')].reverse() : [await model(false, 'registers'), await model(true, 'quad')];
-for (let r = 0; r < REPS; r++)
-  for (const s of r % 2 ? [...sides].reverse() : sides) {
-    const t0 = performance.now(), u0 = process.cpuUsage();
-    s.losses.push(await s.step());
-    s.ms.push(performance.now() - t0);
-    const u = process.cpuUsage(u0);
-    s.cpu.push((u.user + u.system) / 1000);
-  }
-const median = (x) => [...x].sort((p, q) => p - q)[x.length >> 1];
+await timeAlternately(sides, REPS);
 for (const s of sides)
   console.log(`${s.name.padEnd(10)} first step ${s.first.toFixed(0)} ms, step median ${median(s.ms).toFixed(1)} ms, best ${Math.min(...s.ms).toFixed(1)} ms, CPU median ${median(s.cpu).toFixed(1)} ms (this process, SwiftShader's threads included); losses ${s.losses[0].toFixed(5)} -> ${s.losses.at(-1).toFixed(5)}`);
 if (process.argv.includes('--profile'))
