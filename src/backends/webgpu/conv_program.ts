@@ -78,8 +78,10 @@ export function convProgram(s: ConvSpec, kernel: MatmulKernel = 'tiled', quads =
   const words = [...geomWords(g), blocksN, m, n, k, blocks, +windowsInside(g), rowGroups, 0, 0];
   // The epilogue's inputs are bound after the uniform (bindings 4, 5, ...).
   const ep = epilogueFn('wg_epilogue', s.epilogue, 4);
-  const registers = quad ? QUAD_ENABLE + conv2dBindingsWgsl + conv2dTapsWgsl + conv2dQuadWgsl : conv2dBindingsWgsl + conv2dTapsWgsl + conv2dRegistersWgsl;
-  const body = vec4Loads ? registerLoaders(vec4Loads, registers) : 'alias ConvIn0 = f32;\nalias ConvIn1 = f32;\n' + conv2dBindingsWgsl + conv2dWgsl;
+  // The quad kernel's directives open the module, before the loaders.
+  const body = !vec4Loads
+    ? 'alias ConvIn0 = f32;\nalias ConvIn1 = f32;\n' + conv2dBindingsWgsl + conv2dWgsl
+    : (quad ? QUAD_ENABLE : '') + registerLoaders(vec4Loads) + conv2dBindingsWgsl + conv2dTapsWgsl + (quad ? conv2dQuadWgsl : conv2dRegistersWgsl);
   // Only the library functions the epilogue calls.
   const code = withFunctions([body, ...ep.decls, ep.fn].join('\n'));
   const nEp = s.epilogue?.inputs.length ?? 0;
@@ -129,10 +131,8 @@ function loaders(binding: 'in0' | 'in1', vec4: boolean): string {
   return `${alias}\n${flag}\nfn ld${n}(i: u32) -> f32 { return ${binding}[i]; }\nfn ld${n}v(i: u32) -> vec4<f32> { return vec4<f32>(${binding}[i], ${binding}[i + 1u], ${binding}[i + 2u], ${binding}[i + 3u]); }\n`;
 }
 
-/** The loaders and flags, then `code`, after any `enable` directive that opens it. */
-function registerLoaders({ a4, b4 }: { a4: boolean; b4: boolean }, code: string): string {
-  const directives = /^(?:(?:enable|diagnostic)[^;]*;\s*)*/.exec(code)?.[0] ?? '';
-  return directives + loaders('in0', a4) + loaders('in1', b4) + code.slice(directives.length);
+function registerLoaders({ a4, b4 }: { a4: boolean; b4: boolean }): string {
+  return loaders('in0', a4) + loaders('in1', b4);
 }
 
 export function poolProgram(s: PoolSpec): GpuProgram {
