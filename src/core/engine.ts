@@ -31,13 +31,13 @@ export interface Runtime {
    * Computes the pending tensors among `targets` on the active backend (and
    * uploads the stored ones), then binds each to its storage (engine.settle).
    * With `copyOut`, the computed values are also copied out in the same
-   * submission (storage.hostPromise), and the result holds, per target, its
+   * submission (storage.hostCopy), and the result holds, per target, its
    * values when they are being copied out (null for targets not computed by
    * this realization). A view computed as a pure reshape of an input shares
    * that input's storage, so its copy is handed back only here. Runs inside
    * the engine's queue.
    */
-  realize(targets: readonly Tensor[], copyOut: boolean): Promise<readonly (Promise<TypedArray> | null)[] | void>;
+  realize(targets: readonly Tensor[], copyOut: boolean): Promise<readonly (Promise<TypedArray | null> | null)[] | void>;
   /** The active backend, initialising the default one on first use. */
   backend(): Promise<BufferMemory>;
   /** The active backend, or null before the first computation. */
@@ -111,7 +111,8 @@ class Engine {
         storages.forEach((s, i) => {
           if (s.refs === 0) return; // released meanwhile
           s.host = values[i];
-          s.hostPromise = Promise.resolve(values[i]); // data() needs no read back
+          const v = values[i];
+          s.hostCopy = () => Promise.resolve(v); // data() needs no read back
         });
       } catch (e) {
         const failure = e instanceof Error ? e : new WebgradError(String(e));
@@ -126,11 +127,11 @@ class Engine {
     const backend = await this.runtime.backend();
     const values = targets.map((t, i) => {
       const s = t.storage!;
-      const copy = copies?.[i];
-      if (copy) return copy.then((v) => v.slice(0, t.size) as TypedArray);
-      if (s.hostPromise) return s.hostPromise.then((v) => v.slice(0, t.size) as TypedArray);
-      if (s.host) return Promise.resolve(s.host.slice(0, t.size) as TypedArray);
-      return backend.read(s.buffer!, t.dtype, t.size);
+      const stored = (): Promise<TypedArray> => (s.host ? Promise.resolve(s.host.slice(0, t.size) as TypedArray) : backend.read(s.buffer!, t.dtype, t.size));
+      const copy = copies?.[i] ?? s.hostCopy?.();
+      // null: the copy is gone (memory reused, device lost): read what is stored.
+      if (copy) return copy.then((v) => (v ? (v.slice(0, t.size) as TypedArray) : stored()));
+      return stored();
     });
     // Failures surface when the caller waits (no unhandled rejection before).
     for (const v of values) v.catch(() => undefined);
@@ -286,8 +287,9 @@ class Engine {
     if (held?.host && !held.failure) return held.host.slice(0, t.size);
     const copies = await this.serialize(() => this.runtime.realize([t], true));
     // Already being copied out with the run that computed it: no queue wait.
-    const pending = copies?.[0] ?? t.storage?.hostPromise;
-    if (pending) return (await pending).slice(0, t.size);
+    const pending = copies?.[0] ?? t.storage?.hostCopy?.();
+    const copied = pending ? await pending : null;
+    if (copied) return copied.slice(0, t.size);
     return this.serialize(async () => {
       const s = t.storage;
       if (!s) throw new WebgradError(`data(): tensor ${t.id} was disposed while being computed`);

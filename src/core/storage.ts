@@ -28,8 +28,13 @@ export class Storage {
    * replayed step binds the same few buffers every time.
    */
   recycle: ((buffer: BackendBuffer) => void) | null = null;
-  /** Values already being copied out (a compiled step run with `read`): data() uses them. */
-  hostPromise: Promise<TypedArray> | null = null;
+  /**
+   * Values already being copied out (a compiled step's run): data() calls it
+   * instead of reading the buffer. A function, so that values kept in memory
+   * that is reused (a step's variable snapshots) are copied only when read;
+   * it resolves to null when they are no longer there (read the usual way).
+   */
+  hostCopy: (() => Promise<TypedArray | null>) | null = null;
   /** Why a deferred computation (engine.deferred) of these values failed; reading throws it. */
   failure: Error | null = null;
   constructor(

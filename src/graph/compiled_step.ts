@@ -15,6 +15,7 @@ import { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import { buildPlan, topoOrder } from './build_plan.js';
 import { scheduler, upload } from './realize.js';
+import { SnapshotRing, type HeldSnapshot } from './snapshot_ring.js';
 import { slotBytes, type Plan } from '../kernels/plan.js';
 
 export interface StepInputSpec {
@@ -83,13 +84,14 @@ export interface CompiledStep {
   readonly runs: number;
   /** Whether runs copy the variables to the host (keepHostCopy on a backend whose memory can be lost). */
   readonly keepsHostCopy: boolean;
-  /** The newest completed run's variable values (when host copies are kept), or null. */
+  /** A copy of the newest completed run's variable values (when host copies are kept), or null. */
   lastSnapshot(): StepSnapshot | null;
   /**
    * The variable values right after run number `run` (counted from 1), when
-   * host copies are kept, for one of the last few runs; null if not kept or lost.
+   * host copies are kept and still held (recent runs), pinned in place until
+   * release(); null if not kept, lost, or already overwritten by a later run's.
    */
-  snapshotAt(run: number): Promise<TypedArray[] | null>;
+  snapshotAt(run: number): Promise<HeldSnapshot | null>;
   /** Resolves once every snapshot requested so far has arrived (or failed). */
   snapshotsSettled(): Promise<void>;
   dispose(): void;
@@ -183,9 +185,11 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
     if (disposed || backendHost.current() !== backend) backend.free(buffer);
     else spares.get(slot)!.push(buffer);
   };
-  let snapshot: StepSnapshot | null = null;
+  // Host copies of the variables, one per run, in memory reused from run to run.
+  const ring = keepHostCopy ? new SnapshotRing(def.variables.map((v) => ({ dtype: v.dtype, size: sizeOf(v.shape) }))) : null;
   let inFlight: Promise<unknown> = Promise.resolve();
-  const recent = new Map<number, Promise<TypedArray[] | null>>();
+  // Per recent run: whether its copy arrived.
+  const recent = new Map<number, Promise<boolean>>();
 
   const checkVariables = (): string | null => {
     for (const v of def.variables) {
@@ -203,8 +207,11 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
     get runs() {
       return runs;
     },
-    lastSnapshot: () => snapshot,
-    snapshotAt: (run) => recent.get(run) ?? Promise.resolve(null),
+    lastSnapshot: () => {
+      const l = ring?.latest();
+      return l ? { run: l.run, values: l.values.map((v) => v.slice()) } : null;
+    },
+    snapshotAt: async (run) => ((await recent.get(run)) ? ring!.hold(run) : null),
     snapshotsSettled: () => inFlight.then(() => undefined),
     async prepareVariables(): Promise<void> {
       await engine.realize(def.variables.map((v) => v.value));
@@ -250,20 +257,35 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       // variables' new values when a host snapshot is kept.
       const readback: ReadItem[] = [];
       if (options.read) outputs.forEach((t, i) => readback.push({ buffer: buffers[outSlots[i]], dtype: t.dtype, size: t.size }));
-      const nRead = readback.length;
-      if (keepHostCopy) {
+      const run = runs + 1;
+      if (ring) {
+        const into = ring.claim(run);
         let k = outputs.length;
         def.variables.forEach((v, j) => {
           const u = updates[j];
-          readback.push({ buffer: u ? buffers[outSlots[k++]] : v.value.storage!.buffer!, dtype: v.dtype, size: sizeOf(v.shape) });
+          readback.push({ buffer: u ? buffers[outSlots[k++]] : v.value.storage!.buffer!, dtype: v.dtype, size: sizeOf(v.shape), into: into[j] });
         });
       }
       let copied: Promise<TypedArray[]> | null;
       try {
         copied = backend.run(prepared, buffers, readback);
       } catch (e) {
+        ring?.failed(run);
         for (const s of plan.outputSlots) spares.get(s)!.push(buffers[s]);
         throw e;
+      }
+      runs = run;
+      // Whether the variables' copy arrived (into the ring's slot for this run).
+      const landed = ring && copied
+        ? copied.then(
+          () => (ring.arrived(run), true),
+          () => (ring.failed(run), false), // a lost device: the previous snapshot stands
+        )
+        : null;
+      if (landed) {
+        recent.set(run, landed);
+        recent.delete(run - 8);
+        inFlight = Promise.all([inFlight, landed]);
       }
       // One storage per output slot, shared when two results are the same value.
       const storages = new Map<number, Storage>();
@@ -279,7 +301,10 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
       };
       const results = outputs.map((t, i) => {
         const s = storageFor(outSlots[i], t.dtype);
-        if (options.read && copied) s.hostPromise = copied.then((values) => values[i]);
+        if (options.read && copied) {
+          const values = copied.then((all) => all[i]);
+          s.hostCopy = () => values;
+        }
         const r = engine.fromStorage(s, t.shape, t.dtype);
         engine.releaseStorage(s);
         return r;
@@ -290,32 +315,14 @@ export async function compileStep(def: StepDefinition): Promise<CompiledStep> {
         const s = storageFor(outSlots[k++], u.dtype);
         // The host copy kept for recovery is these values too: reading the
         // variable (or getWeights()) after this run waits for it, with no
-        // copy and no round trip of its own.
-        if (keepHostCopy && copied && !s.hostPromise) {
-          const values = copied.then((all) => all[nRead + j]);
-          s.hostPromise = values;
-          // A failed copy (a lost device) is not these values: later reads go
-          // the usual way (to the host copy a backend switch makes).
-          values.catch(() => {
-            if (s.hostPromise === values) s.hostPromise = null;
-          });
+        // round trip of its own. Copied out of the ring only when read (most
+        // values are replaced unread); null once a lost device or a later
+        // run's copy has taken them: read the usual way then.
+        if (landed && !s.hostCopy) {
+          s.hostCopy = () => landed.then((ok) => (ok ? (ring!.peek(run)?.[j].slice() ?? null) : null));
         }
         def.variables[j].setStorage(s);
       });
-      const run = ++runs;
-      if (keepHostCopy && copied) {
-        const p = copied.then(
-          (values) => {
-            const vars = values.slice(nRead);
-            if (!snapshot || run > snapshot.run) snapshot = { run, values: vars };
-            return vars;
-          },
-          () => null, // a lost device: the previous snapshot stands
-        );
-        recent.set(run, p);
-        recent.delete(run - 8);
-        inFlight = Promise.all([inFlight, p]);
-      }
       return results;
     },
     dispose(): void {

@@ -25,7 +25,7 @@ export const scheduler = {
 const planCaches = new WeakMap<Backend, PlanCache>();
 
 /** `copyOut`: also copy the targets' values out in the same submission (data() of a pending tensor). */
-export async function realizeOnBackend(targets: readonly Tensor[], copyOut: boolean): Promise<(Promise<TypedArray> | null)[]> {
+export async function realizeOnBackend(targets: readonly Tensor[], copyOut: boolean): Promise<(Promise<TypedArray | null> | null)[]> {
   const backend = await backendHost.getBackend();
   const pending = targets.filter((t) => t.op !== null);
   // Sources first: every stored input must be on this backend.
@@ -46,7 +46,7 @@ export async function realizeOnBackend(targets: readonly Tensor[], copyOut: bool
  * values as they are copied out in the same submission (views that share an
  * input's storage included).
  */
-function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: BuiltPlan, prepared: PreparedPlan, copyOut: boolean): (Promise<TypedArray> | null)[] | null {
+function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: BuiltPlan, prepared: PreparedPlan, copyOut: boolean): (Promise<TypedArray | null> | null)[] | null {
   const { plan, outputSlotOf } = built;
   const buffers: BackendBuffer[] = new Array<BackendBuffer>(plan.slots.length);
   sources.forEach((s, i) => {
@@ -72,7 +72,7 @@ function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: 
   // Values to copy out, by position in `pending`: a view of values already
   // on their way to the host (a compiled step's copy of its variables) takes
   // those, and needs no copy of its own.
-  const known = pending.map((_, i) => (copyOut ? (storageOfSlot.get(outputSlotOf[i])?.hostPromise ?? null) : null));
+  const known = pending.map((_, i) => (copyOut ? (storageOfSlot.get(outputSlotOf[i])?.hostCopy?.() ?? null) : null));
   const readAt: number[] = [];
   const readback: ReadItem[] = [];
   if (copyOut) {
@@ -93,7 +93,7 @@ function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: 
     for (const b of temps) backend.free(b);
   }
   const all = copied;
-  const copyOf = (i: number): Promise<TypedArray> | null => {
+  const copyOf = (i: number): Promise<TypedArray | null> | null => {
     if (known[i]) return known[i];
     if (!all || readAt[i] === undefined) return null;
     const values = all.then((v) => v[readAt[i]]);
@@ -108,7 +108,8 @@ function execute(backend: Backend, pending: Tensor[], sources: Tensor[], built: 
     if (storage) storage.refs++;
     else {
       storage = engine.adopt(t.dtype, plan.slots[slot].size, buffers[slot]);
-      storage.hostPromise = copyOf(i);
+      const copy = copyOf(i);
+      storage.hostCopy = copy ? () => copy : null;
       storageOfSlot.set(slot, storage);
     }
     engine.settle(t, storage);

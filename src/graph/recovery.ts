@@ -25,6 +25,7 @@ import { WebgradError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import type { CompiledStep } from './compiled_step.js';
+import type { HeldSnapshot } from './snapshot_ring.js';
 
 /** Training stopped because a step's loss was NaN or infinite (never a reason to fail over). */
 export class NonFiniteLossError extends WebgradError {}
@@ -120,7 +121,8 @@ export class TrainingRecovery<P> {
   private readonly resumable: boolean;
   /** The state before training (zero-copy), until the first resume point replaces it. */
   private initial: Checkpoint | null = null;
-  private resumePoint: { at: P; values: TypedArray[] } | null = null;
+  /** The newest completed step's state, pinned in its step's snapshot memory. */
+  private resumePoint: { at: P; snap: HeldSnapshot } | null = null;
   private failedOver = false;
 
   /**
@@ -165,9 +167,14 @@ export class TrainingRecovery<P> {
   async completed(step: CompiledStep, run: number, at: () => P): Promise<void> {
     if (!this.resumable || this.failedOver) return;
     const position = at();
-    const values = await step.snapshotAt(run);
-    if (!values) return;
-    this.resumePoint = { at: position, values };
+    const snap = await step.snapshotAt(run);
+    if (!snap) return;
+    if (this.failedOver) {
+      snap.release();
+      return;
+    }
+    this.resumePoint?.snap.release();
+    this.resumePoint = { at: position, snap };
     this.dropInitial();
   }
 
@@ -182,7 +189,9 @@ export class TrainingRecovery<P> {
     const gone = this.resumable && (backendHost.current() !== this.startedOn || (step !== null && stepBackendGone(step)));
     if (err instanceof NonFiniteLossError || !gone || this.failedOver) throw err;
     this.failedOver = true;
-    let point: { at: P | null; values: TypedArray[] } | null = this.resumePoint;
+    // Copies: the restored variables keep these arrays as their host values.
+    let point: { at: P | null; values: TypedArray[] } | null = this.resumePoint && { at: this.resumePoint.at, values: this.resumePoint.snap.values.map((v) => v.slice()) };
+    this.releaseResumePoint();
     if (!point) {
       const values = this.initial?.hostValues() ?? null;
       if (!values) throw new WebgradError(this.lostEarly(String((err as Error)?.message ?? err)));
@@ -198,8 +207,14 @@ export class TrainingRecovery<P> {
     this.initial = null;
   }
 
+  private releaseResumePoint(): void {
+    this.resumePoint?.snap.release();
+    this.resumePoint = null;
+  }
+
   /** Releases what is still held (call when training ends, however it ends). */
   dispose(): void {
     this.dropInitial();
+    this.releaseResumePoint();
   }
 }

@@ -209,6 +209,8 @@ export class Trainer {
     const history: History = { epoch: [], history: {}, params };
     const rng = new Random(args.seed);
     const order = new Int32Array(n).map((_, i) => i);
+    // Where shuffled batches are gathered, reused from step to step.
+    const scratch = { x: { buf: null as Float32Array | Int32Array | null }, y: { buf: null as Float32Array | Int32Array | null } };
     // Everything a step changes, in the order of the training step's variables.
     const stateVars = (): Variable[] => {
       const opt = c.optimizer;
@@ -308,8 +310,8 @@ export class Trainer {
               b = recover(e, null);
               continue;
             }
-            const xb = gatherRows(xh, order, start, size);
-            const yb = gatherRows(yh, order, start, size);
+            const xb = gatherRows(xh, shuffle ? order : null, start, size, scratch.x);
+            const yb = gatherRows(yh, shuffle ? order : null, start, size, scratch.y);
             const before = rec.beforeStep(entry.updated);
             let out: Tensor;
             try {
@@ -405,16 +407,20 @@ export class Trainer {
   }
 }
 
-/** Rows [start, start + size) of `h`, through the permutation `order` when given. */
-function gatherRows(h: HostData, order: Int32Array | null, start: number, size: number): Float32Array | Int32Array {
+/**
+ * Rows [start, start + size) of `h`, through the permutation `order` when
+ * given, gathered into `scratch.buf` (grown to fit and then reused: fresh
+ * memory is slow to fault in, and steps copy their inputs when they run).
+ */
+function gatherRows(h: HostData, order: Int32Array | null, start: number, size: number, scratch: { buf: Float32Array | Int32Array | null } = { buf: null }): Float32Array | Int32Array {
   // One sample's values: the product of every size after the first.
   const row = h.shape.slice(1).reduce((a, d) => a * d, 1);
   const src = h.data;
-  const out = src instanceof Int32Array ? new Int32Array(size * row) : new Float32Array(size * row);
-  if (!order) {
-    out.set(src.subarray(start * row, (start + size) * row));
-    return out;
-  }
+  // In order: the rows themselves.
+  if (!order) return src.subarray(start * row, (start + size) * row);
+  const int = src instanceof Int32Array;
+  if (!scratch.buf || scratch.buf.length < size * row || scratch.buf instanceof Int32Array !== int) scratch.buf = int ? new Int32Array(size * row) : new Float32Array(size * row);
+  const out = scratch.buf.subarray(0, size * row);
   for (let i = 0; i < size; i++) {
     const r = order[start + i];
     if (row === 1) out[i] = src[r];

@@ -65,7 +65,10 @@ for (const b of ['cpu', 'webgpu'] as const) {
     } else {
       expect(last?.run).toBe(3);
       expect(Array.from(last!.values[0])).toEqual(now);
-      expect(Array.from((await step.snapshotAt(1))![0])).toEqual([2, 4, 6]);
+      const first = await step.snapshotAt(1);
+      expect(first?.run).toBe(1);
+      expect(Array.from(first!.values[0])).toEqual([2, 4, 6]);
+      first!.release();
     }
     step.dispose();
     w.dispose();

@@ -4,7 +4,7 @@
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { WebgradError } from '../../core/errors.js';
 import type { Plan } from '../../kernels/plan.js';
-import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
+import { deliver, type Backend, type BackendBuffer, type BackendStats, type PreparedPlan, type ReadItem } from '../backend.js';
 import { HostCounters } from '../host_counters.js';
 import { activeRecorder } from '../profiling.js';
 import { runKernelOnCpu } from './run_kernel.js';
@@ -57,7 +57,7 @@ export class CpuBackend implements Backend {
   }
 
   async readMany(items: readonly ReadItem[]): Promise<TypedArray[]> {
-    return Promise.all(items.map((i) => this.read(i.buffer, i.dtype, i.size)));
+    return Promise.all(items.map(async (i) => deliver(i, await this.read(i.buffer, i.dtype, i.size))));
   }
 
   prepare(plan: Plan): Promise<PreparedPlan> {

@@ -12,7 +12,7 @@ import type { KernelSpec, MatmulSpec, ReduceSpec } from '../../kernels/kernel_sp
 import type { ElementwiseExpr } from '../../kernels/strided_input.js';
 import type { ConvSpec, PoolSpec } from '../../kernels/conv_spec.js';
 import type { Plan } from '../../kernels/plan.js';
-import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
+import { deliver, type Backend, type BackendBuffer, type BackendStats, type PreparedPlan, type ReadItem } from '../backend.js';
 import { runKernelOnCpu } from '../cpu/run_kernel.js';
 import { applyEpilogue, runMatmul as runMatmulTs } from '../cpu/cpu_kernels.js';
 import { HostCounters } from '../host_counters.js';
@@ -148,7 +148,7 @@ export class WasmBackend implements Backend {
   }
 
   readMany(items: readonly ReadItem[]): Promise<TypedArray[]> {
-    return Promise.resolve(items.map((i) => this.readSync(i.buffer, i.dtype, i.size)));
+    return Promise.resolve(items.map((i) => deliver(i, this.readSync(i.buffer, i.dtype, i.size))));
   }
 
   prepare(plan: Plan): Promise<PreparedPlan> {

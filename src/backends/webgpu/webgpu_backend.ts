@@ -5,7 +5,7 @@
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { WebgradError } from '../../core/errors.js';
 import type { Plan } from '../../kernels/plan.js';
-import type { Backend, BackendBuffer, BackendStats, PreparedPlan, ReadItem } from '../backend.js';
+import { deliver, type Backend, type BackendBuffer, type BackendStats, type PreparedPlan, type ReadItem } from '../backend.js';
 import type { AdapterDescription } from '../backend_choice.js';
 import { activeRecorder } from '../profiling.js';
 import { PipelineCache } from './pipeline_cache.js';
@@ -163,6 +163,8 @@ export class WebGPUBackend implements Backend {
       await staging.mapAsync(MAP_MODE_READ);
       const raw = staging.getMappedRange();
       const out = items.map((it, i) => {
+        // Into the caller's array: a view of the mapping, copied once. Else a copy of its own.
+        if (it.into) return deliver(it, it.dtype === 'int32' ? new Int32Array(raw, offsets[i], it.size) : new Float32Array(raw, offsets[i], it.size));
         const slice = raw.slice(offsets[i], offsets[i] + it.size * 4);
         return it.dtype === 'int32' ? new Int32Array(slice) : new Float32Array(slice);
       });
