@@ -34,18 +34,31 @@ override WG: u32 = 64u;
 
 // swap_x, swap_y and pick: quad_blocks.wgsl.
 
-// The 8x8 block: acc[2 * g + h] holds row group g (of the lane's two) times
+// The 8x8 block: m[2 * g + h] holds row group g (of the lane's two) times
 // column group h, column i of the matrix being row i of the group.
 struct Block { m: array<mat4x4<f32>, 4> }
 
+// While the K loop runs, the four products are kept by whose groups they
+// multiply, not by position: m[0] = this lane's column group x its row group,
+// m[1] = the y neighbour's column group x own row group, m[2] = own column
+// group x the x neighbour's row group, m[3] = both neighbours'. by_position
+// sorts them once after the loop: picking the groups into positions on every
+// step (64 selects per 4 channels) cost about a quarter of the matmul's time
+// on SwiftShader (the same change in matmul_quad.wgsl).
+fn by_position(r: Block, lx: u32, ly: u32) -> Block {
+  let left = lx == 0u; let top = ly == 0u;
+  // Column group 0 / 1 times this lane's own row group, and times the neighbour's.
+  let b0Own = pick(top, r.m[0], r.m[1]); let b1Own = pick(top, r.m[1], r.m[0]);
+  let b0Other = pick(top, r.m[2], r.m[3]); let b1Other = pick(top, r.m[3], r.m[2]);
+  return Block(array<mat4x4<f32>, 4>(pick(left, b0Own, b0Other), pick(left, b1Own, b1Other), pick(left, b0Other, b0Own), pick(left, b1Other, b1Own)));
+}
+
 // One step of 4 channels: ma = this lane's row group (column i: row i's 4
 // channels), mb = its column group (column k: channel k's 4 columns).
-fn quad_step(acc: ptr<function, Block>, ma: mat4x4<f32>, mb: mat4x4<f32>, lx: u32, ly: u32) {
+fn quad_step(acc: ptr<function, Block>, ma: mat4x4<f32>, mb: mat4x4<f32>) {
   let oa = swap_x(ma); let ob = swap_y(mb);
-  let a0 = pick(lx == 0u, ma, oa); let a1 = pick(lx == 0u, oa, ma);
-  let b0 = pick(ly == 0u, mb, ob); let b1 = pick(ly == 0u, ob, mb);
-  (*acc).m[0] += b0 * a0; (*acc).m[1] += b1 * a0;
-  (*acc).m[2] += b0 * a1; (*acc).m[3] += b1 * a1;
+  (*acc).m[0] += mb * ma; (*acc).m[1] += ob * ma;
+  (*acc).m[2] += mb * oa; (*acc).m[3] += ob * oa;
 }
 
 // Filter gradient (VARIANT 2): rows are filter taps (ky, kx, ci), K runs
@@ -67,7 +80,7 @@ fn filter_grad_quad(r0: u32, cl: u32, lx: u32, ly: u32) -> Block {
     var ox = 0u; var oy = 0u; var b = 0u;
     var i = (ky * g.dilH * g.inW + kx * g.dilW) * g.inC + ci;
     for (var p = 0u; p < g.K; p++) {
-      fq_step(&acc, ld0v(i), ld1v(p * g.N + cl), lx, ly);
+      fq_step(&acc, ld0v(i), ld1v(p * g.N + cl));
       i += step; ox++;
       if (ox == g.outW) {
         ox = 0u; oy++;
@@ -87,7 +100,7 @@ fn filter_grad_quad(r0: u32, cl: u32, lx: u32, ly: u32) -> Block {
         let ix = i32(ox * g.strideW + kx * g.dilW) - i32(g.padLeft);
         let ok = okY && ix >= 0 && ix < i32(g.inW);
         let a = select(vec4<f32>(0.0), ld0v(select(0u, (base + u32(max(ix, 0))) * g.inC + ci, ok)), ok);
-        fq_step(&acc, a, ld1v(p * g.N + cl), lx, ly);
+        fq_step(&acc, a, ld1v(p * g.N + cl));
         p++;
       }
     }
@@ -96,15 +109,14 @@ fn filter_grad_quad(r0: u32, cl: u32, lx: u32, ly: u32) -> Block {
 }
 
 // One output pixel's share of the filter gradient's block: a = x channels of
-// this lane's row group, d = dy columns of its column group.
-fn fq_step(acc: ptr<function, Block>, a: vec4<f32>, d: vec4<f32>, lx: u32, ly: u32) {
+// this lane's row group, d = dy columns of its column group (kept by whose
+// groups they multiply, as in quad_step).
+fn fq_step(acc: ptr<function, Block>, a: vec4<f32>, d: vec4<f32>) {
   let oa = quadSwapX(a); let od = quadSwapY(d);
-  let a0 = select(oa, a, lx == 0u); let a1 = select(a, oa, lx == 0u);
-  let d0 = select(od, d, ly == 0u); let d1 = select(d, od, ly == 0u);
-  (*acc).m[0] += mat4x4<f32>(a0.x * d0, a0.y * d0, a0.z * d0, a0.w * d0);
-  (*acc).m[1] += mat4x4<f32>(a0.x * d1, a0.y * d1, a0.z * d1, a0.w * d1);
-  (*acc).m[2] += mat4x4<f32>(a1.x * d0, a1.y * d0, a1.z * d0, a1.w * d0);
-  (*acc).m[3] += mat4x4<f32>(a1.x * d1, a1.y * d1, a1.z * d1, a1.w * d1);
+  (*acc).m[0] += mat4x4<f32>(a.x * d, a.y * d, a.z * d, a.w * d);
+  (*acc).m[1] += mat4x4<f32>(a.x * od, a.y * od, a.z * od, a.w * od);
+  (*acc).m[2] += mat4x4<f32>(oa.x * d, oa.y * d, oa.z * d, oa.w * d);
+  (*acc).m[3] += mat4x4<f32>(oa.x * od, oa.y * od, oa.z * od, oa.w * od);
 }
 
 @compute @workgroup_size(WG)
@@ -123,7 +135,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (VARIANT == 2u) {
     // 16 consecutive rows per subgroup; this lane's start at r0.
     let r0 = rq * 16u + 8u * ly;
-    let fg = filter_grad_quad(r0, cl, lx, ly);
+    let fg = by_position(filter_grad_quad(r0, cl, lx, ly), lx, ly);
     for (var i = 0u; i < 8u; i++) {
       store_row(r0 + i, c0, fg.m[(i / 4u) * 2u][i % 4u]);
       store_row(r0 + i, c0 + 4u, fg.m[(i / 4u) * 2u + 1u][i % 4u]);
@@ -148,7 +160,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         for (var ci = 0u; ci < g.inC; ci += 4u) {
           let ma = mat4x4<f32>(a_vec(tap, 0u, ci), a_vec(tap, 1u, ci), a_vec(tap, 2u, ci), a_vec(tap, 3u, ci));
           let mb = mat4x4<f32>(b_row(krow + ci, cl, cols), b_row(krow + ci + 1u, cl, cols), b_row(krow + ci + 2u, cl, cols), b_row(krow + ci + 3u, cl, cols));
-          quad_step(&acc, ma, mb, lx, ly);
+          quad_step(&acc, ma, mb);
         }
       }
     }
@@ -163,11 +175,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         for (var co = 0u; co < g.outC; co += 4u) {
           let ma = mat4x4<f32>(a_vec(tap, 0u, co), a_vec(tap, 1u, co), a_vec(tap, 2u, co), a_vec(tap, 3u, co));
           let fm = mat4x4<f32>(ld1v(fb.x + co), ld1v(fb.y + co), ld1v(fb.z + co), ld1v(fb.w + co));
-          quad_step(&acc, ma, transpose(fm), lx, ly);
+          quad_step(&acc, ma, transpose(fm));
         }
       }
     }
   }
+  acc = by_position(acc, lx, ly);
   // Row group 2 ly + j of the subgroup: image 4 bb + 2 ly + j.
   for (var j = 0u; j < 2u; j++) {
     let b = bb * 4u + 2u * ly + j;
