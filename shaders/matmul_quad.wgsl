@@ -8,7 +8,9 @@
 // swaps. On SwiftShader every storage load with a per-invocation index is a
 // 4-lane gather, while a quad swap is one register swizzle; with half the
 // loads the kernel also compiles faster. A 16x8 block per invocation (twice
-// the work per load) was no faster in the MLP step and compiles longer.
+// the work per load) was no faster in the MLP step and compiles longer (again
+// 10-20% slower once the per-step picks were gone). Loads whose lanes read
+// consecutive floats are no cheaper (bench/kernels/load-patterns.mjs).
 // Measured with bench/kernels/matmul-variants.mjs (variant libq) and
 // bench/kernels/mlp-step-ab.mjs.
 //

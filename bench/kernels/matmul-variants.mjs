@@ -21,6 +21,11 @@
 // What mattered there: every storage load with a per-invocation index is a
 // 4-lane gather, so loads per FMA rule -> bigger register blocks, base indices
 // hoisted out of the K loop, K unrolled by 8. Workgroup memory did not help.
+// Whatever the lanes' indices: sequential, equal or strided cost the same
+// (bench/kernels/load-patterns.mjs). libq on 128x256x784 (Node, SwiftShader):
+// about half its time loads, a third multiply-adds, the rest quad swaps;
+// explicit fma(), K unrolled by 2, 16x8 per lane and other workgroup shapes
+// were no faster.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { create, globals } from 'webgpu';
