@@ -151,8 +151,10 @@ describe('SIMD matmul', () => {
 });
 
 describe('small matmuls (operands in place)', () => {
-  // The tiny MLP's layers, and shapes whose n and k cross the 16-, 4- and 1-column blocks and the 4-lane dot products.
-  const shapes: [number, number, number][] = [[1, 1, 1], [32, 2, 16], [32, 16, 16], [16, 32, 16], [32, 16, 1], [3, 21, 9], [5, 7, 3], [2, 3, 0]];
+  // The tiny MLP's layers, and shapes whose n and k cross the 16-, 4- and 1-column blocks and the 4-lane dot products;
+  // then fewer rows than the GEMM's micro-tile but many multiply-adds (a single-sample predict of the MNIST MLP's
+  // first layer), which run here too unless both operands are transposed.
+  const shapes: [number, number, number][] = [[1, 1, 1], [32, 2, 16], [32, 16, 16], [16, 32, 16], [32, 16, 1], [3, 21, 9], [5, 7, 3], [2, 3, 0], [1, 256, 784], [3, 37, 301], [2, 19, 1030]];
   for (const [m, n, k] of shapes) {
     test(`[${m}x${n}x${k}] with every transpose, through the backend, equals the float64 product`, async () => {
       const backend = await createWasmBackend(1);
@@ -169,12 +171,13 @@ describe('small matmuls (operands in place)', () => {
           const plan = { calls: [{ spec, args: [0, 1], out: 2 }], slots: [{ dtype: 'float32' }, { dtype: 'float32' }, { dtype: 'float32' }] } as unknown as Plan;
           await backend.run(backend.prepareSync(plan), bufs);
           const got = backend.readSync(bufs[2], 'float32', m * n) as Float32Array;
-          expectAllClose(got, reference(A, B, m, n, k, transA, transB), { rtol: 1e-6, atol: 1e-6 }, `transA=${transA} transB=${transB}`);
+          // float32 sums of k terms: the error grows with k (1e-6 up to k = 10, as before).
+          expectAllClose(got, reference(A, B, m, n, k, transA, transB), { rtol: 1e-6, atol: 1e-7 * Math.max(10, k) }, `transA=${transA} transB=${transB}`);
           bufs.forEach((buf) => backend.free(buf));
         }
       }
-      // Of the four, only the product of two transposed operands runs the TypeScript kernel.
-      expect([...backend.fallbacks]).toEqual([['matmul', 1]]);
+      // Of the four, only the product of two transposed operands runs the TypeScript kernel, when it is small.
+      expect([...backend.fallbacks]).toEqual(m * n * k < 1 << 14 ? [['matmul', 1]] : []);
       backend.destroy();
     });
   }

@@ -60,6 +60,18 @@ interface WasmPreparedPlan extends PreparedPlan {
  */
 const SMALL_MATMUL_BELOW = 1 << 14;
 
+/**
+ * Whether a matmul runs the small kernels: few multiply-adds, or fewer rows
+ * than the packed GEMM's micro-tile (`mr`), which pads them to a whole tile:
+ * one row (a single-sample predict) cost 4x its multiply-adds there, while the
+ * small kernels stream B once. Both operands transposed: TypeScript, so only
+ * when small.
+ */
+function runsSmall(s: MatmulSpec, mr: number): boolean {
+  if (s.m * s.n * s.k < SMALL_MATMUL_BELOW) return true;
+  return s.m < mr && !(s.transA && s.transB);
+}
+
 /** An epilogue compiled to WebAssembly and the elements it covers. */
 interface CompiledExpr {
   fn: ExprFn;
@@ -286,7 +298,7 @@ export class WasmBackend implements Backend {
    */
   private runMatmul(s: MatmulSpec, args: WasmBuffer[], out: WasmBuffer, views: TypedArray[], expr: CompiledExpr | null, act: ExprFn | null): void {
     const [a, b] = [args[0].offset, args[1].offset];
-    if (s.m * s.n * s.k >= SMALL_MATMUL_BELOW) this.gemm.run({ m: s.m, n: s.n, k: s.k, transA: s.transA, transB: s.transB, a, b, out: out.offset });
+    if (!runsSmall(s, this.gemm.tile.mr)) this.gemm.run({ m: s.m, n: s.n, k: s.k, transA: s.transA, transB: s.transB, a, b, out: out.offset });
     // A(i, p) at a + i strideI + p strideP: [m, k] row-major, or its transpose stored [k, m].
     else if (!s.transB) this.kernels.smallRows(a, b, out.offset, s.m, s.n, s.k, s.transA ? 4 : 4 * s.k, s.transA ? 4 * s.m : 4);
     else if (!s.transA) this.kernels.smallDots(a, b, out.offset, s.m, s.n, s.k);
