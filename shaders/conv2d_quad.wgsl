@@ -32,7 +32,7 @@
 override VARIANT: u32 = 0u;
 override WG: u32 = 64u;
 
-// swap_x, swap_y and pick: quad_blocks.wgsl.
+// swap_x, swap_y, pick and by_position: quad_blocks.wgsl.
 
 // The 8x8 block: m[2 * g + h] holds row group g (of the lane's two) times
 // column group h, column i of the matrix being row i of the group.
@@ -42,16 +42,7 @@ struct Block { m: array<mat4x4<f32>, 4> }
 // multiply, not by position: m[0] = this lane's column group x its row group,
 // m[1] = the y neighbour's column group x own row group, m[2] = own column
 // group x the x neighbour's row group, m[3] = both neighbours'. by_position
-// sorts them once after the loop: picking the groups into positions on every
-// step (64 selects per 4 channels) cost about a quarter of the matmul's time
-// on SwiftShader (the same change in matmul_quad.wgsl).
-fn by_position(r: Block, lx: u32, ly: u32) -> Block {
-  let left = lx == 0u; let top = ly == 0u;
-  // Column group 0 / 1 times this lane's own row group, and times the neighbour's.
-  let b0Own = pick(top, r.m[0], r.m[1]); let b1Own = pick(top, r.m[1], r.m[0]);
-  let b0Other = pick(top, r.m[2], r.m[3]); let b1Other = pick(top, r.m[3], r.m[2]);
-  return Block(array<mat4x4<f32>, 4>(pick(left, b0Own, b0Other), pick(left, b1Own, b1Other), pick(left, b0Other, b0Own), pick(left, b1Other, b1Own)));
-}
+// (quad_blocks.wgsl, shared with matmul_quad.wgsl) sorts them once after the loop.
 
 // One step of 4 channels: ma = this lane's row group (column i: row i's 4
 // channels), mb = its column group (column k: channel k's 4 columns).
@@ -135,7 +126,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (VARIANT == 2u) {
     // 16 consecutive rows per subgroup; this lane's start at r0.
     let r0 = rq * 16u + 8u * ly;
-    let fg = by_position(filter_grad_quad(r0, cl, lx, ly), lx, ly);
+    let fg = Block(by_position(filter_grad_quad(r0, cl, lx, ly).m, lx, ly));
     for (var i = 0u; i < 8u; i++) {
       store_row(r0 + i, c0, fg.m[(i / 4u) * 2u][i % 4u]);
       store_row(r0 + i, c0 + 4u, fg.m[(i / 4u) * 2u + 1u][i % 4u]);
@@ -180,7 +171,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       }
     }
   }
-  acc = by_position(acc, lx, ly);
+  acc.m = by_position(acc.m, lx, ly);
   // Row group 2 ly + j of the subgroup: image 4 bb + 2 ly + j.
   for (var j = 0u; j < 2u; j++) {
     let b = bb * 4u + 2u * ly + j;

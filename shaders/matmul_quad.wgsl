@@ -24,7 +24,7 @@
 // Overrides (WG_X and WG_Y both even here), act4 and the epilogue
 // (store_block): matmul_common.wgsl.
 
-// swap_x / swap_y (the blocks of the lanes lane ^ 1 and lane ^ 2) and pick:
+// swap_x / swap_y (the blocks of the lanes lane ^ 1 and lane ^ 2), pick and by_position:
 // quad_blocks.wgsl.
 
 @compute @workgroup_size(WG_X * WG_Y)
@@ -50,8 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // Accumulators by whose blocks they multiply, not by position: accOwnOwn
   // (this lane's B block x its A block), accOtherOwn (the y neighbour's B x
   // own A), accOwnOther, accOtherOther. Sorted into positions once, after the
-  // K loop: picking the blocks into positions every step (64 selects per 4 k)
-  // cost 25-30% of the kernel's time on SwiftShader.
+  // K loop (by_position, quad_blocks.wgsl).
   var accOwnOwn = mat4x4<f32>(); var accOtherOwn = mat4x4<f32>();
   var accOwnOther = mat4x4<f32>(); var accOtherOther = mat4x4<f32>();
   // This lane loads A rows r0 + 4 * lx .. +3 and B columns c0 or c1 (by ly).
@@ -72,12 +71,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
 
   // Into positions: rows r0..r0+3 are the left lane's A block, column group
-  // c0 the top lane's B block. bGOwn / bGOther: B column group G times this
-  // lane's / its x neighbour's A block.
-  let left = lx == 0u; let top = ly == 0u;
-  let b0Own = pick(top, accOwnOwn, accOtherOwn); let b1Own = pick(top, accOtherOwn, accOwnOwn);
-  let b0Other = pick(top, accOwnOther, accOtherOther); let b1Other = pick(top, accOtherOther, accOwnOther);
-  let acc00 = pick(left, b0Own, b0Other); let acc01 = pick(left, b1Own, b1Other);
-  let acc10 = pick(left, b0Other, b0Own); let acc11 = pick(left, b1Other, b1Own);
-  store_block(r0, c0, c1, array<mat4x4<f32>, 4>(acc00, acc01, acc10, acc11));
+  // c0 the top lane's B block.
+  store_block(r0, c0, c1, by_position(array<mat4x4<f32>, 4>(accOwnOwn, accOtherOwn, accOwnOther, accOtherOther), lx, ly));
 }
