@@ -25,6 +25,7 @@ import { WebgradError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import type { CompiledStep } from './compiled_step.js';
+import { hostValuesOf } from './host_values.js';
 import type { HeldSnapshot } from './snapshot_ring.js';
 
 /** Training stopped because a step's loss was NaN or infinite (never a reason to fail over). */
@@ -34,13 +35,6 @@ export class NonFiniteLossError extends WebgradError {}
 export function stepBackendGone(step: CompiledStep): boolean {
   const current = backendHost.current();
   return current !== step.backend || step.backend.lost === true;
-}
-
-/** Host values behind a tensor that is a (pending) reshape of stored data, or null. */
-function hostValuesOf(t: Tensor): TypedArray | null {
-  let x: Tensor = t;
-  while (x.op?.kind === 'reshape') x = x.inputs[0];
-  return x.storage?.host ?? null;
 }
 
 /** The values some variables had at one moment, to put back later. */

@@ -5,6 +5,7 @@ import { WebgradError, argError, describe, shapeString } from '../core/errors.js
 import type { TypedArray } from '../core/dtype.js';
 import { sizeOf } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
+import { hostValuesOf } from '../graph/host_values.js';
 import { toTypedArray } from '../ops/convert.js';
 
 /** Anything fit/evaluate/predict take as x or y. */
@@ -28,11 +29,11 @@ function isShaped(v: unknown): v is { data: TypedArray | readonly number[]; shap
 export async function toHost(op: string, arg: string, value: unknown): Promise<HostData> {
   if (value instanceof Tensor) {
     value.assertAlive(op, arg);
-    // Made from JavaScript values, which it keeps on the host: tensors never
-    // change, and nothing here writes into host data, so no copy (fit(x, y)
-    // reads its arguments on every call; a fresh 400 KB copy cost ~1 ms).
-    const storage = value.op === null && !value.storage?.failure ? value.storage : null;
-    const data = storage?.host ? storage.host.subarray(0, value.size) : await value.data();
+    // Values already on the host are used in place: nothing here writes into
+    // host data (fit(x, y) reads its arguments on every call; a fresh 400 KB
+    // copy cost ~1 ms).
+    const host = hostValuesOf(value);
+    const data = host ? host.subarray(0, value.size) : await value.data();
     return { data, shape: [...value.shape] };
   }
   return toHostSync(op, arg, value);

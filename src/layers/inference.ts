@@ -18,6 +18,7 @@ import { engine, type DeferredContext } from '../core/engine.js';
 import { WebgradError, shapeString } from '../core/errors.js';
 import { tidy } from '../core/scope.js';
 import { Tensor } from '../core/tensor.js';
+import { hostValuesOf } from '../graph/host_values.js';
 import { cast, reshape } from '../ops/shape_ops.js';
 import { checkFinite, inputShapeOf, targetShape2d, targetsFor, toHostSync, shapeX } from './data.js';
 
@@ -32,13 +33,6 @@ export interface Rows {
   fromDevice?: (values: TypedArray) => TypedArray;
   /** Values still to be checked once read back (class labels only on the device): the run must be a task. */
   checkOnRead?: boolean;
-}
-
-/** Host values behind a tensor that is a (pending) reshape of stored data, or null. */
-export function storageHostOf(t: Tensor): TypedArray | null {
-  let x: Tensor = t;
-  while (x.op?.kind === 'reshape') x = x.inputs[0];
-  return x.storage?.host ?? null;
 }
 
 /** A private handle on `t` (zero-copy) that survives tidy() and the caller's dispose(); free with unhold. */
@@ -81,7 +75,7 @@ export function targetRows(op: string, y: unknown, sparse: boolean, units: numbe
     throw new WebgradError(`${op}: argument 'y' must hold one class index per sample (shape [samples] or [samples, 1]) for sparseCategoricalCrossentropy, got shape ${shapeString(s)}.`);
   }
   const labels = (values: TypedArray): Int32Array => targetsFor(op, 'y', { data: values, shape: [...s] }, true, units).data as Int32Array;
-  const host = storageHostOf(y);
+  const host = hostValuesOf(y);
   // Values on the host are checked now; values only on the device when they are read back.
   if (host) return { n: s[0], rowShape: [], dtype: 'int32', source: labels(host.subarray(0, y.size)) };
   return { n: s[0], rowShape: [], dtype: 'int32', source: y, fromDevice: labels, checkOnRead: true };
@@ -109,7 +103,7 @@ async function eachBatch(
   for (const r of inputs) {
     if (!(r.source instanceof Tensor)) hosts.push(r.source);
     else {
-      const h = storageHostOf(r.source);
+      const h = hostValuesOf(r.source);
       const values = h ? h.subarray(0, r.source.size) : (await (await ctx.compute([r.source]))())[0];
       hosts.push(r.fromDevice ? r.fromDevice(values) : values);
     }
