@@ -47,35 +47,14 @@ try {
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
   await page.goto(`${url}/bench/page.html`, { waitUntil: 'load' });
   const report = await page.evaluate(async (REPS, BASE_FIRST) => {
-    const rand = (n, seed, scale = 1) => {
-      let s = seed >>> 0;
-      const o = new Float32Array(n);
-      for (let i = 0; i < n; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; o[i] = ((s / 4294967296) * 2 - 1) * scale; }
-      return o;
-    };
-    const B = 128, SIZES = [784, 256, 256, 10];
-    const xData = rand(B * 784, 3).map((v) => (v + 1) / 2);
-    const yData = new Float32Array(B * 10);
-    for (let i = 0; i < B; i++) yData[i * 10 + (i * 7) % 10] = 1;
+    // The same model and batch as mlp-step-ab.mjs (served by the bench server).
+    const { mnistMlpStep } = await import('/bench/kernels/mnist_mlp_ab.mjs');
     const sides = [];
     const libs = [['new', '/dist/webgrad.js'], ['base', '/bench/.data/ab-base-dist/webgrad.js']];
     for (const [name, lib] of BASE_FIRST ? libs.reverse() : libs) {
       const wg = await import(lib);
       await wg.ready({ backend: 'webgpu' });
-      const m = wg.sequential({ layers: [
-        wg.layers.dense({ units: 256, activation: 'relu', inputShape: [784] }),
-        wg.layers.dense({ units: 256, activation: 'relu' }),
-        wg.layers.dense({ units: 10, activation: 'softmax' }),
-      ] });
-      const init = [];
-      for (let l = 0; l < 3; l++) {
-        init.push(wg.tensor(rand(SIZES[l] * SIZES[l + 1], 10 + l, Math.sqrt(6 / (SIZES[l] + SIZES[l + 1]))), [SIZES[l], SIZES[l + 1]]));
-        init.push(wg.tensor(new Float32Array(SIZES[l + 1]), [SIZES[l + 1]]));
-      }
-      m.setWeights(init);
-      m.compile({ optimizer: wg.train.sgd(0.1), loss: 'categoricalCrossentropy' });
-      const x = wg.tensor(xData, [B, 784]), y = wg.tensor(yData, [B, 10]);
-      const step = async () => (await m.fit(x, y, { epochs: 1, batchSize: B, shuffle: false, verbose: 0 })).history.loss.at(-1);
+      const step = mnistMlpStep(wg);
       const t0 = performance.now();
       const loss = await step(); // compiles the step
       sides.push({ name, wg, step, first: performance.now() - t0, losses: [loss], ms: [], kernels: new Map() });

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { create, globals } from 'webgpu';
 import { createServer } from 'vite';
 import { arg, median, timeAlternately } from './ab_common.mjs';
+import { mnistMlpStep } from './mnist_mlp_ab.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const REPS = Number(arg('reps', '20'));
@@ -39,41 +40,9 @@ const here = await library(root);
 const base = BASE ? await library(BASE) : null;
 if (!here.backend.quads) console.log('note: this device has no 4-wide subgroups; the register sides run matmul.wgsl');
 
-function rand(n, seed, scale = 1) {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
-}
-const B = 128, SIZES = [784, 256, 256, 10];
-const xData = rand(B * 784, 3).map((v) => (v + 1) / 2);
-const yData = new Float32Array(B * 10);
-for (let i = 0; i < B; i++) yData[i * 10 + (i * 7) % 10] = 1;
-
 async function model(quads, name, { lib: wg, backend } = here) {
   backend.quads = quads;
-  const m = wg.sequential({
-    layers: [
-      wg.layers.dense({ units: 256, activation: 'relu', inputShape: [784] }),
-      wg.layers.dense({ units: 256, activation: 'relu' }),
-      wg.layers.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-  const init = [];
-  for (let l = 0; l < 3; l++) {
-    init.push(wg.tensor(rand(SIZES[l] * SIZES[l + 1], 10 + l, Math.sqrt(6 / (SIZES[l] + SIZES[l + 1]))), [SIZES[l], SIZES[l + 1]]));
-    init.push(wg.tensor(new Float32Array(SIZES[l + 1]), [SIZES[l + 1]]));
-  }
-  m.setWeights(init);
-  m.compile({ optimizer: wg.train.sgd(0.1), loss: 'categoricalCrossentropy' });
-  const x = wg.tensor(xData, [B, 784]), y = wg.tensor(yData, [B, 10]);
-  const step = async () => {
-    const h = await m.fit(x, y, { epochs: 1, batchSize: B, shuffle: false, verbose: 0 });
-    return h.history.loss.at(-1);
-  };
+  const step = mnistMlpStep(wg);
   const t0 = performance.now();
   const loss = await step(); // compiles the step (first step)
   return { name, wg, backend, quads, step, first: performance.now() - t0, losses: [loss], ms: [], cpu: [] };
