@@ -210,7 +210,7 @@ export class Trainer {
     const rng = new Random(args.seed);
     const order = new Int32Array(n).map((_, i) => i);
     // Where shuffled batches are gathered, reused from step to step.
-    const scratch = { x: { buf: null as Float32Array | Int32Array | null }, y: { buf: null as Float32Array | Int32Array | null } };
+    const scratch: { x: RowScratch; y: RowScratch } = { x: { buf: null }, y: { buf: null } };
     // Everything a step changes, in the order of the training step's variables.
     const stateVars = (): Variable[] => {
       const opt = c.optimizer;
@@ -407,12 +407,17 @@ export class Trainer {
   }
 }
 
+/** Where gatherRows puts shuffled rows, kept between calls. */
+interface RowScratch {
+  buf: Float32Array | Int32Array | null;
+}
+
 /**
  * Rows [start, start + size) of `h`, through the permutation `order` when
  * given, gathered into `scratch.buf` (grown to fit and then reused: fresh
  * memory is slow to fault in, and steps copy their inputs when they run).
  */
-function gatherRows(h: HostData, order: Int32Array | null, start: number, size: number, scratch: { buf: Float32Array | Int32Array | null } = { buf: null }): Float32Array | Int32Array {
+function gatherRows(h: HostData, order: Int32Array | null, start: number, size: number, scratch: RowScratch = { buf: null }): Float32Array | Int32Array {
   // One sample's values: the product of every size after the first.
   const row = h.shape.slice(1).reduce((a, d) => a * d, 1);
   const src = h.data;
